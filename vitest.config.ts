@@ -1,0 +1,28 @@
+import { defineConfig } from 'vitest/config';
+
+// One runner for the repository. Unit tests sit beside their code (`x.ts` + `x.test.ts`);
+// integration tests live under `<workspace>/test/integration/` and need the stack that
+// `npm run stack:up` started (they read `.stack/stack.json`).
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['{proxy-server,stack,electron,renderer}/src/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['{proxy-server,stack,electron}/test/integration/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
