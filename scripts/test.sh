@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# `npm test`: sets up what the tests need (idempotent), then runs every test: typecheck, lint,
+# unit tests, and the integration tests against a real stack started on its own ports and state
+# directory (so a stack you run for yourself is left alone). Ends with one summary line.
+source "$(dirname "$0")/lib.sh"
+setup_all
+cd "$RS_ROOT"
+
+export RS_STACK_DIR="${RS_TEST_STACK_DIR:-$RS_ROOT/.stack-test}"
+export RS_HTTP_PORT="${RS_TEST_HTTP_PORT:-18080}" RS_GATE_PORT="${RS_TEST_GATE_PORT:-13001}"
+export RS_ORTHANC_PORT="${RS_TEST_ORTHANC_PORT:-18042}" RS_OPS_PORT="${RS_TEST_OPS_PORT:-18081}"
+results="$RS_ROOT/test-results"
+mkdir -p "$results"
+rm -f "$results"/*.json
+
+failed_steps=()
+step() {
+  local name="$1"; shift
+  log "── $name"
+  if ! "$@"; then failed_steps+=("$name"); fi
+}
+
+stack_down() { node stack/src/cli.ts down || true; }
+trap stack_down EXIT
+
+step typecheck tsc -p tsconfig.json
+step lint eslint --max-warnings=0 .
+step "unit tests" vitest run --project unit --reporter=default --reporter=json --outputFile.json="$results/unit.json"
+
+if node stack/src/cli.ts up; then
+  step "integration tests" vitest run --project integration --reporter=default --reporter=json --outputFile.json="$results/integration.json"
+else
+  failed_steps+=("stack up")
+fi
+stack_down
+trap - EXIT
+
+node scripts/summarise-results.mjs "$results" "${failed_steps[@]}"

@@ -1,0 +1,125 @@
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { StackError } from './errors.ts';
+
+/** The repository root: the stack runs from the checkout it lives in. */
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+const port = z.coerce
+  .number({ error: 'expected a port number' })
+  .int('expected an integer port')
+  .min(1, 'expected a port between 1 and 65535')
+  .max(65535, 'expected a port between 1 and 65535');
+
+const StackConfigSchema = z
+  .object({
+    /** Where the stack keeps its state: rendered configs, databases, logs, stack.json. */
+    stateDir: z.string().min(1).default('.stack'),
+    /** Address nginx publishes on. Loopback by default; the other services are always loopback. */
+    listenAddress: z.ipv4({ error: 'expected an IPv4 address' }).default('127.0.0.1'),
+    ports: z
+      .object({
+        http: port.default(8080),
+        gate: port.default(3001),
+        orthanc: port.default(8042),
+        ops: port.default(8081),
+      })
+      .strict()
+      .prefault({}),
+    /** The Debian testing root that holds Orthanc >= 1.13 (built by `npm run setup`). */
+    orthancRoot: z.string().min(1).default(path.join(homedir(), '.cache/reading-station/orthanc-root')),
+    /** Load the generated HTJ2K demo studies and create demo users on first start. */
+    demo: z.boolean().default(true),
+    /** Built renderer served at `/` when present. */
+    rendererDist: z.string().min(1).default('renderer/dist'),
+    /** Where generated demo DICOM is cached between stacks (regenerated when its version changes). */
+    demoCacheDir: z.string().min(1).default(path.join(homedir(), '.cache/reading-station/demo-dicom')),
+    /** Access-token lifetime handed to the gate. */
+    accessTokenTtlSeconds: z.coerce.number().int().min(10).max(3600).default(300),
+  })
+  .strict();
+
+export type StackConfig = z.infer<typeof StackConfigSchema> & { configFile?: string };
+
+/** Which environment variable feeds which key, so errors can name what the operator set. */
+const envKeys = {
+  RS_STACK_DIR: ['stateDir'],
+  RS_LISTEN_ADDRESS: ['listenAddress'],
+  RS_HTTP_PORT: ['ports', 'http'],
+  RS_GATE_PORT: ['ports', 'gate'],
+  RS_ORTHANC_PORT: ['ports', 'orthanc'],
+  RS_OPS_PORT: ['ports', 'ops'],
+  READING_STATION_ORTHANC_ROOT: ['orthancRoot'],
+  RS_RENDERER_DIST: ['rendererDist'],
+  READING_STATION_DEMO_CACHE: ['demoCacheDir'],
+  RS_ACCESS_TOKEN_TTL: ['accessTokenTtlSeconds'],
+} as const satisfies Record<string, readonly string[]>;
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+    throw new StackError(`cannot read the stack config file ${file} (${code}); fix the path or its permissions`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new StackError(`the stack config file ${file} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new StackError(`the stack config file ${file} must hold a JSON object`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function setPath(target: Record<string, unknown>, keys: readonly string[], value: unknown): void {
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    node[key] = typeof next === 'object' && next !== null ? { ...(next as object) } : {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1] as string] = value;
+}
+
+/**
+ * Stack settings from an optional JSON file (`--config` or RS_STACK_CONFIG) and environment
+ * variables, which win. Relative paths are taken from the repository root.
+ */
+export function loadStackConfig(options: { configFile?: string; env?: NodeJS.ProcessEnv } = {}): StackConfig {
+  const env = options.env ?? process.env;
+  const configFile = options.configFile ?? env.RS_STACK_CONFIG;
+  const raw: Record<string, unknown> = configFile ? readConfigFile(path.resolve(configFile)) : {};
+  const sources = new Map<string, string>();
+  for (const [name, keys] of Object.entries(envKeys)) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    setPath(raw, keys, value);
+    sources.set(keys.join('.'), name);
+  }
+  const result = StackConfigSchema.safeParse(raw);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => {
+      const key = issue.path.join('.') || '(root)';
+      const from = sources.get(key);
+      return `stack config: ${key}: ${issue.message}${from ? ` (from ${from})` : configFile ? ` (in ${configFile})` : ''}`;
+    });
+    throw new StackError(lines.join('\n'));
+  }
+  const config = result.data;
+  const resolve = (p: string): string => path.resolve(repoRoot, p);
+  return {
+    ...config,
+    stateDir: resolve(config.stateDir),
+    orthancRoot: resolve(config.orthancRoot),
+    rendererDist: resolve(config.rendererDist),
+    demoCacheDir: resolve(config.demoCacheDir),
+    ...(configFile ? { configFile: path.resolve(configFile) } : {}),
+  };
+}

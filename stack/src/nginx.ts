@@ -1,0 +1,101 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, chownSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { repoRoot } from './config.ts';
+import { StackError } from './errors.ts';
+import type { StackLayout } from './layout.ts';
+import { startDetached, waitUntilReady, type StartedProcess } from './processes.ts';
+import { renderTemplate } from './template.ts';
+
+const execFileAsync = promisify(execFile);
+
+export const nginxTemplateFile = path.join(repoRoot, 'nginx/reading-station.conf.template');
+export const appLocationTemplateFile = path.join(repoRoot, 'nginx/app-location.conf.template');
+export const appMissingLocationTemplateFile = path.join(repoRoot, 'nginx/app-missing-location.conf.template');
+
+export function locateNginx(): string {
+  for (const candidate of ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx']) {
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new StackError('nginx is not installed; run `npm run setup` (or `apt-get install nginx`)');
+}
+
+export interface NginxSettings {
+  layout: StackLayout;
+  listenAddress: string;
+  httpPort: number;
+  opsPort: number;
+  gatePort: number;
+  orthancPort: number;
+  orthancBasicAuth: string;
+  rendererDist: string;
+}
+
+/** nginx's worker user: as root, workers drop to nobody and own only their temp directories. */
+function workerUser(): { directive: string; uid?: number; gid?: number } {
+  if (process.getuid?.() !== 0) return { directive: '' };
+  return { directive: 'user nobody nogroup;', uid: 65534, gid: 65534 };
+}
+
+export function renderNginxConfiguration(settings: NginxSettings): string {
+  const { layout } = settings;
+  const appBuilt = existsSync(path.join(settings.rendererDist, 'index.html'));
+  const appLocation = renderTemplate(
+    readFileSync(appBuilt ? appLocationTemplateFile : appMissingLocationTemplateFile, 'utf8'),
+    { RENDERER_DIST: settings.rendererDist },
+  );
+  return renderTemplate(readFileSync(nginxTemplateFile, 'utf8'), {
+    USER_DIRECTIVE: workerUser().directive,
+    WORKER_PROCESSES: 2,
+    STATE_DIR: layout.nginx.dir,
+    LOG_DIR: layout.logs,
+    MIME_TYPES: '/etc/nginx/mime.types',
+    LISTEN_ADDRESS: settings.listenAddress,
+    HTTP_PORT: settings.httpPort,
+    OPS_PORT: settings.opsPort,
+    GATE_PORT: settings.gatePort,
+    ORTHANC_PORT: settings.orthancPort,
+    ORTHANC_BASIC_AUTH: settings.orthancBasicAuth,
+    APP_LOCATION: appLocation,
+  });
+}
+
+export async function writeNginxConfiguration(settings: NginxSettings, nginx: string): Promise<void> {
+  const { layout } = settings;
+  const user = workerUser();
+  for (const dir of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) {
+    const full = path.join(layout.nginx.tmp, dir);
+    mkdirSync(full, { recursive: true });
+    if (user.uid !== undefined && user.gid !== undefined) chownSync(full, user.uid, user.gid);
+  }
+  writeFileSync(layout.nginx.configFile, renderNginxConfiguration(settings), { mode: 0o600 });
+  try {
+    await execFileAsync(nginx, ['-t', '-q', '-p', layout.nginx.dir, '-c', layout.nginx.configFile, '-e', layout.nginx.errorLog]);
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr ?? String(error);
+    throw new StackError(`the rendered nginx configuration ${layout.nginx.configFile} is invalid:\n${stderr.trim()}`);
+  }
+}
+
+export async function startNginx(settings: NginxSettings, nginx: string): Promise<StartedProcess> {
+  const { layout } = settings;
+  const started = startDetached(
+    nginx,
+    ['-p', layout.nginx.dir, '-c', layout.nginx.configFile, '-e', layout.nginx.errorLog, '-g', 'daemon off;'],
+    { cwd: layout.nginx.dir, env: { PATH: '/usr/sbin:/usr/bin:/bin' }, log: layout.nginx.log, marker: layout.nginx.configFile },
+  );
+  await waitUntilReady(
+    'nginx',
+    started,
+    async () => {
+      const response = await fetch(`http://${settings.listenAddress}:${settings.httpPort}/api/healthz`, {
+        signal: AbortSignal.timeout(1000),
+      });
+      await response.arrayBuffer();
+      return response.ok;
+    },
+    30_000,
+  );
+  return started;
+}

@@ -1,0 +1,194 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import type { StackConfig } from './config.ts';
+import { StackError } from './errors.ts';
+import { startGate } from './gate.ts';
+import { stackLayout, type StackLayout } from './layout.ts';
+import { locateNginx, startNginx, writeNginxConfiguration, type NginxSettings } from './nginx.ts';
+import {
+  basicAuth,
+  checkOrthancVersion,
+  locateOrthanc,
+  orthancConfiguration,
+  startOrthanc,
+  writeOrthancConfiguration,
+} from './orthanc.ts';
+import { assertPortFree, isRunning, stopProcess, type ManagedProcess, type StartedProcess } from './processes.ts';
+import { seedDemo } from './seed.ts';
+import { readStackFile, removeStackFile, writeStackFile, type StackFile } from './stack-file.ts';
+
+export type Report = (message: string) => void;
+
+type ServiceName = 'orthanc' | 'gate' | 'nginx';
+/** Stop order: the door first, then the gate, then the PACS (which may take seconds to exit). */
+const stopOrder: readonly ServiceName[] = ['nginx', 'gate', 'orthanc'];
+
+function runningServices(stack: StackFile): ServiceName[] {
+  return stopOrder.filter((name) => {
+    const info = stack.processes[name];
+    return info !== undefined && isRunning(info);
+  });
+}
+
+async function stopServices(processes: Partial<Record<ServiceName, ManagedProcess>>, report: Report): Promise<void> {
+  for (const name of stopOrder) {
+    const info = processes[name];
+    if (!info) continue;
+    // Orthanc flushes its index on SIGTERM and can take several seconds; never start a second
+    // one on the same storage before the first has exited.
+    const outcome = await stopProcess(info, 'SIGTERM', name === 'orthanc' ? 60_000 : 15_000);
+    if (outcome !== 'not-running') report(`${name} (pid ${info.pid}) ${outcome}`);
+  }
+}
+
+async function readyCheck(baseUrl: string): Promise<void> {
+  let body = '';
+  try {
+    const response = await fetch(`${baseUrl}/api/readyz`, { signal: AbortSignal.timeout(10_000) });
+    body = await response.text();
+    if (response.ok) return;
+  } catch (error) {
+    body = (error as Error).message;
+  }
+  throw new StackError(`the stack started but is not ready: ${baseUrl}/api/readyz answered ${body.slice(0, 500)}`);
+}
+
+export async function stackUp(config: StackConfig, report: Report): Promise<StackFile> {
+  const layout = stackLayout(config.stateDir);
+  mkdirSync(layout.logs, { recursive: true });
+
+  const previous = readStackFile(layout.stackFile);
+  if (previous) {
+    const running = runningServices(previous);
+    if (running.length === stopOrder.length) {
+      report(`the stack is already running at ${previous.baseUrl}`);
+      return previous;
+    }
+    if (running.length > 0) {
+      throw new StackError(
+        `a previous stack is partly running (${running.join(', ')}); run \`npm run stack:down\` first`,
+      );
+    }
+    removeStackFile(layout.stackFile);
+  }
+
+  // Everything that can be checked before starting anything.
+  const installation = locateOrthanc(config.orthancRoot);
+  const nginx = locateNginx();
+  const { ports } = config;
+  await assertPortFree(config.listenAddress, ports.http, 'nginx, public', 'RS_HTTP_PORT');
+  await assertPortFree('127.0.0.1', ports.ops, 'nginx, operations', 'RS_OPS_PORT');
+  await assertPortFree('127.0.0.1', ports.gate, 'proxy-server', 'RS_GATE_PORT');
+  await assertPortFree('127.0.0.1', ports.orthanc, 'Orthanc', 'RS_ORTHANC_PORT');
+  const orthancVersion = await checkOrthancVersion(installation);
+
+  const started: Partial<Record<ServiceName, StartedProcess>> = {};
+  try {
+    // Orthanc's credentials are new for every start and written only into Orthanc's and nginx's
+    // configuration files (mode 600).
+    const credentials = { username: 'reading-station-nginx', password: randomBytes(24).toString('base64url') };
+    writeOrthancConfiguration(layout, orthancConfiguration({ layout, installation, port: ports.orthanc, credentials }));
+    report(`starting Orthanc ${orthancVersion} on 127.0.0.1:${ports.orthanc}`);
+    started.orthanc = await startOrthanc({ layout, installation, port: ports.orthanc, credentials });
+
+    const baseUrl = `http://${config.listenAddress}:${ports.http}`;
+    report(`starting proxy-server on 127.0.0.1:${ports.gate}`);
+    started.gate = await startGate({
+      layout,
+      port: ports.gate,
+      opsPort: ports.ops,
+      publicBaseUrl: baseUrl,
+      accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+    });
+
+    const nginxSettings: NginxSettings = {
+      layout,
+      listenAddress: config.listenAddress,
+      httpPort: ports.http,
+      opsPort: ports.ops,
+      gatePort: ports.gate,
+      orthancPort: ports.orthanc,
+      orthancBasicAuth: basicAuth(credentials),
+      rendererDist: config.rendererDist,
+    };
+    await writeNginxConfiguration(nginxSettings, nginx);
+    report(`starting nginx on ${config.listenAddress}:${ports.http}`);
+    started.nginx = await startNginx(nginxSettings, nginx);
+
+    const stack = describeStack({ config, layout, baseUrl, orthancVersion, started });
+    writeStackFile(layout.stackFile, stack);
+    await readyCheck(baseUrl);
+
+    if (config.demo) {
+      await seedDemo({
+        config,
+        layout,
+        orthanc: { baseUrl: `http://127.0.0.1:${ports.orthanc}`, ...credentials },
+        report,
+      });
+    }
+    const final: StackFile = { ...stack, demoUsersFile: existsSync(layout.demoUsersFile) ? layout.demoUsersFile : null };
+    writeStackFile(layout.stackFile, final);
+    return final;
+  } catch (error) {
+    report('start failed; stopping what was started');
+    await stopServices(started, () => undefined);
+    removeStackFile(layout.stackFile);
+    throw error;
+  }
+}
+
+function describeStack(options: {
+  config: StackConfig;
+  layout: StackLayout;
+  baseUrl: string;
+  orthancVersion: string;
+  started: Partial<Record<ServiceName, StartedProcess>>;
+}): StackFile {
+  const { config, layout, started } = options;
+  const managed = (p: StartedProcess | undefined): ManagedProcess | undefined =>
+    p ? { pid: p.pid, marker: p.marker, log: p.log } : undefined;
+  return {
+    version: 1,
+    startedAt: new Date().toISOString(),
+    baseUrl: options.baseUrl,
+    opsUrl: `http://127.0.0.1:${config.ports.ops}`,
+    stateDir: layout.stateDir,
+    ports: config.ports,
+    orthanc: {
+      url: `http://127.0.0.1:${config.ports.orthanc}`,
+      version: options.orthancVersion,
+      configFile: layout.orthanc.configFile,
+    },
+    gate: { url: `http://127.0.0.1:${config.ports.gate}`, configFile: layout.gate.configFile, database: layout.gate.database },
+    nginx: { configFile: layout.nginx.configFile },
+    processes: { orthanc: managed(started.orthanc), gate: managed(started.gate), nginx: managed(started.nginx) },
+    logs: {
+      orthanc: layout.orthanc.log,
+      gate: layout.gate.log,
+      nginx: layout.nginx.log,
+      nginxError: layout.nginx.errorLog,
+      nginxAccess: layout.nginx.accessLog,
+    },
+    demoUsersFile: existsSync(layout.demoUsersFile) ? layout.demoUsersFile : null,
+  };
+}
+
+export async function stackDown(config: StackConfig, report: Report): Promise<void> {
+  const layout = stackLayout(config.stateDir);
+  const stack = readStackFile(layout.stackFile);
+  if (!stack) {
+    report(`no stack is running from ${layout.stateDir}`);
+    return;
+  }
+  await stopServices(stack.processes, report);
+  const left = runningServices(stack);
+  if (left.length > 0) throw new StackError(`could not stop: ${left.join(', ')}`);
+  removeStackFile(layout.stackFile);
+}
+
+export function stackStatus(config: StackConfig): { stack?: StackFile; running: ServiceName[] } {
+  const layout = stackLayout(config.stateDir);
+  const stack = readStackFile(layout.stackFile);
+  return stack ? { stack, running: runningServices(stack) } : { running: [] };
+}
