@@ -1,0 +1,42 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadStackConfig, repoRoot } from './config.ts';
+
+describe('loadStackConfig', () => {
+  it('defaults to loopback ports and a state directory in the checkout', () => {
+    const config = loadStackConfig({ env: {} });
+    expect(config.listenAddress).toBe('127.0.0.1');
+    expect(config.ports).toEqual({ http: 8080, gate: 3001, orthanc: 8042, ops: 8081 });
+    expect(config.stateDir).toBe(path.join(repoRoot, '.stack'));
+    expect(config.demo).toBe(true);
+  });
+
+  it('lets the environment override the file', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rs-config-'));
+    const file = path.join(dir, 'stack.json');
+    writeFileSync(file, JSON.stringify({ ports: { http: 9000, gate: 9001 }, demo: false }));
+    const config = loadStackConfig({ configFile: file, env: { RS_GATE_PORT: '9101' } });
+    expect(config.ports).toEqual({ http: 9000, gate: 9101, orthanc: 8042, ops: 8081 });
+    expect(config.demo).toBe(false);
+    expect(config.configFile).toBe(file);
+  });
+
+  it('reports every bad key on its own line, naming its source', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rs-config-'));
+    const file = path.join(dir, 'stack.json');
+    writeFileSync(file, JSON.stringify({ ports: { orthanc: 0 }, colour: 'blue' }));
+    let message = '';
+    try {
+      loadStackConfig({ configFile: file, env: { RS_HTTP_PORT: 'abc' } });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    const lines = message.split('\n');
+    expect(lines).toHaveLength(3);
+    expect(message).toMatch(/^stack config: ports\.http: .* \(from RS_HTTP_PORT\)$/m);
+    expect(message).toMatch(/^stack config: ports\.orthanc: expected a port between 1 and 65535 \(in .*stack\.json\)$/m);
+    expect(message).toMatch(/^stack config: \(root\): .*colour/m);
+  });
+});
