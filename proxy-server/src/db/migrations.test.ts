@@ -1,0 +1,118 @@
+import { sql } from 'kysely';
+import { NO_MIGRATIONS } from 'kysely/migration';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTempDatabase } from '../testing/temp-database.ts';
+import type { TempDatabase } from '../testing/temp-database.ts';
+import { createDatabase, dialectOf } from './database.ts';
+import type { RsDatabase } from './database.ts';
+import { createMigrator, migrateToLatest, pendingMigrations } from './migrations.ts';
+
+const NOW = '2026-11-27T10:00:00.000Z';
+
+/** Assertions that must hold on every dialect once the schema is current. */
+async function exerciseSchema(db: RsDatabase): Promise<void> {
+  const tables = (await db.introspection.getTables()).map((table) => table.name).sort();
+  expect(tables).toEqual(expect.arrayContaining(['audit_log', 'patients', 'refresh_tokens', 'studies', 'users']));
+
+  const patient = await db.insertInto('patients').values({ patient_id: 'P-1', name: 'DOE^JANE', birth_date: null, sex: 'F' }).returning('id').executeTakeFirstOrThrow();
+  const user = await db
+    .insertInto('users')
+    .values({ username: 'jane', display_name: 'Jane', role: 'patient', password_hash: 'x', patient_id: patient.id, created_at: NOW })
+    .returning(['id', 'disabled'])
+    .executeTakeFirstOrThrow();
+  expect(user.disabled).toBe(0);
+
+  const study = await db
+    .insertInto('studies')
+    .values({ study_instance_uid: '1.2.3', patient_id: patient.id, status: 'unread' })
+    .returning(['id', 'number_of_series', 'number_of_instances'])
+    .executeTakeFirstOrThrow();
+  expect(study).toMatchObject({ number_of_series: 0, number_of_instances: 0 });
+
+  const audit = await db
+    .insertInto('audit_log')
+    .values({ at: NOW, action: 'LOGIN', result: 'success', hash: 'h1' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  // bigint ids come back as numbers on PostgreSQL too.
+  expect(typeof audit.id).toBe('number');
+
+  const rejected = async (promise: Promise<unknown>) => expect(promise).rejects.toThrow();
+  await rejected(db.insertInto('users').values({ username: 'x', display_name: 'X', role: 'superuser' as 'admin', password_hash: 'x', created_at: NOW }).execute());
+  await rejected(db.insertInto('users').values({ username: 'jane', display_name: 'Twin', role: 'nurse', password_hash: 'x', created_at: NOW }).execute());
+  await rejected(
+    db.insertInto('users').values({ username: 'doc', display_name: 'Doc', role: 'doctor', password_hash: 'x', patient_id: patient.id, created_at: NOW }).execute(),
+  );
+  await rejected(db.insertInto('studies').values({ study_instance_uid: '1.2.4', patient_id: 9999, status: 'unread' }).execute());
+  await rejected(db.insertInto('studies').values({ study_instance_uid: '1.2.5', patient_id: patient.id, status: 'lost' as 'final' }).execute());
+  await rejected(db.insertInto('studies').values({ study_instance_uid: '1.2.3', patient_id: patient.id, status: 'unread' }).execute());
+  await rejected(db.insertInto('patients').values({ patient_id: 'P-1', name: null, birth_date: null, sex: null }).execute());
+
+  // Deleting a user unassigns their studies rather than deleting them.
+  const radiologist = await db
+    .insertInto('users')
+    .values({ username: 'rad', display_name: 'Rad', role: 'radiologist', password_hash: 'x', created_at: NOW })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await db.updateTable('studies').set({ radiologist_id: radiologist.id }).where('id', '=', study.id).execute();
+  await db.deleteFrom('users').where('id', '=', radiologist.id).execute();
+  const after = await db.selectFrom('studies').select('radiologist_id').where('id', '=', study.id).executeTakeFirstOrThrow();
+  expect(after.radiologist_id).toBeNull();
+}
+
+describe('migrations on SQLite', () => {
+  let temp: TempDatabase | undefined;
+
+  afterEach(async () => {
+    await temp?.dispose();
+    temp = undefined;
+  });
+
+  it('creates the schema on an empty file and is a no-op the second time', async () => {
+    temp = await createTempDatabase({ migrate: false });
+    expect(await pendingMigrations(temp.db)).toEqual(['0001_initial_schema']);
+    expect(await migrateToLatest(temp.db)).toEqual(['0001_initial_schema']);
+    expect(await migrateToLatest(temp.db)).toEqual([]);
+    expect(await pendingMigrations(temp.db)).toEqual([]);
+    expect(dialectOf(temp.db)).toBe('sqlite');
+    await exerciseSchema(temp.db);
+  });
+
+  it('opens the file in WAL mode with foreign keys and a busy timeout', async () => {
+    temp = await createTempDatabase();
+    const pragma = async (name: string) => {
+      const { rows } = await sql<Record<string, unknown>>`${sql.raw(`pragma ${name}`)}`.execute(temp!.db);
+      return Object.values(rows[0] ?? {})[0];
+    };
+    expect(await pragma('journal_mode')).toBe('wal');
+    expect(await pragma('foreign_keys')).toBe(1);
+    expect(await pragma('busy_timeout')).toBe(5000);
+  });
+
+  it('migrates down to nothing and up again', async () => {
+    temp = await createTempDatabase();
+    const { error } = await createMigrator(temp.db).migrateTo(NO_MIGRATIONS);
+    expect(error).toBeUndefined();
+    const tables = (await temp.db.introspection.getTables()).map((table) => table.name);
+    expect(tables).not.toContain('users');
+    expect(await migrateToLatest(temp.db)).toEqual(['0001_initial_schema']);
+  });
+});
+
+const pgUrl = process.env.RS_TEST_PG_URL;
+
+describe.skipIf(pgUrl === undefined)('migrations on PostgreSQL (skipped: set RS_TEST_PG_URL to an empty throwaway database to run)', () => {
+  it('creates the same schema and constraints', async () => {
+    const db = createDatabase({ client: 'postgres', connectionString: pgUrl ?? '' });
+    try {
+      expect(dialectOf(db)).toBe('postgres');
+      expect(await migrateToLatest(db)).toEqual(['0001_initial_schema']);
+      await exerciseSchema(db);
+    } finally {
+      await createMigrator(db).migrateTo(NO_MIGRATIONS);
+      await db.schema.dropTable('kysely_migration').ifExists().execute();
+      await db.schema.dropTable('kysely_migration_lock').ifExists().execute();
+      await db.destroy();
+    }
+  });
+});

@@ -1,0 +1,175 @@
+import { sql } from 'kysely';
+import type { ColumnDefinitionBuilder, Kysely } from 'kysely';
+import { Migrator } from 'kysely/migration';
+import type { Migration, MigrationProvider } from 'kysely/migration';
+import { dialectOf } from './database.ts';
+import type { DialectName } from './database.ts';
+
+// Migrations live in code (not in a folder read at run time) so they ship inside the package and
+// run the same from the server, the CLI and tests. Each migration is frozen once released: it
+// spells out its own value lists instead of importing today's constants.
+
+type ColumnBuild = (column: ColumnDefinitionBuilder) => ColumnDefinitionBuilder;
+
+function autoIncrementingId(dialect: DialectName): ColumnBuild {
+  // SQLite's AUTOINCREMENT never reuses the id of a deleted row; PostgreSQL's identity column does
+  // the same. Neither lets an id point at a different row than it once did (audit rows cite ids).
+  return dialect === 'postgres'
+    ? (column) => column.generatedAlwaysAsIdentity().primaryKey()
+    : (column) => column.primaryKey().autoIncrement();
+}
+
+function oneOf(column: string, values: readonly string[]) {
+  return sql`${sql.ref(column)} in (${sql.join(values.map((value) => sql.lit(value)))})`;
+}
+
+const initialSchema = (dialect: DialectName): Migration => ({
+  async up(db: Kysely<unknown>) {
+    const id = autoIncrementingId(dialect);
+
+    await db.schema
+      .createTable('patients')
+      .addColumn('id', 'integer', id)
+      .addColumn('patient_id', 'text', (column) => column.notNull().unique())
+      .addColumn('name', 'text')
+      .addColumn('birth_date', 'text')
+      .addColumn('sex', 'text')
+      .execute();
+
+    await db.schema
+      .createTable('users')
+      .addColumn('id', 'integer', id)
+      .addColumn('username', 'text', (column) => column.notNull().unique())
+      .addColumn('display_name', 'text', (column) => column.notNull())
+      .addColumn('role', 'text', (column) => column.notNull())
+      .addColumn('password_hash', 'text', (column) => column.notNull())
+      .addColumn('patient_id', 'integer', (column) => column.references('patients.id').onDelete('set null'))
+      .addColumn('disabled', 'integer', (column) => column.notNull().defaultTo(0))
+      .addColumn('created_at', 'text', (column) => column.notNull())
+      .addCheckConstraint('users_role_check', oneOf('role', ['admin', 'radiologist', 'doctor', 'patient', 'nurse', 'lab']))
+      .addCheckConstraint('users_disabled_check', sql`disabled in (0, 1)`)
+      // Only a patient account may be linked to a patient record (that link is what it may see).
+      .addCheckConstraint('users_patient_link_check', sql`patient_id is null or role = 'patient'`)
+      .execute();
+    await db.schema.createIndex('users_patient_id_idx').on('users').column('patient_id').execute();
+
+    await db.schema
+      .createTable('studies')
+      .addColumn('id', 'integer', id)
+      .addColumn('study_instance_uid', 'text', (column) => column.notNull().unique())
+      .addColumn('patient_id', 'integer', (column) => column.notNull().references('patients.id').onDelete('restrict'))
+      .addColumn('ordering_physician_id', 'integer', (column) => column.references('users.id').onDelete('set null'))
+      .addColumn('radiologist_id', 'integer', (column) => column.references('users.id').onDelete('set null'))
+      .addColumn('accession_number', 'text')
+      .addColumn('modality', 'text')
+      .addColumn('study_date', 'text')
+      .addColumn('study_time', 'text')
+      .addColumn('description', 'text')
+      .addColumn('status', 'text', (column) => column.notNull().defaultTo('unread'))
+      .addColumn('number_of_series', 'integer', (column) => column.notNull().defaultTo(0))
+      .addColumn('number_of_instances', 'integer', (column) => column.notNull().defaultTo(0))
+      .addColumn('orthanc_id', 'text')
+      .addColumn('imported_at', 'text')
+      .addCheckConstraint('studies_status_check', oneOf('status', ['scheduled', 'unread', 'in_progress', 'read', 'final']))
+      .execute();
+    await db.schema.createIndex('studies_patient_id_idx').on('studies').column('patient_id').execute();
+    await db.schema.createIndex('studies_ordering_physician_id_idx').on('studies').column('ordering_physician_id').execute();
+    await db.schema.createIndex('studies_radiologist_id_idx').on('studies').column('radiologist_id').execute();
+    await db.schema.createIndex('studies_accession_number_idx').on('studies').column('accession_number').execute();
+
+    await db.schema
+      .createTable('refresh_tokens')
+      .addColumn('id', 'text', (column) => column.primaryKey())
+      .addColumn('family_id', 'text', (column) => column.notNull())
+      .addColumn('user_id', 'integer', (column) => column.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('token_hash', 'text', (column) => column.notNull().unique())
+      .addColumn('created_at', 'text', (column) => column.notNull())
+      .addColumn('expires_at', 'text', (column) => column.notNull())
+      .addColumn('rotated_at', 'text')
+      .addColumn('revoked_at', 'text')
+      .addColumn('replaced_by_id', 'text', (column) => column.references('refresh_tokens.id').onDelete('set null'))
+      .addColumn('user_agent', 'text')
+      .execute();
+    await db.schema.createIndex('refresh_tokens_family_id_idx').on('refresh_tokens').column('family_id').execute();
+    await db.schema.createIndex('refresh_tokens_user_id_idx').on('refresh_tokens').column('user_id').execute();
+
+    await db.schema
+      .createTable('audit_log')
+      .addColumn('id', dialect === 'postgres' ? 'bigint' : 'integer', id)
+      .addColumn('at', 'text', (column) => column.notNull())
+      .addColumn('request_id', 'text')
+      .addColumn('user_id', 'integer')
+      .addColumn('username', 'text')
+      .addColumn('role', 'text')
+      .addColumn('action', 'text', (column) => column.notNull())
+      .addColumn('study_uid', 'text')
+      .addColumn('series_uid', 'text')
+      .addColumn('instance_uid', 'text')
+      .addColumn('route_kind', 'text')
+      .addColumn('client_ip', 'text')
+      .addColumn('user_agent', 'text')
+      .addColumn('result', 'text', (column) => column.notNull())
+      .addColumn('reason', 'text')
+      .addColumn('prev_hash', 'text')
+      .addColumn('hash', 'text', (column) => column.notNull())
+      .execute();
+    await db.schema.createIndex('audit_log_at_idx').on('audit_log').column('at').execute();
+    await db.schema.createIndex('audit_log_study_uid_idx').on('audit_log').column('study_uid').execute();
+    await db.schema.createIndex('audit_log_user_id_idx').on('audit_log').column('user_id').execute();
+  },
+
+  async down(db: Kysely<unknown>) {
+    for (const table of ['audit_log', 'refresh_tokens', 'studies', 'users', 'patients']) {
+      await db.schema.dropTable(table).execute();
+    }
+  },
+});
+
+export class ReadingStationMigrationProvider implements MigrationProvider {
+  readonly #dialect: DialectName;
+
+  constructor(dialect: DialectName) {
+    this.#dialect = dialect;
+  }
+
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return {
+      '0001_initial_schema': initialSchema(this.#dialect),
+    };
+  }
+}
+
+export function createMigrator<DB>(db: Kysely<DB>): Migrator {
+  return new Migrator({ db, provider: new ReadingStationMigrationProvider(dialectOf(db)) });
+}
+
+export class MigrationError extends Error {
+  readonly migrationName: string | undefined;
+
+  constructor(message: string, migrationName: string | undefined, cause: unknown) {
+    super(message, { cause });
+    this.name = 'MigrationError';
+    this.migrationName = migrationName;
+  }
+}
+
+/** Applies every pending migration; returns the names applied (empty when already current). */
+export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<string[]> {
+  const { error, results = [] } = await createMigrator(db).migrateToLatest();
+  if (error !== undefined) {
+    const failed = results.find((result) => result.status === 'Error')?.migrationName;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new MigrationError(
+      failed === undefined ? `database migration failed: ${reason}` : `database migration ${failed} failed: ${reason}`,
+      failed,
+      error,
+    );
+  }
+  return results.filter((result) => result.status === 'Success').map((result) => result.migrationName);
+}
+
+/** Names of migrations not yet applied to this database. */
+export async function pendingMigrations<DB>(db: Kysely<DB>): Promise<string[]> {
+  const migrations = await createMigrator(db).getMigrations();
+  return migrations.filter((migration) => migration.executedAt === undefined).map((migration) => migration.name);
+}

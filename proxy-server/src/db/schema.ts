@@ -1,0 +1,109 @@
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { Role } from '../users/roles.ts';
+import type { StudyStatus } from '../studies/study-status.ts';
+
+// Column types are the same on SQLite and PostgreSQL on purpose:
+// - timestamps are ISO-8601 UTC text (`Date#toISOString()`), which sorts chronologically and
+//   hashes identically on both dialects (the audit chain depends on that);
+// - flags are 0/1 integers, since SQLite has no boolean and better-sqlite3 cannot bind one;
+// - DICOM dates and times (DA `YYYYMMDD`, TM `HHMMSS.FFFFFF`) keep their DICOM text form, which is
+//   what QIDO matching speaks.
+
+export interface PatientsTable {
+  id: Generated<number>;
+  /** DICOM PatientID (0010,0020); unique within this hospital's registry. */
+  patient_id: string;
+  /** DICOM PN in its Alphabetic form, e.g. `DOE^JANE`. */
+  name: string | null;
+  birth_date: string | null;
+  sex: string | null;
+}
+
+export interface UsersTable {
+  id: Generated<number>;
+  username: string;
+  display_name: string;
+  role: Role;
+  password_hash: string;
+  /** patients.id of the record a `patient` account may see; null for staff. */
+  patient_id: number | null;
+  disabled: Generated<number>;
+  created_at: string;
+}
+
+export interface StudiesTable {
+  id: Generated<number>;
+  study_instance_uid: string;
+  /** patients.id */
+  patient_id: number;
+  /** users.id of the physician who ordered the study. */
+  ordering_physician_id: number | null;
+  /** users.id of the radiologist assigned to read it. */
+  radiologist_id: number | null;
+  accession_number: string | null;
+  /** ModalitiesInStudy joined with `\` as DICOM multi-values are, e.g. `CT\SR`. */
+  modality: string | null;
+  study_date: string | null;
+  study_time: string | null;
+  description: string | null;
+  status: StudyStatus;
+  number_of_series: Generated<number>;
+  number_of_instances: Generated<number>;
+  /** Orthanc's own identifier of the study, as returned by POST /instances. */
+  orthanc_id: string | null;
+  /** When images were last imported; null while the study is only scheduled. */
+  imported_at: string | null;
+}
+
+export interface RefreshTokensTable {
+  /** Random UUID: refresh token rows are referenced across rotations, never enumerated. */
+  id: string;
+  family_id: string;
+  user_id: number;
+  /** Hash of the opaque token; the token itself is never stored. */
+  token_hash: string;
+  created_at: string;
+  expires_at: string;
+  rotated_at: string | null;
+  revoked_at: string | null;
+  replaced_by_id: string | null;
+  user_agent: string | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: string;
+  request_id: string | null;
+  // Copied, not referenced: audit rows must outlive (and never be rewritten by) user changes.
+  user_id: number | null;
+  username: string | null;
+  role: string | null;
+  action: string;
+  study_uid: string | null;
+  series_uid: string | null;
+  instance_uid: string | null;
+  route_kind: string | null;
+  client_ip: string | null;
+  user_agent: string | null;
+  result: string;
+  reason: string | null;
+  prev_hash: string | null;
+  hash: string;
+}
+
+export interface Database {
+  patients: PatientsTable;
+  users: UsersTable;
+  studies: StudiesTable;
+  refresh_tokens: RefreshTokensTable;
+  audit_log: AuditLogTable;
+}
+
+export type PatientRow = Selectable<PatientsTable>;
+export type UserRow = Selectable<UsersTable>;
+export type NewUserRow = Insertable<UsersTable>;
+export type StudyRow = Selectable<StudiesTable>;
+export type StudyUpdate = Updateable<StudiesTable>;
+export type RefreshTokenRow = Selectable<RefreshTokensTable>;
+export type AuditLogRow = Selectable<AuditLogTable>;
+export type NewAuditLogRow = Insertable<AuditLogTable>;
