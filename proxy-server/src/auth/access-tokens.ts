@@ -11,10 +11,7 @@ import {
   type KeyObject,
 } from 'jose';
 import { z } from 'zod';
-
-/** Roles a token may carry; anything else is refused. */
-export const ROLES = ['admin', 'radiologist', 'doctor', 'patient', 'nurse', 'lab'] as const;
-export type Role = (typeof ROLES)[number];
+import { ROLES, type Role } from '../users/roles.ts';
 
 /** Asymmetric algorithms only: the gate never holds a shared secret an attacker could sign with. */
 export const ACCESS_TOKEN_ALGORITHMS = ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'] as const;
