@@ -1,0 +1,51 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RegistryError } from '../registry-error.ts';
+import { createTempDatabase } from '../testing/temp-database.ts';
+import type { TempDatabase } from '../testing/temp-database.ts';
+import { createUser, findUserByUsername } from '../users/user-repository.ts';
+import { findPatientById, findPatientByPatientId, linkPatientUser, upsertPatient } from './patient-repository.ts';
+
+let temp: TempDatabase;
+
+beforeEach(async () => {
+  temp = await createTempDatabase();
+});
+
+afterEach(async () => {
+  await temp.dispose();
+});
+
+describe('upsertPatient', () => {
+  it('inserts once per PatientID and updates only the fields given', async () => {
+    const first = await upsertPatient(temp.db, { patientId: 'P1', name: 'DOE^JANE', birthDate: '19800101', sex: 'F' });
+    const bare = await upsertPatient(temp.db, { patientId: 'P1' });
+    expect(bare).toEqual(first);
+    const renamed = await upsertPatient(temp.db, { patientId: 'P1', name: 'DOE^JANE^M', sex: null });
+    expect(renamed).toEqual({ id: first.id, patientId: 'P1', name: 'DOE^JANE^M', birthDate: '19800101', sex: null });
+    expect(await findPatientByPatientId(temp.db, 'P1')).toEqual(renamed);
+    expect(await findPatientById(temp.db, first.id)).toEqual(renamed);
+    expect(await temp.db.selectFrom('patients').select('id').execute()).toHaveLength(1);
+  });
+
+  it('refuses a PatientID DICOM could not carry', async () => {
+    for (const patientId of ['', '   ', 'a\\b', 'x'.repeat(65), 'tab\there']) {
+      await expect(upsertPatient(temp.db, { patientId })).rejects.toMatchObject({ code: 'INVALID_PATIENT_ID' });
+    }
+  });
+});
+
+describe('linkPatientUser', () => {
+  it('links a patient account to a record, creating a bare one if needed', async () => {
+    await createUser(temp.db, { username: 'jane', displayName: 'Jane', role: 'patient', password: 'password1', patientId: 'OLD' });
+    const patient = await linkPatientUser(temp.db, 'Jane', 'NEW');
+    expect(patient).toMatchObject({ patientId: 'NEW', name: null });
+    expect((await findUserByUsername(temp.db, 'jane'))?.patientRecordId).toBe(patient.id);
+  });
+
+  it('refuses staff accounts and unknown users', async () => {
+    await createUser(temp.db, { username: 'doc', displayName: 'Doc', role: 'doctor', password: 'password1' });
+    await expect(linkPatientUser(temp.db, 'doc', 'P1')).rejects.toMatchObject({ code: 'ROLE_MISMATCH' });
+    await expect(linkPatientUser(temp.db, 'ghost', 'P1')).rejects.toBeInstanceOf(RegistryError);
+    expect(await findPatientByPatientId(temp.db, 'P1')).toBeUndefined();
+  });
+});

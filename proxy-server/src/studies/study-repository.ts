@@ -1,0 +1,211 @@
+import { sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { Database, StudyRow } from '../db/schema.ts';
+import { upsertPatient } from '../patients/patient-repository.ts';
+import type { PatientAttributes } from '../patients/patient-repository.ts';
+import type { StudyAccessSubject } from '../policy/study-access-policy.ts';
+import { RegistryError } from '../registry-error.ts';
+import type { Role } from '../users/roles.ts';
+import { normalizeUsername } from '../users/username.ts';
+import type { StudyStatus } from './study-status.ts';
+
+export interface Study {
+  id: number;
+  studyInstanceUid: string;
+  /** patients.id */
+  patientRecordId: number;
+  /** users.id of the ordering physician. */
+  orderingPhysicianId: number | null;
+  /** users.id of the reading radiologist. */
+  radiologistId: number | null;
+  accessionNumber: string | null;
+  /** Modalities in the study, e.g. `['CT', 'SR']`. */
+  modalities: string[];
+  studyDate: string | null;
+  studyTime: string | null;
+  description: string | null;
+  status: StudyStatus;
+  numberOfSeries: number;
+  numberOfInstances: number;
+  orthancId: string | null;
+  importedAt: string | null;
+}
+
+/** A study as the PACS describes it after an import. */
+export interface ImportedStudy {
+  studyInstanceUid: string;
+  patient: PatientAttributes;
+  accessionNumber: string | null;
+  modalities: readonly string[];
+  studyDate: string | null;
+  studyTime: string | null;
+  description: string | null;
+  numberOfSeries: number;
+  numberOfInstances: number;
+  orthancId: string | null;
+}
+
+// Stored as a DICOM multi-value (backslash-separated), the form QIDO answers with.
+const MODALITY_SEPARATOR = '\\';
+
+function toStudy(row: StudyRow): Study {
+  return {
+    id: row.id,
+    studyInstanceUid: row.study_instance_uid,
+    patientRecordId: row.patient_id,
+    orderingPhysicianId: row.ordering_physician_id,
+    radiologistId: row.radiologist_id,
+    accessionNumber: row.accession_number,
+    modalities: row.modality === null || row.modality === '' ? [] : row.modality.split(MODALITY_SEPARATOR),
+    studyDate: row.study_date,
+    studyTime: row.study_time,
+    description: row.description,
+    status: row.status,
+    numberOfSeries: row.number_of_series,
+    numberOfInstances: row.number_of_instances,
+    orthancId: row.orthanc_id,
+    importedAt: row.imported_at,
+  };
+}
+
+/**
+ * Records (or refreshes) a study and its patient from DICOM attributes. Assignments are kept; a
+ * `scheduled` study becomes `unread` now that images exist, and later statuses are left alone.
+ * If the PACS now files the study under another PatientID, the study follows it.
+ */
+export async function upsertImportedStudy(
+  db: Kysely<Database>,
+  study: ImportedStudy,
+  { now = new Date() }: { now?: Date } = {},
+): Promise<Study> {
+  const write = async (trx: Kysely<Database>) => {
+    const patient = await upsertPatient(trx, study.patient);
+    const fields = {
+      patient_id: patient.id,
+      accession_number: study.accessionNumber,
+      modality: study.modalities.length === 0 ? null : [...new Set(study.modalities)].join(MODALITY_SEPARATOR),
+      study_date: study.studyDate,
+      study_time: study.studyTime,
+      description: study.description,
+      number_of_series: study.numberOfSeries,
+      number_of_instances: study.numberOfInstances,
+      orthanc_id: study.orthancId,
+      imported_at: now.toISOString(),
+    };
+    const row = await trx
+      .insertInto('studies')
+      .values({ study_instance_uid: study.studyInstanceUid, status: 'unread', ...fields })
+      .onConflict((conflict) =>
+        conflict.column('study_instance_uid').doUpdateSet({
+          ...fields,
+          status: sql<StudyStatus>`case when studies.status = 'scheduled' then 'unread' else studies.status end`,
+        }),
+      )
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toStudy(row);
+  };
+  return db.isTransaction ? write(db) : db.transaction().execute(write);
+}
+
+export async function findStudyByUid(db: Kysely<Database>, studyInstanceUid: string): Promise<Study | undefined> {
+  const row = await db.selectFrom('studies').selectAll().where('study_instance_uid', '=', studyInstanceUid).executeTakeFirst();
+  return row === undefined ? undefined : toStudy(row);
+}
+
+export interface ListStudiesOptions {
+  limit?: number;
+  offset?: number;
+}
+
+/** Every study, newest first (by study date and time, then by registry id). */
+export async function listStudies(db: Kysely<Database>, { limit = 100, offset = 0 }: ListStudiesOptions = {}): Promise<Study[]> {
+  const rows = await db
+    .selectFrom('studies')
+    .selectAll()
+    .orderBy('study_date', (order) => order.desc().nullsLast())
+    .orderBy('study_time', (order) => order.desc().nullsLast())
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .offset(offset)
+    .execute();
+  return rows.map(toStudy);
+}
+
+/**
+ * The studies `subject` may see, newest first: the study access policy expressed as a query, for
+ * worklists and root-level searches that must never list a study the user may not open.
+ * Kept in step with `canAccessStudy` by a test that compares both over every role and relation.
+ */
+export async function listStudiesVisibleTo(
+  db: Kysely<Database>,
+  subject: StudyAccessSubject,
+  { limit = 100, offset = 0 }: ListStudiesOptions = {},
+): Promise<Study[]> {
+  if (subject.disabled) return [];
+  let query = db.selectFrom('studies').selectAll();
+  switch (subject.role) {
+    case 'admin':
+      break;
+    case 'doctor':
+    case 'radiologist':
+      query = query.where((where) => where.or([where('ordering_physician_id', '=', subject.id), where('radiologist_id', '=', subject.id)]));
+      break;
+    case 'patient':
+      if (subject.patientRecordId === null) return [];
+      query = query.where('patient_id', '=', subject.patientRecordId);
+      break;
+    case 'nurse':
+    case 'lab':
+      return [];
+  }
+  const rows = await query
+    .orderBy('study_date', (order) => order.desc().nullsLast())
+    .orderBy('study_time', (order) => order.desc().nullsLast())
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .offset(offset)
+    .execute();
+  return rows.map(toStudy);
+}
+
+export interface StudyAssignment {
+  /** Username of the ordering physician; null removes the assignment, absent leaves it. */
+  orderingPhysician?: string | null;
+  /** Username of the reading radiologist; null removes the assignment, absent leaves it. */
+  radiologist?: string | null;
+}
+
+const ORDERING_ROLES: readonly Role[] = ['doctor', 'radiologist'];
+const READING_ROLES: readonly Role[] = ['radiologist'];
+
+export async function assignStudy(db: Kysely<Database>, studyInstanceUid: string, assignment: StudyAssignment): Promise<Study> {
+  return db.transaction().execute(async (trx) => {
+    const existing = await trx.selectFrom('studies').select('id').where('study_instance_uid', '=', studyInstanceUid).executeTakeFirst();
+    if (existing === undefined) throw new RegistryError('STUDY_NOT_FOUND', `no study with StudyInstanceUID ${studyInstanceUid}`);
+    const updates: { ordering_physician_id?: number | null; radiologist_id?: number | null } = {};
+    if (assignment.orderingPhysician !== undefined) {
+      updates.ordering_physician_id = await assigneeId(trx, assignment.orderingPhysician, ORDERING_ROLES, 'ordering physician');
+    }
+    if (assignment.radiologist !== undefined) {
+      updates.radiologist_id = await assigneeId(trx, assignment.radiologist, READING_ROLES, 'radiologist');
+    }
+    const row =
+      Object.keys(updates).length === 0
+        ? await trx.selectFrom('studies').selectAll().where('id', '=', existing.id).executeTakeFirstOrThrow()
+        : await trx.updateTable('studies').set(updates).where('id', '=', existing.id).returningAll().executeTakeFirstOrThrow();
+    return toStudy(row);
+  });
+}
+
+async function assigneeId(trx: Kysely<Database>, username: string | null, roles: readonly Role[], what: string): Promise<number | null> {
+  if (username === null) return null;
+  const name = normalizeUsername(username);
+  const user = await trx.selectFrom('users').select(['id', 'role', 'disabled']).where('username', '=', name).executeTakeFirst();
+  if (user === undefined) throw new RegistryError('USER_NOT_FOUND', `no user "${name}"`);
+  if (!roles.includes(user.role)) {
+    throw new RegistryError('ROLE_MISMATCH', `"${name}" is ${user.role} and cannot be the ${what} (needs ${roles.join(' or ')})`);
+  }
+  if (user.disabled !== 0) throw new RegistryError('USER_DISABLED', `"${name}" is disabled and cannot be the ${what}`);
+  return user.id;
+}
