@@ -1,0 +1,39 @@
+import { BlockList, isIP } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
+
+export interface AddressedRequest {
+  socket: { remoteAddress?: string | undefined };
+  headers: IncomingHttpHeaders;
+}
+
+export type ClientAddressResolver = (request: AddressedRequest) => string;
+
+/**
+ * The client's address for logs and the audit trail: nginx's X-Real-IP when the peer is one of
+ * `trustedProxies` (addresses or CIDR ranges), otherwise the socket's own peer address. X-Forwarded-For
+ * is never read: any client can send it, and only nginx's own X-Real-IP is known to be set by nginx.
+ */
+export function createClientAddressResolver(trustedProxies: readonly string[]): ClientAddressResolver {
+  const trusted = new BlockList();
+  for (const entry of trustedProxies) {
+    const [address = '', prefix] = entry.split('/');
+    const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+    if (prefix === undefined) trusted.addAddress(address, family);
+    else trusted.addSubnet(address, Number(prefix), family);
+  }
+  return (request) => {
+    const peer = unmapIpv4(request.socket.remoteAddress);
+    if (peer === undefined) return 'unknown';
+    if (!trusted.check(peer, isIP(peer) === 6 ? 'ipv6' : 'ipv4')) return peer;
+    const realIp = request.headers['x-real-ip'];
+    const candidate = typeof realIp === 'string' ? unmapIpv4(realIp.trim()) : undefined;
+    return candidate !== undefined && isIP(candidate) !== 0 ? candidate : peer;
+  };
+}
+
+// A dual-stack socket reports IPv4 peers as ::ffff:a.b.c.d; compare and record them as IPv4.
+function unmapIpv4(address: string | undefined): string | undefined {
+  if (address === undefined || address === '') return undefined;
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
+  return mapped?.[1] ?? address;
+}
