@@ -1,0 +1,91 @@
+// proxy-server's process: configuration, migrations, listening and graceful shutdown. Everything
+// else lives in the app factory (app.ts), which tests build without a process around it.
+//   node proxy-server/src/main.ts [--config <file>]   (environment: RS_* — see config.ts)
+import { buildServer } from './app.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import type { Config } from './config.ts';
+import { createDatabase } from './db/database.ts';
+import { migrateToLatest } from './db/migrations.ts';
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+function fail(message: string): never {
+  process.stderr.write(`proxy-server: ${message}\n`);
+  process.exit(1);
+}
+
+function describeDatabase(config: Config): string {
+  // Never the PostgreSQL connection string: it may carry a password.
+  return config.database.client === 'sqlite' ? `sqlite ${config.database.filename}` : 'postgres';
+}
+
+function listenFailure(error: unknown, config: Config): string {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+  const where = `${config.listen.host}:${config.listen.port}`;
+  if (code === 'EADDRINUSE') return `cannot listen on ${where}: the address is already in use (another proxy-server? set listen.port / RS_PORT)`;
+  if (code === 'EACCES') return `cannot listen on ${where}: permission denied`;
+  if (code === 'EADDRNOTAVAIL') return `cannot listen on ${where}: no such local address (check listen.host / RS_HOST)`;
+  return `cannot listen on ${where}: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig({ argv: process.argv.slice(2), env: process.env });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+
+  const db = createDatabase(config.database);
+  let applied: string[];
+  try {
+    applied = await migrateToLatest(db);
+  } catch (error) {
+    await db.destroy().catch(() => undefined);
+    fail(`database ${describeDatabase(config)}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+
+  const app = buildServer(config, { db });
+  app.log.info({ database: describeDatabase(config), migrationsApplied: applied }, 'database ready');
+  if (config.orthancHealthUrl === undefined) app.log.warn('orthancHealthUrl is not set: /api/readyz will answer 503 until it is');
+
+  try {
+    await app.listen({ host: config.listen.host, port: config.listen.port });
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    fail(listenFailure(error, config));
+  }
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      app.log.warn({ signal }, 'second signal: exiting without waiting');
+      process.exit(1);
+    }
+    stopping = true;
+    app.log.info({ signal }, 'shutting down: finishing requests in flight');
+    const forced = setTimeout(() => {
+      app.log.error(`shutdown took longer than ${SHUTDOWN_GRACE_MS} ms: exiting`);
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS);
+    forced.unref();
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        app.log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main().catch((error: unknown) => {
+  // An unexpected failure at start: one line, the stack only when asked for.
+  fail(process.env.RS_DEBUG ? String(error instanceof Error ? error.stack : error) : `failed to start: ${error instanceof Error ? error.message : String(error)} (set RS_DEBUG=1 for details)`);
+});
