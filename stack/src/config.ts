@@ -37,6 +37,8 @@ const StackConfigSchema = z
     rendererDist: z.string().min(1).default('renderer/dist'),
     /** Where generated demo DICOM is cached between stacks (regenerated when its version changes). */
     demoCacheDir: z.string().min(1).default(path.join(homedir(), '.cache/reading-station/demo-dicom')),
+    /** Origins of desktop apps allowed to call the API cross-origin (the Electron app's scheme). */
+    corsOrigins: z.array(z.string()).default(['app://reading-station']),
     /** Access-token lifetime handed to the gate. */
     accessTokenTtlSeconds: z.coerce.number().int().min(10).max(3600).default(300),
   })

@@ -13,6 +13,19 @@ const execFileAsync = promisify(execFile);
 export const nginxTemplateFile = path.join(repoRoot, 'nginx/reading-station.conf.template');
 export const appLocationTemplateFile = path.join(repoRoot, 'nginx/app-location.conf.template');
 export const appMissingLocationTemplateFile = path.join(repoRoot, 'nginx/app-missing-location.conf.template');
+export const snippetsDir = path.join(repoRoot, 'nginx/snippets');
+
+/** Origins a CORS map may name: scheme://host[:port], nothing nginx could read as syntax. */
+const ORIGIN = /^[a-z][a-z0-9+.-]*:\/\/[A-Za-z0-9.-]+(?::[0-9]{1,5})?$/;
+
+export function corsOriginMap(origins: readonly string[]): string {
+  return origins
+    .map((origin) => {
+      if (!ORIGIN.test(origin)) throw new StackError(`CORS origin ${JSON.stringify(origin)} is not of the form scheme://host[:port]`);
+      return `        "${origin}" $http_origin;`;
+    })
+    .join('\n');
+}
 
 export function locateNginx(): string {
   for (const candidate of ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx']) {
@@ -30,6 +43,7 @@ export interface NginxSettings {
   orthancPort: number;
   orthancBasicAuth: string;
   rendererDist: string;
+  corsOrigins: readonly string[];
 }
 
 /** nginx's worker user: as root, workers drop to nobody and own only their temp directories. */
@@ -43,7 +57,7 @@ export function renderNginxConfiguration(settings: NginxSettings): string {
   const appBuilt = existsSync(path.join(settings.rendererDist, 'index.html'));
   const appLocation = renderTemplate(
     readFileSync(appBuilt ? appLocationTemplateFile : appMissingLocationTemplateFile, 'utf8'),
-    { RENDERER_DIST: settings.rendererDist },
+    { RENDERER_DIST: settings.rendererDist, SNIPPETS_DIR: snippetsDir },
   );
   return renderTemplate(readFileSync(nginxTemplateFile, 'utf8'), {
     USER_DIRECTIVE: workerUser().directive,
@@ -58,6 +72,8 @@ export function renderNginxConfiguration(settings: NginxSettings): string {
     ORTHANC_PORT: settings.orthancPort,
     ORTHANC_BASIC_AUTH: settings.orthancBasicAuth,
     APP_LOCATION: appLocation,
+    SNIPPETS_DIR: snippetsDir,
+    CORS_ORIGIN_MAP: corsOriginMap(settings.corsOrigins),
   });
 }
 

@@ -110,6 +110,7 @@ export async function stackUp(config: StackConfig, report: Report): Promise<Stac
       orthancPort: ports.orthanc,
       orthancBasicAuth: basicAuth(credentials),
       rendererDist: config.rendererDist,
+      corsOrigins: config.corsOrigins,
     };
     await writeNginxConfiguration(nginxSettings, nginx);
     report(`starting nginx on ${config.listenAddress}:${ports.http}`);
