@@ -14,7 +14,28 @@ const binaryA = new Uint8Array([0xff, 0x4f, 0xff, 0x51, 0x0d, 0x0a, 0x2d, 0x2d, 
 const binaryB = new Uint8Array([0x00, 0x01, 0x02, 0x0d]);
 
 describe('parseMultipartRelated', () => {
-  it('splits an Orthanc-style frames response, binary-safe', () => {
+  it('splits a frames response shaped like Orthanc 1.13 + DICOMweb 1.24 answers it', () => {
+    // As seen on the wire: the root type is quoted and itself has a parameter, each part has a
+    // Content-Location, and the part body is the stored fragment (codestream + DICOM pad byte).
+    const boundary = '1900cdbd-9c21-4c49-ac84-829ac48a0545-f1b4a531-0ae6-4481-bef3-7549fba78';
+    const header = `multipart/related; type="image/jphc; transfer-syntax=1.2.840.10008.1.2.4.202"; boundary=${boundary}`;
+    const parts = parseMultipartRelated(
+      body(
+        `--${boundary}\r\n`,
+        'Content-Location: http://127.0.0.1:8042/dicom-web/studies/2.25.1/series/2.25.2/instances/2.25.3/frames/1\r\n',
+        'Content-Type: image/jphc; transfer-syntax=1.2.840.10008.1.2.4.202\r\n\r\n',
+        binaryA,
+        `\r\n--${boundary}--`,
+      ),
+      header,
+    );
+    expect(parts).toHaveLength(1);
+    expect(parts[0]).toMatchObject({ contentType: 'image/jphc', transferSyntax: '1.2.840.10008.1.2.4.202' });
+    expect(parts[0]?.headers['content-location']).toMatch(/\/frames\/1$/);
+    expect(parts[0]?.body).toEqual(binaryA);
+  });
+
+  it('splits several parts, binary-safe', () => {
     const header = `multipart/related; type="application/octet-stream"; boundary=abc123`;
     const parts = parseMultipartRelated(
       body(

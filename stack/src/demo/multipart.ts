@@ -7,6 +7,11 @@
  * test of the gate wants every framing error to fail loudly and wants each part's
  * `transfer-syntax` parameter, which is what the viewer's decoder choice depends on.
  *
+ * Checked against Orthanc 1.13 + DICOMweb 1.24: a frame request with `transfer-syntax=*` answers
+ * `multipart/related; type="image/jphc; transfer-syntax=…"; boundary=…`, parts carry
+ * Content-Location and Content-Type, and a part's body is the stored fragment, i.e. the
+ * codestream followed by the DICOM pad byte when the codestream's length is odd.
+ *
  * Grammar: RFC 2046 §5.1.1 (boundaries, transport padding, preamble, epilogue), RFC 9110 §8.3.1
  * (media types and parameters), RFC 2387 (multipart/related), DICOM PS3.18 §8.7.
  */
