@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CT_IMAGE_STORAGE, HOSTILE_IMG, HOSTILE_SCRIPT, HTJ2K_LOSSLESS_RPCL, type DemoSeries } from './cohort.ts';
 import {
   demoDatasetVersion,
+  expectedDemoPixels,
   generateDemoDataset,
+  locateDemoInstance,
   readDemoManifest,
   type DemoInstance,
   type DemoManifest,
@@ -202,6 +204,18 @@ describe('generateDemoDataset', () => {
   it('stamps the full dataset differently from a reduced one', () => {
     expect(demoDatasetVersion()).not.toBe(demoDatasetVersion({ maxSlicesPerSeries: SLICES }));
     expect(demoDatasetVersion()).toBe(demoDatasetVersion());
+  });
+
+  it('locates an instance and the pixels it was made from', () => {
+    const instance = manifest.instances[5];
+    if (!instance) throw new Error('too few instances');
+    const located = locateDemoInstance(manifest, instance.sopInstanceUid);
+    expect(located.instance).toBe(instance);
+    expect(located.series.seriesInstanceUid).toBe(instance.seriesInstanceUid);
+    expect(located.study.studyInstanceUid).toBe(instance.studyInstanceUid);
+    expect(located.patient.patientId).toBe(located.study.patientId);
+    expect(expectedDemoPixels(manifest, instance.sopInstanceUid)).toEqual(phantomSlice(located.series.phantom, instance.sliceIndex));
+    expect(() => locateDemoInstance(manifest, '1.2.3')).toThrow(/no demo instance/);
   });
 
   it('finds no manifest where there is none', async () => {

@@ -218,6 +218,29 @@ export async function generateDemoDataset(outDir: string, options: GenerateDemoO
   }
 }
 
+export interface LocatedDemoInstance {
+  readonly patient: DemoPatient;
+  readonly study: DemoStudy;
+  readonly series: DemoSeries;
+  readonly instance: DemoInstance;
+}
+
+/** The instance with this SOPInstanceUID and its series, study and patient; throws if unknown. */
+export function locateDemoInstance(manifest: DemoManifest, sopInstanceUid: string): LocatedDemoInstance {
+  const instance = manifest.instances.find((i) => i.sopInstanceUid === sopInstanceUid);
+  const study = manifest.cohort.studies.find((s) => s.studyInstanceUid === instance?.studyInstanceUid);
+  const series = study?.series.find((s) => s.seriesInstanceUid === instance?.seriesInstanceUid);
+  const patient = manifest.cohort.patients.find((p) => p.patientId === study?.patientId);
+  if (!instance || !study || !series || !patient) throw new Error(`no demo instance ${sopInstanceUid}`);
+  return { patient, study, series, instance };
+}
+
+/** The stored pixels the demo instance with this SOPInstanceUID was generated from. */
+export function expectedDemoPixels(manifest: DemoManifest, sopInstanceUid: string): Int16Array {
+  const { series, instance } = locateDemoInstance(manifest, sopInstanceUid);
+  return phantomSlice(series.phantom, instance.sliceIndex);
+}
+
 function cohortOptions(options: Pick<GenerateDemoOptions, 'maxSlicesPerSeries'>): { maxSlicesPerSeries?: number } {
   return options.maxSlicesPerSeries === undefined ? {} : { maxSlicesPerSeries: options.maxSlicesPerSeries };
 }
