@@ -1,0 +1,209 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createDatabase } from '../db/database.ts';
+import { findStudyByUid } from '../studies/study-repository.ts';
+import { dicomFile } from '../testing/dicom-fixtures.ts';
+import { OrthancStandIn } from '../testing/orthanc-stand-in.ts';
+import { findUserByUsername, verifyCredentials } from '../users/user-repository.ts';
+import { runCli } from './program.ts';
+
+let dir: string;
+let dbFile: string;
+
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'rs-cli-'));
+  dbFile = path.join(dir, 'rs.sqlite');
+});
+
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function cli(argv: string[], { env = {}, stdin = '' }: { env?: Record<string, string>; stdin?: string } = {}): Promise<Result> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const code = await runCli(argv, { env: { RS_DB_FILENAME: dbFile, ...env }, stdin: Readable.from([stdin]), stdout, stderr });
+  return { code, stdout: out, stderr: err };
+}
+
+async function inDatabase<T>(run: (db: ReturnType<typeof createDatabase>) => Promise<T>): Promise<T> {
+  const db = createDatabase({ client: 'sqlite', filename: dbFile });
+  try {
+    return await run(db);
+  } finally {
+    await db.destroy();
+  }
+}
+
+describe('migrate', () => {
+  it('creates the schema once', async () => {
+    expect(await cli(['migrate'])).toEqual({ code: 0, stdout: 'applied 0001_initial_schema\n', stderr: '' });
+    expect(await cli(['migrate'])).toEqual({ code: 0, stdout: 'database schema is up to date\n', stderr: '' });
+  });
+
+  it('reads the database from --config', async () => {
+    const other = path.join(dir, 'other.sqlite');
+    const config = path.join(dir, 'rs.json');
+    writeFileSync(config, JSON.stringify({ database: { client: 'sqlite', filename: other } }));
+    const stdout = new PassThrough();
+    const code = await runCli(['--config', config, 'migrate'], { env: {}, stdin: Readable.from(['']), stdout, stderr: new PassThrough() });
+    expect(code).toBe(0);
+    const db = createDatabase({ client: 'sqlite', filename: other });
+    expect((await db.introspection.getTables()).map((table) => table.name)).toContain('users');
+    await db.destroy();
+  });
+
+  it('prints configuration errors as they are', async () => {
+    expect(await cli(['--config', path.join(dir, 'nope.json'), 'migrate'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `config: cannot read config file ${path.join(dir, 'nope.json')}: no such file\n`,
+    });
+  });
+});
+
+describe('user add', () => {
+  it('refuses to work on a database that is not migrated', async () => {
+    const result = await cli(['user', 'add', '--username', 'ada', '--role', 'admin', '--display-name', 'Ada'], { env: { RS_NEW_PASSWORD: 'long enough' } });
+    expect(result).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'reading-station-admin: the database schema is not up to date (pending: 0001_initial_schema); run `reading-station-admin migrate` first\n',
+    });
+  });
+
+  it('creates a user with the password from stdin, without its trailing newline', async () => {
+    await cli(['migrate']);
+    const result = await cli(['user', 'add', '--username', 'Ada', '--role', 'admin', '--display-name', 'Ada Lovelace', '--password-stdin'], { stdin: 'analytical engine\n' });
+    expect(result).toEqual({ code: 0, stdout: 'created user ada (admin, id 1)\n', stderr: '' });
+    await inDatabase(async (db) => {
+      expect(await verifyCredentials(db, 'ada', 'analytical engine')).toMatchObject({ ok: true });
+    });
+  });
+
+  it('takes the password from RS_NEW_PASSWORD and links patient accounts', async () => {
+    await cli(['migrate']);
+    const result = await cli(['user', 'add', '--username', 'jane', '--role', 'patient', '--display-name', 'Jane', '--patient-id', 'PAT-9'], {
+      env: { RS_NEW_PASSWORD: 'jane password' },
+    });
+    expect(result.code).toBe(0);
+    await inDatabase(async (db) => {
+      expect(await findUserByUsername(db, 'jane')).toMatchObject({ role: 'patient', patientRecordId: expect.any(Number) });
+    });
+  });
+
+  it('explains what is wrong in one line', async () => {
+    await cli(['migrate']);
+    const base = ['user', 'add', '--username', 'bob', '--display-name', 'Bob'];
+    expect(await cli([...base, '--role', 'doctor'])).toMatchObject({ code: 1, stderr: 'reading-station-admin: no password: pipe it to --password-stdin or set RS_NEW_PASSWORD\n' });
+    expect(await cli([...base, '--role', 'doctor', '--password-stdin'], { stdin: '\n' })).toMatchObject({ code: 1, stderr: expect.stringContaining('no password') });
+    expect(await cli([...base, '--role', 'patient'], { env: { RS_NEW_PASSWORD: 'password1' } })).toMatchObject({
+      code: 1,
+      stderr: 'reading-station-admin: a patient account needs the PatientID of its patient record\n',
+    });
+    expect((await cli([...base, '--role', 'wizard'], { env: { RS_NEW_PASSWORD: 'password1' } })).stderr).toContain("argument 'wizard' is invalid");
+    await cli([...base, '--role', 'doctor'], { env: { RS_NEW_PASSWORD: 'password1' } });
+    expect(await cli([...base, '--role', 'doctor'], { env: { RS_NEW_PASSWORD: 'password1' } })).toMatchObject({
+      code: 1,
+      stderr: 'reading-station-admin: the username "bob" is already taken\n',
+    });
+  });
+});
+
+describe('study import and assign', () => {
+  let orthanc: OrthancStandIn;
+  let orthancUrl: string;
+
+  beforeEach(async () => {
+    orthanc = new OrthancStandIn();
+    orthancUrl = await orthanc.start();
+    await cli(['migrate']);
+  });
+
+  afterEach(async () => {
+    await orthanc.stop();
+  });
+
+  const STUDY = '1.2.826.0.1.3680043.8.498.300';
+
+  function put(relative: string, content: Uint8Array | string): string {
+    const file = path.join(dir, 'dicom', relative);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, content);
+    return file;
+  }
+
+  const instance = (series: number, number: number) =>
+    dicomFile({ patientId: 'P-300', studyInstanceUid: STUDY, seriesInstanceUid: `${STUDY}.${series}`, sopInstanceUid: `${STUDY}.${series}.${number}`, modality: 'CT' });
+
+  const importArgs = () => ['study', 'import', path.join(dir, 'dicom'), '--orthanc-url', orthancUrl, '--orthanc-user', orthanc.username];
+
+  it('imports a directory tree, skipping hidden files and DICOMDIR, and prints a summary', async () => {
+    put('1/a.dcm', instance(1, 1));
+    put('1/deeper/b.dcm', instance(1, 2));
+    put('2/c.dcm', instance(2, 1));
+    put('.hidden/d.dcm', 'not even DICOM');
+    put('DICOMDIR', 'index');
+    const result = await cli(importArgs(), { env: { RS_ORTHANC_PASSWORD: orthanc.password } });
+    expect(result).toEqual({ code: 0, stdout: 'imported 3 files: 3 stored, 0 already in Orthanc, 0 failed\nregistry: 1 study, 1 patient\n', stderr: '' });
+    await inDatabase(async (db) => {
+      expect(await findStudyByUid(db, STUDY)).toMatchObject({ numberOfSeries: 2, numberOfInstances: 3 });
+    });
+  });
+
+  it('lists failed files and exits 1', async () => {
+    put('1/a.dcm', instance(1, 1));
+    const bad = put('notes.txt', 'hello');
+    const result = await cli(importArgs(), { env: { RS_ORTHANC_PASSWORD: orthanc.password } });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe(
+      [
+        'imported 2 files: 1 stored, 0 already in Orthanc, 1 failed',
+        'registry: 1 study, 1 patient',
+        'failed:',
+        `  ${bad}: not a DICOM Part 10 file (no "DICM" after the 128-byte preamble)`,
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('needs the Orthanc password in the environment and a valid concurrency', async () => {
+    put('1/a.dcm', instance(1, 1));
+    expect(await cli(importArgs())).toMatchObject({ code: 1, stderr: "reading-station-admin: set RS_ORTHANC_PASSWORD to the Orthanc user's password\n" });
+    expect((await cli([...importArgs(), '--concurrency', '0'], { env: { RS_ORTHANC_PASSWORD: 'x' } })).stderr).toContain('expected an integer between 1 and 32');
+  });
+
+  it('assigns the ordering physician and the radiologist by username', async () => {
+    put('1/a.dcm', instance(1, 1));
+    await cli(importArgs(), { env: { RS_ORTHANC_PASSWORD: orthanc.password } });
+    for (const [username, role] of [
+      ['doc', 'doctor'],
+      ['rad', 'radiologist'],
+    ]) {
+      await cli(['user', 'add', '--username', username!, '--role', role!, '--display-name', username!], { env: { RS_NEW_PASSWORD: 'password1' } });
+    }
+    expect(await cli(['study', 'assign', STUDY, '--ordering', 'doc', '--radiologist', 'RAD'])).toEqual({
+      code: 0,
+      stdout: `study ${STUDY}: ordering physician doc, radiologist rad\n`,
+      stderr: '',
+    });
+    expect(await cli(['study', 'assign', STUDY, '--radiologist', 'doc'])).toMatchObject({
+      code: 1,
+      stderr: 'reading-station-admin: "doc" is doctor and cannot be the radiologist (needs radiologist)\n',
+    });
+    expect(await cli(['study', 'assign', STUDY])).toMatchObject({ code: 1, stderr: 'reading-station-admin: nothing to assign: give --ordering and/or --radiologist\n' });
+  });
+});
