@@ -90,9 +90,11 @@ export class ConfigError extends Error {
   }
 }
 
+type Environment = Readonly<Record<string, string | undefined>>;
+
 export interface LoadConfigOptions {
   argv?: readonly string[];
-  env?: Readonly<Record<string, string | undefined>>;
+  env?: Environment;
 }
 
 // Values that must never be echoed back in an error line (they may carry a password).
@@ -164,7 +166,7 @@ function fileErrorReason(error: unknown): string {
   }
 }
 
-function applyEnvironment(raw: RawObject, env: LoadConfigOptions['env'] & object, sources: Map<string, string>): void {
+function applyEnvironment(raw: RawObject, env: Environment, sources: Map<string, string>): void {
   const set = (keyPath: string, variable: string, value: unknown) => {
     setPath(raw, keyPath.split('.'), value);
     sources.set(keyPath, `from ${variable}`);
@@ -191,7 +193,7 @@ function applyEnvironment(raw: RawObject, env: LoadConfigOptions['env'] & object
   applyDatabaseEnvironment(raw, env, sources);
 }
 
-function applyDatabaseEnvironment(raw: RawObject, env: LoadConfigOptions['env'] & object, sources: Map<string, string>): void {
+function applyDatabaseEnvironment(raw: RawObject, env: Environment, sources: Map<string, string>): void {
   const client = nonEmpty(env.RS_DB_CLIENT);
   const filename = nonEmpty(env.RS_DB_FILENAME);
   const url = nonEmpty(env.RS_DB_URL);
