@@ -9,6 +9,8 @@ cd "$RS_ROOT"
 export RS_STACK_DIR="${RS_TEST_STACK_DIR:-$RS_ROOT/.stack-test}"
 export RS_HTTP_PORT="${RS_TEST_HTTP_PORT:-18080}" RS_GATE_PORT="${RS_TEST_GATE_PORT:-13001}"
 export RS_ORTHANC_PORT="${RS_TEST_ORTHANC_PORT:-18042}" RS_OPS_PORT="${RS_TEST_OPS_PORT:-18081}"
+# Short-lived access tokens, so the tests see renewal across expiry.
+export RS_ACCESS_TOKEN_TTL="${RS_TEST_ACCESS_TOKEN_TTL:-30}"
 results="$RS_ROOT/test-results"
 mkdir -p "$results"
 rm -f "$results"/*.json
@@ -27,8 +29,17 @@ step typecheck tsc -p tsconfig.json
 step lint eslint --max-warnings=0 .
 step "unit tests" vitest run --project unit --reporter=default --reporter=json --outputFile.json="$results/unit.json"
 
+# The web app is built before the stack starts: nginx serves renderer/dist at / when it exists.
+if node -e 'process.exit(require("./renderer/package.json").scripts?.build ? 0 : 1)'; then
+  step "build web app" npm run build --workspace renderer --silent
+fi
+
 if node stack/src/cli.ts up; then
   step "integration tests" vitest run --project integration --reporter=default --reporter=json --outputFile.json="$results/integration.json"
+  if [ -f e2e/playwright.config.ts ]; then
+    step "end-to-end tests" env PLAYWRIGHT_JSON_OUTPUT_NAME="$results/e2e.json" \
+      playwright test -c e2e/playwright.config.ts --reporter=list,json
+  fi
 else
   failed_steps+=("stack up")
 fi

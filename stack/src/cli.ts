@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { loadStackConfig, type StackConfig } from './config.ts';
 import { StackError } from './errors.ts';
-import { stackDown, stackStatus, stackUp } from './stack.ts';
+import { orthancService, stackDown, stackStatus, stackUp } from './stack.ts';
 
 const report = (message: string): void => {
   process.stderr.write(`[stack] ${message}\n`);
@@ -52,6 +52,15 @@ program
   .action(async () => {
     await stackDown(configFrom(program.opts()), report);
     report('stack stopped');
+  });
+
+program
+  .command('orthanc')
+  .description('stop or start Orthanc alone (to see the stack without its PACS, and its recovery)')
+  .argument('<action>', 'stop or start')
+  .action(async (action: string) => {
+    if (action !== 'stop' && action !== 'start') throw new StackError(`unknown action "${action}": use stop or start`);
+    await orthancService(configFrom(program.opts()), action, report);
   });
 
 program

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import type { StackConfig } from './config.ts';
 import { StackError } from './errors.ts';
 import { startGate } from './gate.ts';
@@ -192,4 +192,35 @@ export function stackStatus(config: StackConfig): { stack?: StackFile; running: 
   const layout = stackLayout(config.stateDir);
   const stack = readStackFile(layout.stackFile);
   return stack ? { stack, running: runningServices(stack) } : { running: [] };
+}
+
+/**
+ * Stops or starts Orthanc alone, keeping its configuration and credentials, so tests and operators
+ * can see how the stack behaves while the PACS is away and that it recovers without a restart.
+ */
+export async function orthancService(config: StackConfig, action: 'stop' | 'start', report: Report): Promise<void> {
+  const layout = stackLayout(config.stateDir);
+  const stack = readStackFile(layout.stackFile);
+  if (!stack) throw new StackError(`no stack is running from ${layout.stateDir}; run \`npm run stack:up\` first`);
+  const current = stack.processes.orthanc;
+  if (action === 'stop') {
+    if (current) report(`Orthanc (pid ${current.pid}) ${await stopProcess(current, 'SIGTERM', 60_000)}`);
+    writeStackFile(layout.stackFile, { ...stack, processes: { ...stack.processes, orthanc: undefined } });
+    return;
+  }
+  if (current && isRunning(current)) {
+    report('Orthanc is already running');
+    return;
+  }
+  const installation = locateOrthanc(config.orthancRoot);
+  const configuration = JSON.parse(readFileSync(layout.orthanc.configFile, 'utf8')) as { RegisteredUsers: Record<string, string> };
+  const [username, password] = Object.entries(configuration.RegisteredUsers)[0] ?? [];
+  if (!username || !password) throw new StackError(`${layout.orthanc.configFile} has no registered user; restart the stack`);
+  await assertPortFree('127.0.0.1', stack.ports.orthanc, 'Orthanc', 'RS_ORTHANC_PORT');
+  const started = await startOrthanc({ layout, installation, port: stack.ports.orthanc, credentials: { username, password } });
+  writeStackFile(layout.stackFile, {
+    ...stack,
+    processes: { ...stack.processes, orthanc: { pid: started.pid, marker: started.marker, log: started.log } },
+  });
+  report(`Orthanc started again (pid ${started.pid})`);
 }
