@@ -36,7 +36,7 @@ describe('nginx configuration', () => {
 
   it('keeps the internal location internal and the Orthanc credentials only there', () => {
     const text = renderNginxConfiguration(settings());
-    const internal = /location \/internal-orthanc\/dicom-web\/ \{([\s\S]*?)\n        \}/.exec(text)?.[1] ?? '';
+    const internal = /location \/internal-orthanc\/dicom-web\/ \{([\s\S]*?)\n {8}\}/.exec(text)?.[1] ?? '';
     expect(internal).toMatch(/^\s+internal;$/m);
     expect(internal).toContain('proxy_pass http://orthanc/dicom-web/;');
     expect(internal).toContain('proxy_buffering off;');

@@ -42,7 +42,7 @@ async function stopServices(processes: Partial<Record<ServiceName, ManagedProces
 }
 
 async function readyCheck(baseUrl: string): Promise<void> {
-  let body = '';
+  let body: string;
   try {
     const response = await fetch(`${baseUrl}/api/readyz`, { signal: AbortSignal.timeout(10_000) });
     body = await response.text();

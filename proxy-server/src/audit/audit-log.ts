@@ -62,7 +62,7 @@ export class AuditLog {
   readonly #db: RsDatabase;
   readonly #now: () => Date;
   #queue: Pending[] = [];
-  #flushing: Promise<void> | undefined;
+  #flushing = false;
 
   constructor(db: RsDatabase, options: { now?: () => Date } = {}) {
     this.#db = db;
@@ -72,7 +72,10 @@ export class AuditLog {
   append(event: AuditEvent): Promise<number> {
     return new Promise<number>((resolve, reject) => {
       this.#queue.push({ event, at: this.#now().toISOString(), resolve, reject });
-      this.#flushing ??= this.#flushLoop();
+      if (!this.#flushing) {
+        this.#flushing = true;
+        void this.#flushLoop();
+      }
     });
   }
 
@@ -90,7 +93,7 @@ export class AuditLog {
         }
       }
     } finally {
-      this.#flushing = undefined;
+      this.#flushing = false;
     }
   }
 

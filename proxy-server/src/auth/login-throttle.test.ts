@@ -17,7 +17,7 @@ describe('LoginThrottle', () => {
   });
 
   it('locks an address that tries many accounts', () => {
-    let now = 0;
+    const now = 0;
     const throttle = new LoginThrottle({ maxFailuresPerAccount: 100, maxFailuresPerAddress: 5, windowSeconds: 60, lockoutSeconds: 60, now: () => now });
     for (let i = 0; i < 4; i++) expect(throttle.recordFailure(`user${i}`, '10.0.0.1')).toBe(false);
     expect(throttle.recordFailure('user4', '10.0.0.1')).toBe(true);

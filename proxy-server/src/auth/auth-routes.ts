@@ -1,0 +1,183 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { AuditUnavailableError, type AuditEvent } from '../audit/audit-log.ts';
+import type { GateServices } from '../dicomweb/dicomweb-routes.ts';
+import { sendErrorBody as sendError } from '../http/http-errors.ts';
+import { findUserById, verifyCredentials, type User } from '../users/user-repository.ts';
+import type { AccessTokenIssuer } from './access-tokens.ts';
+import type { LoginThrottle } from './login-throttle.ts';
+import type { IssuedRefreshToken, RefreshTokenStore } from './refresh-tokens.ts';
+
+/** The refresh cookie of browser clients: never readable by page code, sent only to /api/auth. */
+export const REFRESH_COOKIE = 'rs_refresh';
+const COOKIE_PATH = '/api/auth';
+
+export interface AuthServices extends GateServices {
+  issuer: AccessTokenIssuer;
+  refreshTokens: RefreshTokenStore;
+  throttle: LoginThrottle;
+  /** Set the cookie's Secure flag (on for every deployment; browsers accept it on localhost). */
+  secureCookies: boolean;
+}
+
+const loginBody = z.strictObject({
+  username: z.string().min(1).max(128),
+  password: z.string().min(1).max(1024),
+  /** Desktop clients keep the refresh token in the OS keychain and get it in the body. */
+  client: z.enum(['web', 'desktop']).default('web'),
+});
+
+const refreshBody = z
+  .strictObject({
+    refreshToken: z.string().min(1).max(128).optional(),
+    client: z.enum(['web', 'desktop']).default('web'),
+  })
+  .prefault({});
+
+class AuditFailed extends Error {}
+
+function publicUser(user: User) {
+  return { id: user.id, username: user.username, displayName: user.displayName, role: user.role };
+}
+
+function cookieValue(request: FastifyRequest): string | undefined {
+  const header = request.headers.cookie;
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const [name, ...rest] = part.trim().split('=');
+    if (name === REFRESH_COOKIE) return rest.join('=');
+  }
+  return undefined;
+}
+
+export async function authRoutes(app: FastifyInstance, services: AuthServices): Promise<void> {
+  const audit = async (request: FastifyRequest, event: AuditEvent): Promise<void> => {
+    try {
+      await services.audit.append({
+        requestId: request.id,
+        clientIp: services.clientAddress(request),
+        userAgent: request.headers['user-agent'],
+        ...event,
+      });
+    } catch (error) {
+      if (error instanceof AuditUnavailableError) throw new AuditFailed(error.message);
+      throw error;
+    }
+  };
+
+  const setRefreshCookie = (reply: FastifyReply, refresh: IssuedRefreshToken | undefined) => {
+    const attributes = [`Path=${COOKIE_PATH}`, 'HttpOnly', 'SameSite=Strict', ...(services.secureCookies ? ['Secure'] : [])];
+    const value = refresh
+      ? `${REFRESH_COOKIE}=${refresh.token}; Max-Age=${Math.max(0, Math.floor((refresh.expiresAt.getTime() - Date.now()) / 1000))}`
+      : `${REFRESH_COOKIE}=; Max-Age=0`;
+    reply.header('set-cookie', `${value}; ${attributes.join('; ')}`);
+  };
+
+  const session = async (reply: FastifyReply, user: User, refresh: IssuedRefreshToken, client: 'web' | 'desktop') => {
+    const access = await services.issuer.issue({ userId: String(user.id), username: user.username, role: user.role });
+    if (client === 'web') setRefreshCookie(reply, refresh);
+    return reply.header('cache-control', 'no-store').send({
+      accessToken: access.token,
+      tokenType: 'Bearer',
+      expiresIn: services.issuer.ttlSeconds,
+      expiresAt: access.expiresAt.toISOString(),
+      user: publicUser(user),
+      ...(client === 'desktop' ? { refreshToken: refresh.token, refreshExpiresAt: refresh.expiresAt.toISOString() } : {}),
+    });
+  };
+
+  const guarded =
+    (handler: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>) =>
+    async (request: FastifyRequest, reply: FastifyReply) => {
+      try {
+        return await handler(request, reply);
+      } catch (error) {
+        if (error instanceof AuditFailed) {
+          request.log.error({ err: error }, 'audit store unavailable');
+          return sendError(reply, 503, 'AUDIT_UNAVAILABLE', 'audit store unavailable; try again later');
+        }
+        throw error;
+      }
+    };
+
+  app.post(
+    '/api/auth/login',
+    guarded(async (request, reply) => {
+      const body = loginBody.safeParse(request.body);
+      if (!body.success) return sendError(reply, 400, 'INVALID_REQUEST', 'username and password are required');
+      const { username, password, client } = body.data;
+      const address = services.clientAddress(request);
+
+      const wait = services.throttle.retryAfter(username, address);
+      if (wait > 0) {
+        await audit(request, { action: 'LOGIN_LOCKED_OUT', result: 'denied', username, reason: `locked for ${wait} s` });
+        return sendError(reply.header('retry-after', String(wait)), 429, 'LOGIN_LOCKED_OUT', `too many failed logins; try again in ${wait} seconds`);
+      }
+      const check = await verifyCredentials(services.db, username, password);
+      if (!check.ok) {
+        const locked = services.throttle.recordFailure(username, address);
+        await audit(request, {
+          action: 'LOGIN_FAILED',
+          result: 'failure',
+          username,
+          userId: check.user?.id,
+          role: check.user?.role,
+          reason: check.reason,
+        });
+        if (locked) await audit(request, { action: 'LOGIN_LOCKED_OUT', result: 'denied', username, reason: 'failure limit reached' });
+        return sendError(reply, 401, 'INVALID_CREDENTIALS', 'authentication failed: wrong username or password');
+      }
+      services.throttle.recordSuccess(username);
+      const user = check.user;
+      const refresh = await services.refreshTokens.issue(user.id, { userAgent: request.headers['user-agent'] });
+      await audit(request, { action: 'LOGIN', result: 'success', userId: user.id, username: user.username, role: user.role, reason: client });
+      return session(reply, user, refresh, client);
+    }),
+  );
+
+  app.post(
+    '/api/auth/refresh',
+    guarded(async (request, reply) => {
+      const body = refreshBody.safeParse(request.body ?? {});
+      if (!body.success) return sendError(reply, 400, 'INVALID_REQUEST', 'malformed refresh request');
+      const client = body.data.refreshToken ? 'desktop' : body.data.client;
+      const token = body.data.refreshToken ?? cookieValue(request);
+      if (!token) {
+        await audit(request, { action: 'TOKEN_REFRESH_FAILED', result: 'failure', reason: 'no refresh token' });
+        return sendError(reply, 401, 'SESSION_EXPIRED', 'authentication failed: no session; log in again');
+      }
+      const rotation = await services.refreshTokens.rotate(token, { userAgent: request.headers['user-agent'] });
+      if (!rotation.ok) {
+        const user = rotation.userId ? await findUserById(services.db, rotation.userId) : undefined;
+        const who = { userId: user?.id, username: user?.username, role: user?.role };
+        if (client === 'web') setRefreshCookie(reply, undefined);
+        if (rotation.reason === 'reused') {
+          await audit(request, { ...who, action: 'TOKEN_REUSE_DETECTED', result: 'denied', reason: `family ${rotation.familyId} revoked` });
+          return sendError(reply, 401, 'REFRESH_TOKEN_REUSED', 'authentication failed: this session was ended for safety; log in again');
+        }
+        await audit(request, { ...who, action: 'TOKEN_REFRESH_FAILED', result: 'failure', reason: rotation.reason });
+        return sendError(reply, 401, 'SESSION_EXPIRED', 'authentication failed: the session has ended; log in again');
+      }
+      const user = await findUserById(services.db, rotation.userId);
+      if (!user || user.disabled) {
+        await services.refreshTokens.revokeFamilyOf(rotation.next.token);
+        return sendError(reply, 401, 'SESSION_EXPIRED', 'authentication failed: the account is disabled');
+      }
+      await audit(request, { action: 'TOKEN_REFRESH', result: 'success', userId: user.id, username: user.username, role: user.role });
+      return session(reply, user, rotation.next, client);
+    }),
+  );
+
+  app.post(
+    '/api/auth/logout',
+    guarded(async (request, reply) => {
+      const body = refreshBody.safeParse(request.body ?? {});
+      const token = (body.success ? body.data.refreshToken : undefined) ?? cookieValue(request);
+      const userId = token ? await services.refreshTokens.revokeFamilyOf(token) : undefined;
+      const user = userId ? await findUserById(services.db, userId) : undefined;
+      await audit(request, { action: 'LOGOUT', result: 'success', userId: user?.id, username: user?.username, role: user?.role });
+      setRefreshCookie(reply, undefined);
+      return reply.code(204).header('cache-control', 'no-store').send();
+    }),
+  );
+}
