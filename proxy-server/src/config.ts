@@ -61,7 +61,50 @@ const databaseSchema = z.discriminatedUnion('client', [sqliteSchema, postgresSch
 
 const ipOrCidr = z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()], expecting('expected an IP address or CIDR range'));
 
+const seconds = (min: number, max: number) => {
+  const expectation = `expected an integer number of seconds between ${min} and ${max}`;
+  return z.int(expecting(expectation)).min(min, expecting(expectation)).max(max, expecting(expectation));
+};
+
+export const ACCESS_TOKEN_ALGORITHMS = ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'] as const;
+
+const authSchema = z.strictObject({
+  // Access tokens: short-lived JWTs, signed with the private key in signingKeyFile (PKCS#8 PEM).
+  // Without a key file the gate makes one at start: sessions then survive a restart only through
+  // their refresh tokens, and several gate processes would not accept each other's tokens.
+  issuer: z.string().min(1).default('reading-station'),
+  audience: z.string().min(1).default('reading-station-dicomweb'),
+  algorithm: z.enum(ACCESS_TOKEN_ALGORITHMS, expecting(`expected one of ${ACCESS_TOKEN_ALGORITHMS.join(', ')}`)).default('ES256'),
+  signingKeyFile: z.string().min(1).optional(),
+  accessTokenTtlSeconds: seconds(10, 3600).default(300),
+  // A reading shift; each refresh rotates the token and restarts this clock.
+  refreshTokenTtlSeconds: seconds(60, 30 * 24 * 3600).default(8 * 3600),
+  // The refresh cookie's Secure flag. Browsers accept Secure cookies from http://localhost too.
+  secureCookies: z.boolean().default(true),
+  lockout: z
+    .strictObject({
+      maxFailuresPerAccount: z.int().min(1).default(5),
+      maxFailuresPerAddress: z.int().min(1).default(50),
+      windowSeconds: seconds(1, 86400).default(900),
+      lockoutSeconds: seconds(1, 86400).default(900),
+    })
+    .prefault({}),
+  // A hospital identity provider whose access tokens the gate also accepts (verified against its
+  // JWKS). The account must exist here: studies are related to local users.
+  idp: z
+    .strictObject({
+      jwksUrl: httpUrl,
+      issuer: z.string().min(1),
+      audience: z.string().min(1),
+      algorithms: z.array(z.enum(ACCESS_TOKEN_ALGORITHMS)).min(1).default(['RS256']),
+      roleClaim: z.string().min(1).default('role'),
+      usernameClaim: z.string().min(1).default('preferred_username'),
+    })
+    .optional(),
+});
+
 export const configSchema = z.strictObject({
+  auth: authSchema.prefault({}),
   listen: listenSchema.prefault({}),
   database: databaseSchema.prefault({ client: 'sqlite' }),
   // A URL that nginx answers with Orthanc's /system through an ops-only location, so readiness
@@ -77,6 +120,7 @@ export const configSchema = z.strictObject({
 
 export type Config = z.output<typeof configSchema>;
 export type DatabaseConfig = Config['database'];
+export type AuthConfig = Config['auth'];
 export type ConfigInput = z.input<typeof configSchema>;
 
 /** A configuration that cannot be used; `issues` has one line per bad key, `message` joins them. */
@@ -176,6 +220,10 @@ function applyEnvironment(raw: RawObject, env: Environment, sources: Map<string,
   const port = nonEmpty(env.RS_PORT);
   // Digits become a number; anything else stays a string so the error shows what was given.
   if (port !== undefined) set('listen.port', 'RS_PORT', /^\d+$/.test(port) ? Number(port) : port);
+  const ttl = nonEmpty(env.RS_ACCESS_TOKEN_TTL);
+  if (ttl !== undefined) set('auth.accessTokenTtlSeconds', 'RS_ACCESS_TOKEN_TTL', /^\d+$/.test(ttl) ? Number(ttl) : ttl);
+  const keyFile = nonEmpty(env.RS_SIGNING_KEY_FILE);
+  if (keyFile !== undefined) set('auth.signingKeyFile', 'RS_SIGNING_KEY_FILE', keyFile);
   const logLevel = nonEmpty(env.RS_LOG_LEVEL);
   if (logLevel !== undefined) set('logLevel', 'RS_LOG_LEVEL', logLevel);
   const healthUrl = nonEmpty(env.RS_ORTHANC_HEALTH_URL);

@@ -6,6 +6,8 @@ import { ConfigError, loadConfig } from './config.ts';
 import type { Config } from './config.ts';
 import { createDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrations.ts';
+import { loadSigningKey, type SigningKey } from './auth/signing-key.ts';
+import { gateRoutes } from './gate-routes.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -49,7 +51,18 @@ async function main(): Promise<void> {
     fail(`database ${describeDatabase(config)}: ${error instanceof Error ? error.message : String(error)}`);
   }
 
-  const app = buildServer(config, { db });
+  let signingKey: SigningKey;
+  try {
+    signingKey = loadSigningKey(config.auth);
+  } catch (error) {
+    await db.destroy().catch(() => undefined);
+    fail(error instanceof Error ? error.message : String(error));
+  }
+
+  const app = buildServer(config, { db, routes: [gateRoutes(signingKey)] });
+  if (signingKey.ephemeral) {
+    app.log.warn('auth.signingKeyFile is not set: signing access tokens with a key made at start (sessions renew through their refresh tokens after a restart)');
+  }
   app.log.info({ database: describeDatabase(config), migrationsApplied: applied }, 'database ready');
   if (config.orthancHealthUrl === undefined) app.log.warn('orthancHealthUrl is not set: /api/readyz will answer 503 until it is');
 

@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from './config.ts';
 import type { StackLayout } from './layout.ts';
@@ -15,8 +16,24 @@ export interface GateSettings {
   accessTokenTtlSeconds: number;
 }
 
+/** The gate's access-token signing key: made once per stack directory, kept across restarts. */
+export function ensureSigningKey(layout: StackLayout): string {
+  const file = path.join(layout.gate.dir, 'signing-key.pem');
+  if (!existsSync(file)) {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  }
+  return file;
+}
+
 export function gateConfiguration(settings: GateSettings) {
+  mkdirSync(settings.layout.gate.dir, { recursive: true });
   return {
+    auth: {
+      algorithm: 'ES256',
+      signingKeyFile: ensureSigningKey(settings.layout),
+      accessTokenTtlSeconds: settings.accessTokenTtlSeconds,
+    },
     listen: { host: '127.0.0.1', port: settings.port },
     database: { client: 'sqlite', filename: settings.layout.gate.database },
     orthancHealthUrl: `http://127.0.0.1:${settings.opsPort}/orthanc/system`,
@@ -28,7 +45,6 @@ export function gateConfiguration(settings: GateSettings) {
 
 export async function startGate(settings: GateSettings): Promise<StartedProcess> {
   const { layout } = settings;
-  mkdirSync(layout.gate.dir, { recursive: true });
   writeFileSync(layout.gate.configFile, JSON.stringify(gateConfiguration(settings), null, 2), { mode: 0o600 });
   const started = startDetached(process.execPath, [gateMain, '--config', layout.gate.configFile], {
     cwd: repoRoot,

@@ -11,10 +11,10 @@ import {
   type KeyObject,
 } from 'jose';
 import { z } from 'zod';
+import type { ACCESS_TOKEN_ALGORITHMS } from '../config.ts';
 import { ROLES, type Role } from '../users/roles.ts';
 
 /** Asymmetric algorithms only: the gate never holds a shared secret an attacker could sign with. */
-export const ACCESS_TOKEN_ALGORITHMS = ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'] as const;
 export type AccessTokenAlgorithm = (typeof ACCESS_TOKEN_ALGORITHMS)[number];
 
 export type TokenFailure = 'TOKEN_MISSING' | 'TOKEN_EXPIRED' | 'TOKEN_NOT_YET_VALID' | 'TOKEN_INVALID';
@@ -34,10 +34,14 @@ export interface AccessTokenSubject {
   userId: string;
   username: string;
   role: Role;
+  /** The refresh-token family this access token was issued under: revoking it ends the session. */
+  sessionId?: string;
 }
 
 export interface VerifiedAccessToken extends AccessTokenSubject {
   tokenId: string | undefined;
+  /** Whether the gate itself issued the token (else a hospital IdP did). */
+  local: boolean;
   expiresAt: Date;
 }
 
@@ -60,7 +64,11 @@ export function createAccessTokenIssuer(options: AccessTokenIssuerOptions) {
     async issue(subject: AccessTokenSubject): Promise<{ token: string; expiresAt: Date }> {
       const issuedAt = Math.floor(now() / 1000);
       const expiresAt = issuedAt + options.ttlSeconds;
-      const token = await new SignJWT({ role: subject.role, preferred_username: subject.username })
+      const token = await new SignJWT({
+        role: subject.role,
+        preferred_username: subject.username,
+        ...(subject.sessionId ? { sid: subject.sessionId } : {}),
+      })
         .setProtectedHeader({ alg: options.algorithm, kid: options.keyId, typ: 'at+jwt' })
         .setSubject(subject.userId)
         .setIssuer(options.issuer)
@@ -89,6 +97,8 @@ export interface AccessTokenVerifierOptions {
   usernameClaim?: string;
   clockToleranceSeconds?: number;
   now?: () => number;
+  /** Tokens this gate issued (true) or a hospital IdP's (false). */
+  local?: boolean;
 }
 
 const roleSchema = z.enum(ROLES);
@@ -145,6 +155,8 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
         username: typeof username === 'string' ? username : (payload.sub as string),
         role: role.data,
         tokenId: payload.jti,
+        local: options.local ?? true,
+        ...(typeof payload.sid === 'string' ? { sessionId: payload.sid } : {}),
         expiresAt: new Date((payload.exp as number) * 1000),
       };
     },

@@ -74,7 +74,12 @@ export async function authRoutes(app: FastifyInstance, services: AuthServices): 
   };
 
   const session = async (reply: FastifyReply, user: User, refresh: IssuedRefreshToken, client: 'web' | 'desktop') => {
-    const access = await services.issuer.issue({ userId: String(user.id), username: user.username, role: user.role });
+    const access = await services.issuer.issue({
+      userId: String(user.id),
+      username: user.username,
+      role: user.role,
+      sessionId: refresh.familyId,
+    });
     if (client === 'web') setRefreshCookie(reply, refresh);
     return reply.header('cache-control', 'no-store').send({
       accessToken: access.token,

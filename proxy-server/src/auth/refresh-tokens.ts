@@ -109,6 +109,18 @@ export class RefreshTokenStore {
     return row.user_id;
   }
 
+  /** Whether a session (token family) has been ended: checked on every gated request. */
+  async isFamilyRevoked(familyId: string): Promise<boolean> {
+    const revoked = await this.#db
+      .selectFrom('refresh_tokens')
+      .select('id')
+      .where('family_id', '=', familyId)
+      .where('revoked_at', 'is not', null)
+      .limit(1)
+      .executeTakeFirst();
+    return revoked !== undefined;
+  }
+
   /** Ends every session of a user (an administrator's revoke). */
   async revokeAllForUser(userId: number): Promise<number> {
     const result = await this.#db

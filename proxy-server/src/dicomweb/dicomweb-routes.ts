@@ -3,7 +3,7 @@ import { TokenError, bearerToken, type AccessTokenVerifier } from '../auth/acces
 import { AuditUnavailableError, type AuditEvent, type AuditLog } from '../audit/audit-log.ts';
 import type { RsDatabase } from '../db/database.ts';
 import { sendErrorBody as sendError } from '../http/http-errors.ts';
-import { findUserById, type User } from '../users/user-repository.ts';
+import { findUserById, findUserByUsername, type User } from '../users/user-repository.ts';
 import { decideDicomWebRequest, seriesAndInstance, type GateDecision } from './dicomweb-gate.ts';
 
 export const DICOMWEB_PREFIX = '/api/ris/dicom-web/';
@@ -12,6 +12,8 @@ export interface GateServices {
   db: RsDatabase;
   audit: AuditLog;
   verifier: AccessTokenVerifier;
+  /** Says whether a session (refresh-token family) was ended, so its access tokens stop at once. */
+  isSessionRevoked(sessionId: string): Promise<boolean>;
   /** The client's address: nginx's X-Real-IP when the peer is a trusted proxy, else the socket's. */
   clientAddress(request: FastifyRequest): string;
 }
@@ -33,10 +35,21 @@ export async function authenticate(
   let code: string;
   try {
     const token = await services.verifier.verify(bearerToken(request.headers.authorization));
-    const user = /^[1-9][0-9]*$/.test(token.userId) ? await findUserById(services.db, Number(token.userId)) : undefined;
-    if (user && !user.disabled && user.role === token.role) return user;
-    code = 'TOKEN_INVALID';
-    reason = user ? 'account disabled or role changed' : 'no such account';
+    // The gate's own tokens name the account by id; an IdP's by login name. Either way the
+    // registry's account decides: it must exist, be enabled and still have the token's role.
+    const user = token.local
+      ? /^[1-9][0-9]*$/.test(token.userId)
+        ? await findUserById(services.db, Number(token.userId))
+        : undefined
+      : await findUserByUsername(services.db, token.username);
+    if (user && !user.disabled && user.role === token.role) {
+      if (!token.sessionId || !(await services.isSessionRevoked(token.sessionId))) return user;
+      code = 'SESSION_REVOKED';
+      reason = 'the session was ended';
+    } else {
+      code = 'TOKEN_INVALID';
+      reason = user ? 'account disabled or role changed' : 'no such account';
+    }
   } catch (error) {
     if (!(error instanceof TokenError)) throw error;
     code = error.code;

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Kysely } from 'kysely';
+import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
 import type { Database, StudyRow } from '../db/schema.ts';
 import { upsertPatient } from '../patients/patient-repository.ts';
 import type { PatientAttributes } from '../patients/patient-repository.ts';
@@ -142,23 +142,10 @@ export async function listStudiesVisibleTo(
   subject: StudyAccessSubject,
   { limit = 100, offset = 0 }: ListStudiesOptions = {},
 ): Promise<Study[]> {
-  if (subject.disabled) return [];
+  const visibility = studyVisibility(subject);
+  if (visibility.kind === 'none') return [];
   let query = db.selectFrom('studies').selectAll();
-  switch (subject.role) {
-    case 'admin':
-      break;
-    case 'doctor':
-    case 'radiologist':
-      query = query.where((where) => where.or([where('ordering_physician_id', '=', subject.id), where('radiologist_id', '=', subject.id)]));
-      break;
-    case 'patient':
-      if (subject.patientRecordId === null) return [];
-      query = query.where('patient_id', '=', subject.patientRecordId);
-      break;
-    case 'nurse':
-    case 'lab':
-      return [];
-  }
+  if (visibility.kind === 'where') query = query.where(visibility.filter);
   const rows = await query
     .orderBy('study_date', (order) => order.desc().nullsLast())
     .orderBy('study_time', (order) => order.desc().nullsLast())
@@ -167,6 +154,37 @@ export async function listStudiesVisibleTo(
     .offset(offset)
     .execute();
   return rows.map(toStudy);
+}
+
+export type StudyVisibility =
+  | { kind: 'all' }
+  | { kind: 'none' }
+  | { kind: 'where'; filter: (where: ExpressionBuilder<Database, 'studies'>) => Expression<SqlBool> };
+
+/**
+ * The study access policy as SQL: which rows of `studies` `subject` may see. The one SQL form of
+ * `canAccessStudy`, used by every listing (worklist, root searches).
+ */
+export function studyVisibility(subject: StudyAccessSubject): StudyVisibility {
+  if (subject.disabled) return { kind: 'none' };
+  switch (subject.role) {
+    case 'admin':
+      return { kind: 'all' };
+    case 'doctor':
+    case 'radiologist':
+      return {
+        kind: 'where',
+        filter: (where) => where.or([where('studies.ordering_physician_id', '=', subject.id), where('studies.radiologist_id', '=', subject.id)]),
+      };
+    case 'patient': {
+      const record = subject.patientRecordId;
+      if (record === null) return { kind: 'none' };
+      return { kind: 'where', filter: (where) => where('studies.patient_id', '=', record) };
+    }
+    case 'nurse':
+    case 'lab':
+      return { kind: 'none' };
+  }
 }
 
 export interface StudyAssignment {

@@ -1,0 +1,42 @@
+import type { RoutePlugin } from './app.ts';
+import { AuditLog } from './audit/audit-log.ts';
+import { createAccessTokenIssuer } from './auth/access-tokens.ts';
+import { authRoutes, type AuthServices } from './auth/auth-routes.ts';
+import { LoginThrottle } from './auth/login-throttle.ts';
+import { RefreshTokenStore } from './auth/refresh-tokens.ts';
+import type { SigningKey } from './auth/signing-key.ts';
+import { createTokenAuthenticator } from './auth/token-authenticator.ts';
+import { dicomWebRoutes } from './dicomweb/dicomweb-routes.ts';
+import { worklistRoutes } from './worklist/worklist-routes.ts';
+
+/**
+ * The product's routes: authentication, the DICOMweb gate and the worklist, sharing one audit log,
+ * one token authenticator and one login throttle.
+ */
+export function gateRoutes(signingKey: SigningKey): RoutePlugin {
+  return async (app, core) => {
+    const { auth } = core.config;
+    const refreshTokens = new RefreshTokenStore(core.db, { ttlSeconds: auth.refreshTokenTtlSeconds });
+    const services: AuthServices = {
+      db: core.db,
+      audit: new AuditLog(core.db),
+      verifier: createTokenAuthenticator(auth, signingKey),
+      isSessionRevoked: (sessionId) => refreshTokens.isFamilyRevoked(sessionId),
+      clientAddress: core.clientAddress,
+      issuer: createAccessTokenIssuer({
+        privateKey: signingKey.privateKey,
+        algorithm: auth.algorithm,
+        keyId: signingKey.keyId,
+        issuer: auth.issuer,
+        audience: auth.audience,
+        ttlSeconds: auth.accessTokenTtlSeconds,
+      }),
+      refreshTokens,
+      throttle: new LoginThrottle(auth.lockout),
+      secureCookies: auth.secureCookies,
+    };
+    await authRoutes(app, services);
+    await dicomWebRoutes(app, services);
+    await worklistRoutes(app, services);
+  };
+}
