@@ -34,6 +34,15 @@ describe('loadConfig', () => {
   it('applies defaults when nothing is configured', () => {
     const config = loadConfig({ argv: [], env: {} });
     expect(config).toEqual({
+      auth: {
+        issuer: 'reading-station',
+        audience: 'reading-station-dicomweb',
+        algorithm: 'ES256',
+        accessTokenTtlSeconds: 300,
+        refreshTokenTtlSeconds: 28800,
+        secureCookies: true,
+        lockout: { maxFailuresPerAccount: 5, maxFailuresPerAddress: 50, windowSeconds: 900, lockoutSeconds: 900 },
+      },
       listen: { host: '127.0.0.1', port: 3001 },
       database: { client: 'sqlite', filename: path.resolve('data/reading-station.sqlite') },
       trustedProxies: ['127.0.0.1', '::1'],
@@ -54,9 +63,21 @@ describe('loadConfig', () => {
         RS_ORTHANC_HEALTH_URL: 'http://127.0.0.1:8080/ops/orthanc/system',
         RS_TRUSTED_PROXIES: '10.0.0.5, 10.1.0.0/16,::1',
         RS_PUBLIC_BASE_URL: 'https://pacs.example',
+        RS_ACCESS_TOKEN_TTL: '60',
+        RS_SIGNING_KEY_FILE: '/etc/reading-station/signing-key.pem',
       },
     });
     expect(config).toEqual({
+      auth: {
+        issuer: 'reading-station',
+        audience: 'reading-station-dicomweb',
+        algorithm: 'ES256',
+        accessTokenTtlSeconds: 60,
+        signingKeyFile: '/etc/reading-station/signing-key.pem',
+        refreshTokenTtlSeconds: 28800,
+        secureCookies: true,
+        lockout: { maxFailuresPerAccount: 5, maxFailuresPerAddress: 50, windowSeconds: 900, lockoutSeconds: 900 },
+      },
       listen: { host: '0.0.0.0', port: 4000 },
       database: { client: 'postgres', connectionString: 'postgres://rs:pw@db.example/rs' },
       logLevel: 'debug',
@@ -64,6 +85,14 @@ describe('loadConfig', () => {
       trustedProxies: ['10.0.0.5', '10.1.0.0/16', '::1'],
       publicBaseUrl: 'https://pacs.example',
     });
+  });
+
+  it('refuses a symmetric or unknown signing algorithm and an out-of-range token lifetime', () => {
+    expect(() => loadConfig({ env: { RS_ACCESS_TOKEN_TTL: '5' } })).toThrow(/auth\.accessTokenTtlSeconds: expected an integer number of seconds between 10 and 3600 \(got 5 from RS_ACCESS_TOKEN_TTL\)/);
+    const dir = mkdtempSync(path.join(tmpdir(), 'rs-config-auth-'));
+    const file = path.join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ auth: { algorithm: 'HS256' } }));
+    expect(() => loadConfig({ argv: ['--config', file] })).toThrow(/auth\.algorithm: expected one of ES256, ES384, RS256, PS256, EdDSA/);
   });
 
   it('treats empty environment variables as unset', () => {
