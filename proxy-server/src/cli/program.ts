@@ -11,7 +11,9 @@ import { RegistryError } from '../registry-error.ts';
 import { assignStudy } from '../studies/study-repository.ts';
 import { ROLES } from '../users/roles.ts';
 import type { Role } from '../users/roles.ts';
-import { createUser } from '../users/user-repository.ts';
+import { createUser, findUserByUsername, setUserDisabled } from '../users/user-repository.ts';
+import { verifyAuditLog } from '../audit/audit-log.ts';
+import { RefreshTokenStore } from '../auth/refresh-tokens.ts';
 import { PathError, collectFiles } from './dicom-files.ts';
 
 export const CLI_NAME = 'reading-station-admin';
@@ -163,6 +165,44 @@ export function createProgram(io: CliIo, outcome: CliOutcome = { exitCode: 0 }):
         ...(options.radiologist === undefined ? [] : [`radiologist ${options.radiologist.trim().toLowerCase()}`]),
       ];
       io.stdout.write(`study ${studyUid}: ${parts.join(', ')}\n`);
+    });
+
+  user
+    .command('revoke-sessions')
+    .description("end every session of a user at once (their access tokens stop working on the next request)")
+    .argument('<username>', 'login name')
+    .action(async (username: string, _options: unknown, command: Command) => {
+      const count = await withDatabase(command, async (db) => {
+        const account = await findUserByUsername(db, username);
+        if (!account) throw new UsageError(`no user ${username.trim().toLowerCase()}`);
+        return new RefreshTokenStore(db, { ttlSeconds: 60 }).revokeAllForUser(account.id);
+      });
+      io.stdout.write(`ended ${count} session${count === 1 ? '' : 's'} of ${username.trim().toLowerCase()}\n`);
+    });
+
+  for (const [name, disabled] of [['disable', true], ['enable', false]] as const) {
+    user
+      .command(name)
+      .description(disabled ? 'stop a user from logging in or fetching images (immediately)' : 'let a disabled user log in again')
+      .argument('<username>', 'login name')
+      .action(async (username: string, _options: unknown, command: Command) => {
+        await withDatabase(command, (db) => setUserDisabled(db, username, disabled));
+        io.stdout.write(`user ${username.trim().toLowerCase()} ${disabled ? 'disabled' : 'enabled'}\n`);
+      });
+  }
+
+  const audit = program.command('audit').description('the hash-chained audit log');
+  audit
+    .command('verify')
+    .description('check every row of the audit log; name the first edited, deleted or reordered row')
+    .action(async (_options: unknown, command: Command) => {
+      const verification = await withDatabase(command, (db) => verifyAuditLog(db));
+      if (verification.ok) {
+        io.stdout.write(`audit log intact: ${verification.rows} rows; head hash ${verification.head ?? '(empty log)'}\n`);
+      } else {
+        io.stdout.write(`audit log BROKEN after ${verification.rows} intact rows: ${verification.message}\n`);
+        outcome.exitCode = 1;
+      }
     });
 
   return program;
