@@ -36,7 +36,7 @@ export function gateRoutes(signingKey: SigningKey): RoutePlugin {
       secureCookies: auth.secureCookies,
     };
     await authRoutes(app, services);
-    await dicomWebRoutes(app, services);
+    await app.register(async (scope) => dicomWebRoutes(scope, services));
     await worklistRoutes(app, services);
   };
 }

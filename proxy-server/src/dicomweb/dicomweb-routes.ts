@@ -152,6 +152,8 @@ export async function dicomWebRoutes(app: FastifyInstance, services: GateService
     }
   };
 
+  // Bodies are never read here: other methods get 405 whatever they send, not a parser's 415.
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
   app.route({ method: ['GET', 'HEAD'], url: `${DICOMWEB_PREFIX}*`, handler, exposeHeadRoute: false });
   app.route({
     method: ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
