@@ -1,0 +1,67 @@
+/**
+ * Reading values out of DICOM JSON (PS3.18 F.2) objects as QIDO and WADO-RS metadata return them,
+ * without trusting their shape.
+ */
+import { z } from 'zod';
+
+const attributeSchema = z.object({ vr: z.string(), Value: z.array(z.unknown()).optional() }).loose();
+export const dicomJsonObjectSchema = z.record(z.string(), attributeSchema);
+export type DicomJsonObject = z.infer<typeof dicomJsonObjectSchema>;
+export const dicomJsonArraySchema = z.array(dicomJsonObjectSchema);
+
+export const Tag = {
+  PatientName: '00100010',
+  PatientID: '00100020',
+  PatientBirthDate: '00100030',
+  PatientSex: '00100040',
+  StudyInstanceUID: '0020000D',
+  StudyDate: '00080020',
+  StudyTime: '00080030',
+  AccessionNumber: '00080050',
+  ModalitiesInStudy: '00080061',
+  StudyDescription: '00081030',
+  NumberOfStudyRelatedSeries: '00201206',
+  NumberOfStudyRelatedInstances: '00201208',
+  SeriesInstanceUID: '0020000E',
+  SeriesNumber: '00200011',
+  SeriesDescription: '0008103E',
+  Modality: '00080060',
+  NumberOfSeriesRelatedInstances: '00201209',
+  SOPInstanceUID: '00080018',
+  InstanceNumber: '00200013',
+  ImagePositionPatient: '00200032',
+  ImageOrientationPatient: '00200037',
+  PixelSpacing: '00280030',
+  SliceLocation: '00201041',
+} as const;
+
+function firstValue(object: DicomJsonObject, tag: string): unknown {
+  return object[tag]?.Value?.[0];
+}
+
+export function stringValue(object: DicomJsonObject, tag: string): string | null {
+  const value = firstValue(object, tag);
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return String(value);
+  // PN values are objects: { Alphabetic, Ideographic, Phonetic }.
+  if (typeof value === 'object' && value !== null && 'Alphabetic' in value) {
+    const alphabetic = (value as { Alphabetic?: unknown }).Alphabetic;
+    return typeof alphabetic === 'string' ? alphabetic : null;
+  }
+  return null;
+}
+
+export function numberValue(object: DicomJsonObject, tag: string): number | null {
+  const value = firstValue(object, tag);
+  const number = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : Number.NaN;
+  return Number.isFinite(number) ? number : null;
+}
+
+export function numberValues(object: DicomJsonObject, tag: string): number[] {
+  const values = object[tag]?.Value ?? [];
+  return values.map((v) => (typeof v === 'number' ? v : Number(v))).filter((v) => Number.isFinite(v));
+}
+
+export function stringValues(object: DicomJsonObject, tag: string): string[] {
+  return (object[tag]?.Value ?? []).filter((v): v is string => typeof v === 'string');
+}

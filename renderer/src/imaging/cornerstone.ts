@@ -1,0 +1,80 @@
+/**
+ * Cornerstone3D, initialised once for the whole app. Everything else asks this module (`ensureCornerstone`)
+ * and never calls an `init` itself.
+ *
+ * Order matters (FACTS.md, Cornerstone3D 5.14):
+ *  1. core `init()` — detects WebGL; without it Cornerstone switches to CPU rendering by itself.
+ *  2. tools `init()` and every tool registered with `addTool` — before any `enableElement`,
+ *     otherwise dragging on a viewport silently does nothing.
+ *  3. dicom-image-loader `init()` — registers the `wadors:` loader and its decode web workers
+ *     (HTJ2K decodes in WASM inside those workers). Its `beforeSend` asks the bridge for the
+ *     access token on every request, never caching it, and asks for the stored codestream as is
+ *     (`transfer-syntax=*`): the loader picks the decoder from the part's transfer-syntax.
+ */
+import * as core from '@cornerstonejs/core';
+import * as dicomImageLoader from '@cornerstonejs/dicom-image-loader';
+import * as tools from '@cornerstonejs/tools';
+
+/** How the image loader gets a token: the bridge, asked per request. */
+export interface AccessTokenSource {
+  getAccessToken(): Promise<string | null>;
+}
+
+/** The Accept header of frame requests, as the gate's contract spells it. */
+export const FRAME_ACCEPT = 'multipart/related; type="application/octet-stream"; transfer-syntax=*';
+
+/** Tools the viewer binds; registered once, globally, before any viewport exists. */
+export const REGISTERED_TOOLS = [
+  tools.WindowLevelTool,
+  tools.PanTool,
+  tools.ZoomTool,
+  tools.StackScrollTool,
+  tools.LengthTool,
+  tools.AngleTool,
+  tools.EllipticalROITool,
+] as const;
+
+let ready: Promise<void> | null = null;
+let tokenSource: AccessTokenSource | null = null;
+
+/**
+ * Initialises Cornerstone on first call; later calls return the same promise and only swap the
+ * token source (a new bridge after a reload of the app shell).
+ */
+export function ensureCornerstone(source: AccessTokenSource): Promise<void> {
+  tokenSource = source;
+  ready ??= initialise();
+  return ready;
+}
+
+async function initialise(): Promise<void> {
+  core.init();
+  tools.init();
+  for (const tool of REGISTERED_TOOLS) tools.addTool(tool);
+  dicomImageLoader.init({
+    maxWebWorkers: Math.max(1, Math.min(4, Math.floor((navigator.hardwareConcurrency || 2) / 2))),
+    beforeSend: async () => {
+      const headers: Record<string, string> = { Accept: FRAME_ACCEPT };
+      try {
+        const token = await tokenSource?.getAccessToken();
+        if (token) headers.Authorization = `Bearer ${token}`;
+      } catch {
+        // A throw here would leave the loader's request pending forever; without a token the
+        // server answers 401 and the viewer's error handling takes over.
+      }
+      return headers;
+    },
+  });
+}
+
+/** Whether images are drawn by the CPU path (no WebGL, e.g. `--disable-3d-apis`). */
+export function usesCpuRendering(): boolean {
+  return core.getShouldUseCPURendering();
+}
+
+/** Adds instance metadata for the `wadors:` loader (it reads Image Pixel, Plane, VOI, …). */
+export function registerInstanceMetadata(imageId: string, metadata: unknown): void {
+  dicomImageLoader.wadors.metaDataManager.add(imageId, metadata as Parameters<typeof dicomImageLoader.wadors.metaDataManager.add>[1]);
+}
+
+export { core, tools };

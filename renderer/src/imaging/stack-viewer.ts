@@ -1,0 +1,436 @@
+/**
+ * One stack viewport on one element: the series shown in it, the tools bound to the mouse, cine,
+ * prefetch, per-series load progress and load errors — everything the React viewer drives
+ * through plain method calls and reads back as `StackViewerState` snapshots.
+ *
+ * Load errors come from Cornerstone's error events (IMAGE_LOAD_FAILED on the loader,
+ * IMAGE_LOAD_ERROR from the viewport), never inferred from a render: a failed decode still
+ * renders, as a black image.
+ */
+import { ApiError, apiErrorFromXhr } from '../api/api-error.ts';
+import { core, tools, usesCpuRendering } from './cornerstone.ts';
+import { voiRangeOf, windowLevelOf, type WindowLevel } from './ct-presets.ts';
+import { summariseMeasurement, type Measurement } from './measurements.ts';
+
+const { Enums: CoreEnums, eventTarget, cache, imageLoader, imageLoadPoolManager } = core;
+type StackViewport = core.Types.IStackViewport;
+type CornerstoneImage = core.Types.IImage;
+
+export type PrimaryTool = 'windowLevel' | 'pan' | 'zoom' | 'length' | 'angle' | 'ellipseRoi';
+
+const TOOL_NAMES: Readonly<Record<PrimaryTool, string>> = {
+  windowLevel: tools.WindowLevelTool.toolName,
+  pan: tools.PanTool.toolName,
+  zoom: tools.ZoomTool.toolName,
+  length: tools.LengthTool.toolName,
+  angle: tools.AngleTool.toolName,
+  ellipseRoi: tools.EllipticalROITool.toolName,
+};
+const MEASUREMENT_TOOLS = new Set([TOOL_NAMES.length, TOOL_NAMES.angle, TOOL_NAMES.ellipseRoi]);
+
+export interface SeriesProgress {
+  loaded: number;
+  failed: number;
+  total: number;
+}
+
+export interface StackViewerState {
+  seriesInstanceUid: string | null;
+  imageIndex: number;
+  imageCount: number;
+  /** Set once the first image of the current series has been drawn. */
+  hasImage: boolean;
+  voi: WindowLevel | null;
+  zoom: number;
+  primaryTool: PrimaryTool;
+  cine: { playing: boolean; framesPerSecond: number };
+  renderingMode: 'cpu' | 'gpu';
+  measurements: Measurement[];
+  progress: Readonly<Record<string, SeriesProgress>>;
+}
+
+export interface StackViewerCallbacks {
+  onState(state: StackViewerState): void;
+  /** A load of the current series failed; the viewer shows the error until `retry()`. */
+  onLoadError(error: ApiError): void;
+}
+
+/** Stored and modality (rescaled, HU for CT) values of one pixel of the displayed image. */
+export interface PixelSample {
+  stored: number;
+  modality: number;
+}
+
+let instanceCounter = 0;
+
+export class StackViewer {
+  readonly #element: HTMLDivElement;
+  readonly #callbacks: StackViewerCallbacks;
+  readonly #engine: core.RenderingEngine;
+  readonly #viewportId: string;
+  readonly #toolGroupId: string;
+  readonly #toolGroup: NonNullable<ReturnType<typeof tools.ToolGroupManager.createToolGroup>>;
+  readonly #resizeObserver: ResizeObserver;
+  readonly #removeListeners: Array<() => void> = [];
+  /** imageId → series, for progress and for filtering global loader events. */
+  readonly #seriesOfImage = new Map<string, string>();
+  readonly #seriesImages = new Map<string, readonly string[]>();
+  readonly #loaded = new Map<string, Set<string>>();
+  readonly #failed = new Map<string, Set<string>>();
+  #state: StackViewerState;
+  #cineTimer: number | null = null;
+  #cineBusy = false;
+  #renderCount = 0;
+  #renderedImageIndex: number | null = null;
+  #destroyed = false;
+
+  constructor(element: HTMLDivElement, callbacks: StackViewerCallbacks) {
+    instanceCounter += 1;
+    this.#element = element;
+    this.#callbacks = callbacks;
+    this.#viewportId = `reading-station-stack-${instanceCounter}`;
+    this.#toolGroupId = `reading-station-tools-${instanceCounter}`;
+    this.#engine = new core.RenderingEngine(`reading-station-engine-${instanceCounter}`);
+    this.#engine.enableElement({
+      viewportId: this.#viewportId,
+      type: CoreEnums.ViewportType.STACK,
+      element,
+      defaultOptions: { background: [0, 0, 0] },
+    });
+    const toolGroup = tools.ToolGroupManager.createToolGroup(this.#toolGroupId);
+    if (!toolGroup) throw new Error('Cornerstone could not create the viewer tool group.');
+    this.#toolGroup = toolGroup;
+    this.#bindTools();
+    this.#state = {
+      seriesInstanceUid: null,
+      imageIndex: 0,
+      imageCount: 0,
+      hasImage: false,
+      voi: null,
+      zoom: 1,
+      primaryTool: 'windowLevel',
+      cine: { playing: false, framesPerSecond: 10 },
+      renderingMode: usesCpuRendering() ? 'cpu' : 'gpu',
+      measurements: [],
+      progress: {},
+    };
+    this.#listen();
+    this.#resizeObserver = new ResizeObserver(() => {
+      if (!this.#destroyed) this.#engine.resize(true, true);
+    });
+    this.#resizeObserver.observe(element);
+  }
+
+  get state(): StackViewerState {
+    return this.#state;
+  }
+
+  /** Makes a series known (for its progress) before or without showing it. */
+  registerSeries(seriesInstanceUid: string, imageIds: readonly string[]): void {
+    this.#seriesImages.set(seriesInstanceUid, imageIds);
+    for (const imageId of imageIds) this.#seriesOfImage.set(imageId, seriesInstanceUid);
+    this.#loaded.set(seriesInstanceUid, new Set(imageIds.filter((id) => cache.isLoaded(id))));
+    this.#failed.set(seriesInstanceUid, new Set());
+    this.#publishProgress(seriesInstanceUid);
+  }
+
+  /** Shows a registered series from `startIndex`; prefetches the rest once the first image is up. */
+  async showSeries(seriesInstanceUid: string, startIndex = 0): Promise<void> {
+    const imageIds = this.#seriesImages.get(seriesInstanceUid);
+    if (!imageIds || imageIds.length === 0) throw new Error(`series ${seriesInstanceUid} has no images`);
+    this.stopCine();
+    this.#failed.set(seriesInstanceUid, new Set());
+    this.#renderedImageIndex = null;
+    this.#update({ seriesInstanceUid, imageIndex: startIndex, imageCount: imageIds.length, hasImage: false, voi: null });
+    try {
+      await this.#viewport().setStack([...imageIds], Math.min(startIndex, imageIds.length - 1));
+    } catch {
+      // Reported through IMAGE_LOAD_FAILED / IMAGE_LOAD_ERROR with the server's reason.
+      return;
+    }
+    if (this.#destroyed || this.#state.seriesInstanceUid !== seriesInstanceUid) return;
+    this.#prefetch(seriesInstanceUid);
+  }
+
+  /** After an error: load the current image again and the rest of the series behind it. */
+  async retry(): Promise<void> {
+    const series = this.#state.seriesInstanceUid;
+    if (series) await this.showSeries(series, this.#state.imageIndex);
+  }
+
+  scrollTo(index: number): void {
+    const count = this.#state.imageCount;
+    if (count === 0) return;
+    const target = Math.max(0, Math.min(count - 1, Math.round(index)));
+    this.#update({ imageIndex: target });
+    this.#viewport()
+      .setImageIdIndex(target)
+      .catch(() => undefined);
+  }
+
+  scrollBy(delta: number): void {
+    this.scrollTo(this.#viewport().getCurrentImageIdIndex() + delta);
+  }
+
+  setWindowLevel(windowLevel: WindowLevel): void {
+    const viewport = this.#viewport();
+    viewport.setProperties({ voiRange: voiRangeOf(windowLevel) });
+    viewport.render();
+  }
+
+  zoomBy(factor: number): void {
+    const viewport = this.#viewport();
+    viewport.setZoom(viewport.getZoom() * factor);
+    viewport.render();
+  }
+
+  /** Fit, centre and the image's own window again; measurements stay. */
+  resetView(): void {
+    const viewport = this.#viewport();
+    viewport.resetCamera();
+    viewport.resetProperties();
+    viewport.render();
+  }
+
+  setPrimaryTool(tool: PrimaryTool): void {
+    const previous = TOOL_NAMES[this.#state.primaryTool];
+    const next = TOOL_NAMES[tool];
+    if (previous !== next) this.#toolGroup.setToolPassive(previous);
+    this.#toolGroup.setToolActive(next, { bindings: [{ mouseButton: tools.Enums.MouseBindings.Primary }] });
+    this.#update({ primaryTool: tool });
+  }
+
+  playCine(framesPerSecond = this.#state.cine.framesPerSecond): void {
+    this.stopCine();
+    const fps = Math.max(1, Math.min(60, Math.round(framesPerSecond)));
+    this.#cineTimer = window.setInterval(() => this.#cineStep(), 1000 / fps);
+    this.#update({ cine: { playing: true, framesPerSecond: fps } });
+  }
+
+  stopCine(): void {
+    if (this.#cineTimer !== null) window.clearInterval(this.#cineTimer);
+    this.#cineTimer = null;
+    if (this.#state.cine.playing) this.#update({ cine: { ...this.#state.cine, playing: false } });
+  }
+
+  setCineRate(framesPerSecond: number): void {
+    if (this.#state.cine.playing) this.playCine(framesPerSecond);
+    else this.#update({ cine: { playing: false, framesPerSecond: Math.max(1, Math.min(60, Math.round(framesPerSecond))) } });
+  }
+
+  /** Values of the displayed image at image (column, row) positions; null before the first image. */
+  readPixels(points: ReadonlyArray<{ x: number; y: number }>): PixelSample[] | null {
+    const image = this.#displayedImage();
+    if (!image) return null;
+    const data = image.voxelManager?.getScalarData() ?? image.getPixelData();
+    const slope = image.slope ?? 1;
+    const intercept = image.intercept ?? 0;
+    const preScaled = image.preScale?.scaled === true;
+    const scaling = image.preScale?.scalingParameters;
+    const rescaleSlope = scaling?.rescaleSlope ?? slope;
+    const rescaleIntercept = scaling?.rescaleIntercept ?? intercept;
+    return points.map(({ x, y }) => {
+      if (x < 0 || y < 0 || x >= image.columns || y >= image.rows) throw new RangeError(`pixel (${x}, ${y}) is outside the image`);
+      const value = Number(data[y * image.columns + x]);
+      // Cornerstone usually applies the modality LUT while decoding (preScale); undo it for the
+      // stored value, or apply it for the modality value, whichever way the buffer holds it.
+      return preScaled
+        ? { modality: value, stored: (value - rescaleIntercept) / rescaleSlope }
+        : { stored: value, modality: value * rescaleSlope + rescaleIntercept };
+    });
+  }
+
+  /** Test/diagnostic view of what is on screen (see `viewer-diagnostics.ts`). */
+  diagnostics() {
+    const image = this.#displayedImage();
+    return {
+      seriesInstanceUid: this.#state.seriesInstanceUid,
+      imageIndex: this.#state.imageIndex,
+      imageCount: this.#state.imageCount,
+      renderedImageIndex: this.#renderedImageIndex,
+      renderCount: this.#renderCount,
+      imageId: image?.imageId ?? null,
+      columns: image?.columns ?? null,
+      rows: image?.rows ?? null,
+      voi: this.#state.voi,
+      zoom: this.#state.zoom,
+      renderingMode: this.#state.renderingMode,
+      measurements: this.#state.measurements,
+    };
+  }
+
+  destroy(): void {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    this.stopCine();
+    this.#resizeObserver.disconnect();
+    for (const remove of this.#removeListeners) remove();
+    tools.ToolGroupManager.destroyToolGroup(this.#toolGroupId);
+    this.#engine.destroy();
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  #viewport(): StackViewport {
+    return this.#engine.getViewport<StackViewport>(this.#viewportId);
+  }
+
+  #displayedImage(): CornerstoneImage | null {
+    if (!this.#state.hasImage || this.#destroyed) return null;
+    return this.#viewport().getCornerstoneImage() ?? null;
+  }
+
+  #bindTools(): void {
+    const group = this.#toolGroup;
+    for (const name of Object.values(TOOL_NAMES)) group.addTool(name);
+    group.addTool(tools.StackScrollTool.toolName);
+    const { MouseBindings } = tools.Enums;
+    group.setToolActive(TOOL_NAMES.windowLevel, { bindings: [{ mouseButton: MouseBindings.Primary }] });
+    group.setToolActive(TOOL_NAMES.pan, { bindings: [{ mouseButton: MouseBindings.Auxiliary }] });
+    group.setToolActive(TOOL_NAMES.zoom, { bindings: [{ mouseButton: MouseBindings.Secondary }] });
+    group.setToolActive(tools.StackScrollTool.toolName, { bindings: [{ mouseButton: MouseBindings.Wheel }] });
+    // Passive: existing measurements stay visible and editable whichever tool is on the left button.
+    for (const name of MEASUREMENT_TOOLS) group.setToolPassive(name);
+    group.addViewport(this.#viewportId, this.#engine.id);
+  }
+
+  #listen(): void {
+    const on = <T extends Event>(target: EventTarget, type: string, handler: (event: T) => void): void => {
+      const listener = (event: Event) => handler(event as T);
+      target.addEventListener(type, listener);
+      this.#removeListeners.push(() => target.removeEventListener(type, listener));
+    };
+    const E = CoreEnums.Events;
+
+    on<core.Types.EventTypes.StackNewImageEvent>(this.#element, E.STACK_NEW_IMAGE, (event) => {
+      this.#update({ imageIndex: event.detail.imageIdIndex });
+    });
+    on(this.#element, E.IMAGE_RENDERED, () => {
+      const viewport = this.#viewport();
+      const image = viewport.getCornerstoneImage();
+      if (!image) return;
+      this.#renderCount += 1;
+      this.#renderedImageIndex = viewport.getCurrentImageIdIndex();
+      const { voiRange } = viewport.getProperties();
+      this.#update({
+        hasImage: true,
+        imageIndex: this.#renderedImageIndex,
+        voi: voiRange ? windowLevelOf(voiRange) : null,
+        zoom: viewport.getZoom(),
+      });
+    });
+    on<core.Types.EventTypes.ImageLoadedEvent>(eventTarget, E.IMAGE_LOADED, (event) => {
+      const imageId = event.detail.image.imageId;
+      const series = this.#seriesOfImage.get(imageId);
+      if (!series) return;
+      this.#loaded.get(series)?.add(imageId);
+      this.#failed.get(series)?.delete(imageId);
+      this.#publishProgress(series);
+    });
+    const onFailure = (imageId: string | undefined, error: unknown): void => {
+      if (!imageId) return;
+      const series = this.#seriesOfImage.get(imageId);
+      if (!series) return;
+      this.#failed.get(series)?.add(imageId);
+      this.#publishProgress(series);
+      if (series === this.#state.seriesInstanceUid) this.#callbacks.onLoadError(describeLoadError(error));
+    };
+    on<core.Types.EventTypes.ImageLoadedFailedEvent>(eventTarget, E.IMAGE_LOAD_FAILED, (event) => {
+      onFailure(event.detail.imageId, event.detail.error);
+    });
+    on<CustomEvent<{ imageId?: string; error?: unknown }>>(eventTarget, E.IMAGE_LOAD_ERROR, (event) => {
+      onFailure(event.detail.imageId, event.detail.error);
+    });
+
+    const refreshMeasurements = (): void => this.#update({ measurements: this.#collectMeasurements() });
+    for (const type of [
+      tools.Enums.Events.ANNOTATION_COMPLETED,
+      tools.Enums.Events.ANNOTATION_MODIFIED,
+      tools.Enums.Events.ANNOTATION_REMOVED,
+    ]) {
+      on(eventTarget, type, refreshMeasurements);
+    }
+  }
+
+  #collectMeasurements(): Measurement[] {
+    const images = new Set(this.#state.seriesInstanceUid ? this.#seriesImages.get(this.#state.seriesInstanceUid) : []);
+    const all = tools.annotation.state.getAllAnnotations();
+    const measurements: Measurement[] = [];
+    for (const annotation of all) {
+      const toolName = annotation.metadata?.toolName;
+      const imageId = annotation.metadata?.referencedImageId;
+      if (!toolName || !MEASUREMENT_TOOLS.has(toolName) || (imageId && !images.has(imageId))) continue;
+      const summary = summariseMeasurement(toolName, annotation.annotationUID ?? '', annotation.data?.cachedStats, this.#imageIndexOf(imageId));
+      if (summary) measurements.push(summary);
+    }
+    return measurements;
+  }
+
+  #imageIndexOf(imageId: string | undefined): number | null {
+    const series = this.#state.seriesInstanceUid;
+    if (!imageId || !series) return null;
+    const index = this.#seriesImages.get(series)?.indexOf(imageId) ?? -1;
+    return index < 0 ? null : index;
+  }
+
+  #prefetch(seriesInstanceUid: string): void {
+    const imageIds = this.#seriesImages.get(seriesInstanceUid) ?? [];
+    const current = this.#viewport().getCurrentImageIdIndex();
+    // Outward from the slice on screen: the neighbours are what the reader scrolls to first.
+    const order = imageIds
+      .map((imageId, index) => ({ imageId, distance: Math.abs(index - current) }))
+      .sort((a, b) => a.distance - b.distance);
+    for (const { imageId } of order) {
+      if (cache.isLoaded(imageId) || cache.getImageLoadObject(imageId)) continue;
+      imageLoadPoolManager.addRequest(
+        () =>
+          imageLoader.loadAndCacheImage(imageId, { priority: 0, requestType: CoreEnums.RequestType.Prefetch }).then(
+            () => undefined,
+            () => undefined, // reported through IMAGE_LOAD_FAILED
+          ),
+        CoreEnums.RequestType.Prefetch,
+        { imageId },
+      );
+    }
+  }
+
+  #publishProgress(seriesInstanceUid: string): void {
+    const total = this.#seriesImages.get(seriesInstanceUid)?.length ?? 0;
+    const progress: SeriesProgress = {
+      loaded: this.#loaded.get(seriesInstanceUid)?.size ?? 0,
+      failed: this.#failed.get(seriesInstanceUid)?.size ?? 0,
+      total,
+    };
+    this.#update({ progress: { ...this.#state.progress, [seriesInstanceUid]: progress } });
+  }
+
+  #cineStep(): void {
+    if (this.#cineBusy || this.#state.imageCount === 0) return;
+    const viewport = this.#viewport();
+    const next = (viewport.getCurrentImageIdIndex() + 1) % this.#state.imageCount;
+    // One frame at a time: a slow load must not queue up frames behind it.
+    this.#cineBusy = true;
+    viewport
+      .setImageIdIndex(next)
+      .catch(() => this.stopCine())
+      .finally(() => {
+        this.#cineBusy = false;
+      });
+  }
+
+  #update(patch: Partial<StackViewerState>): void {
+    if (this.#destroyed) return;
+    this.#state = { ...this.#state, ...patch };
+    this.#callbacks.onState(this.#state);
+  }
+}
+
+/** The loader rejects with the XMLHttpRequest for HTTP failures, or with an Error for decode failures. */
+export function describeLoadError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (typeof error === 'object' && error !== null && 'status' in error && typeof (error as { status: unknown }).status === 'number') {
+    const xhr = error as { status: number; response?: unknown };
+    return apiErrorFromXhr({ status: xhr.status, response: xhr.response });
+  }
+  return new ApiError('IMAGE_DECODE_FAILED');
+}

@@ -1,0 +1,37 @@
+/**
+ * TEST / DIAGNOSTIC HOOK — `window.__readingStationViewer`.
+ *
+ * The end-to-end tests (and a support engineer in DevTools) read what the viewer shows without
+ * scraping pixels off a canvas: which slice is displayed, how often Cornerstone rendered, the
+ * window/level, and the stored and modality values of the displayed image at given image
+ * positions. It exposes nothing the screen does not already show — in particular no token: the
+ * bridge never hands its token to anything but a request header.
+ */
+import type { PixelSample, StackViewer } from './stack-viewer.ts';
+
+export interface ReadingStationViewerHook {
+  readonly version: 1;
+  /** What is on screen; `renderedImageIndex`/`renderCount` advance on Cornerstone's IMAGE_RENDERED. */
+  state(): ReturnType<StackViewer['diagnostics']>;
+  /** Stored and modality values of the displayed image at (column x, row y); null before the first image. */
+  readPixels(points: ReadonlyArray<{ x: number; y: number }>): PixelSample[] | null;
+}
+
+declare global {
+  interface Window {
+    __readingStationViewer?: ReadingStationViewerHook;
+  }
+}
+
+/** Points the hook at this viewer; returns the function that removes it again. */
+export function exposeViewerDiagnostics(viewer: StackViewer): () => void {
+  const hook: ReadingStationViewerHook = {
+    version: 1,
+    state: () => viewer.diagnostics(),
+    readPixels: (points) => viewer.readPixels(points),
+  };
+  window.__readingStationViewer = hook;
+  return () => {
+    if (window.__readingStationViewer === hook) delete window.__readingStationViewer;
+  };
+}

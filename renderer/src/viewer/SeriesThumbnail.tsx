@@ -1,0 +1,66 @@
+import { useEffect, useRef, useState } from 'react';
+import type { ApiError } from '../api/api-error.ts';
+import type { SeriesSummary } from '../api/study-api.ts';
+import { core, usesCpuRendering } from '../imaging/cornerstone.ts';
+import type { SeriesProgress } from '../imaging/stack-viewer.ts';
+import type { LoadedSeries } from './study-loader.ts';
+
+interface Props {
+  summary: SeriesSummary;
+  series: LoadedSeries | null;
+  error: ApiError | null;
+  progress: SeriesProgress | null;
+  active: boolean;
+  onSelect(): void;
+}
+
+/** A series in the side panel: its middle slice, what it is, and how much of it has loaded. */
+export function SeriesThumbnail({ summary, series, error, progress, active, onSelect }: Props) {
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const [thumbnailFailed, setThumbnailFailed] = useState(false);
+  const middle = series ? series.imageIds[Math.floor(series.imageIds.length / 2)] : undefined;
+
+  useEffect(() => {
+    const canvas = canvasRef.current;
+    if (!canvas || !middle) return;
+    setThumbnailFailed(false);
+    // Same loader options as the viewport (RGBA on the CPU path) so the cached image suits both.
+    core.utilities
+      .loadImageToCanvas({ canvas, imageId: middle, thumbnail: true, useCPURendering: usesCpuRendering() })
+      .catch(() => setThumbnailFailed(true));
+  }, [middle]);
+
+  const total = progress?.total ?? series?.imageIds.length ?? summary.instanceCount ?? 0;
+  const loaded = progress?.loaded ?? 0;
+  const failed = progress?.failed ?? 0;
+  const title = summary.description || `Series ${summary.seriesNumber ?? ''}`.trim();
+  return (
+    <button
+      type="button"
+      className={`series-thumbnail${active ? ' active' : ''}`}
+      aria-pressed={active}
+      disabled={!series}
+      onClick={onSelect}
+      data-testid="series-thumbnail"
+      data-series-uid={summary.seriesInstanceUid}
+    >
+      <canvas ref={canvasRef} width={128} height={128} aria-hidden="true" />
+      {thumbnailFailed && <span className="thumbnail-note">No preview</span>}
+      <span className="series-title">{title}</span>
+      <span className="series-meta">
+        {summary.modality} · #{summary.seriesNumber ?? '?'} · {total} images
+      </span>
+      {error ? (
+        <span className="series-error">{error.message}</span>
+      ) : (
+        <span className="series-progress" data-testid="series-progress">
+          <progress max={total || 1} value={loaded} aria-label={`${title}: ${loaded} of ${total} images loaded`} />
+          <span>
+            {loaded}/{total}
+            {failed > 0 ? ` · ${failed} failed` : ''}
+          </span>
+        </span>
+      )}
+    </button>
+  );
+}

@@ -1,0 +1,30 @@
+import { useEffect, useRef } from 'react';
+import { VIEWER_SHORTCUTS } from './viewer-shortcuts.ts';
+
+export function ShortcutHelp({ onClose }: { onClose(): void }) {
+  const closeRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => closeRef.current?.focus(), []);
+  return (
+    <div className="dialog-backdrop" onClick={onClose}>
+      <div className="dialog" role="dialog" aria-modal="true" aria-labelledby="shortcut-title" onClick={(e) => e.stopPropagation()}>
+        <h2 id="shortcut-title">Keyboard shortcuts</h2>
+        <p className="muted">Mouse: left button uses the selected tool, middle drag pans, right drag zooms, the wheel scrolls slices.</p>
+        <table className="shortcut-table">
+          <tbody>
+            {VIEWER_SHORTCUTS.map((s) => (
+              <tr key={s.label + s.description}>
+                <th scope="row">
+                  <kbd>{s.label}</kbd>
+                </th>
+                <td>{s.description}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <button ref={closeRef} type="button" onClick={onClose}>
+          Close
+        </button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,257 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { ApiError } from '../api/api-error.ts';
+import type { SeriesSummary } from '../api/study-api.ts';
+import { navigate } from '../app/routes.ts';
+import { useSession } from '../app/session-context.ts';
+import { ErrorBanner } from '../common/ErrorBanner.tsx';
+import { useApiErrorHandler } from '../common/use-api-error.ts';
+import { ensureCornerstone } from '../imaging/cornerstone.ts';
+import { StackViewer, type StackViewerState } from '../imaging/stack-viewer.ts';
+import { exposeViewerDiagnostics } from '../imaging/viewer-diagnostics.ts';
+import { MeasurementList } from './MeasurementList.tsx';
+import { SeriesThumbnail } from './SeriesThumbnail.tsx';
+import { ShortcutHelp } from './ShortcutHelp.tsx';
+import { SliceSlider } from './SliceSlider.tsx';
+import { loadSeries, loadSeriesList, type LoadedSeries, type StudyHeader } from './study-loader.ts';
+import { ViewerToolbar } from './ViewerToolbar.tsx';
+import { ViewportOverlay } from './ViewportOverlay.tsx';
+import { commandForKey, type ViewerCommand } from './viewer-shortcuts.ts';
+
+type SeriesEntry = { summary: SeriesSummary; loaded: LoadedSeries | null; error: ApiError | null };
+
+/** The study page: series thumbnails, the stack viewport with its tools, and every load error. */
+export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) {
+  const { bridge, session, endSession } = useSession();
+  const toApiError = useApiErrorHandler();
+  const [attempt, setAttempt] = useState(0);
+  const [series, setSeries] = useState<SeriesEntry[] | null>(null);
+  const [header, setHeader] = useState<StudyHeader | null>(null);
+  const [studyError, setStudyError] = useState<ApiError | null>(null);
+  const [loadError, setLoadError] = useState<ApiError | null>(null);
+  const [viewer, setViewer] = useState<StackViewer | null>(null);
+  const [state, setState] = useState<StackViewerState | null>(null);
+  const [helpOpen, setHelpOpen] = useState(false);
+  const viewportRef = useRef<HTMLDivElement>(null);
+  const renewingRef = useRef(false);
+
+  // The study's series and their metadata; the first series is shown as soon as it is known.
+  useEffect(() => {
+    const controller = new AbortController();
+    setSeries(null);
+    setStudyError(null);
+    setLoadError(null);
+    (async () => {
+      await ensureCornerstone(bridge);
+      const summaries = await loadSeriesList(bridge, session.serverUrl, studyInstanceUid, controller.signal);
+      if (controller.signal.aborted) return;
+      setSeries(summaries.map((summary) => ({ summary, loaded: null, error: null })));
+      for (const summary of summaries) {
+        try {
+          const result = await loadSeries(bridge, session.serverUrl, studyInstanceUid, summary, controller.signal);
+          if (controller.signal.aborted) return;
+          setHeader((h) => h ?? result.header);
+          setSeries((list) => list?.map((e) => (e.summary.seriesInstanceUid === summary.seriesInstanceUid ? { ...e, loaded: result.series } : e)) ?? null);
+        } catch (error) {
+          const apiError = toApiError(error);
+          if (!apiError || controller.signal.aborted) return;
+          // One series failing leaves the others readable; a study-wide refusal stops here.
+          if (apiError.remedy !== 'retry') throw apiError;
+          setSeries((list) => list?.map((e) => (e.summary.seriesInstanceUid === summary.seriesInstanceUid ? { ...e, error: apiError } : e)) ?? null);
+        }
+      }
+    })().catch((error: unknown) => {
+      const apiError = toApiError(error);
+      if (apiError && !controller.signal.aborted) {
+        setSeries(null);
+        setStudyError(apiError);
+      }
+    });
+    return () => controller.abort();
+  }, [bridge, session.serverUrl, studyInstanceUid, attempt, toApiError]);
+
+  const onLoadError = useCallback(
+    (error: ApiError) => {
+      if (error.code !== 'SESSION_ENDED') {
+        setLoadError(error);
+        return;
+      }
+      // A frame answered 401: renew once and load again; if renewal fails the session is over.
+      if (renewingRef.current) return;
+      renewingRef.current = true;
+      bridge
+        .refreshAccessToken()
+        .then((token) => {
+          if (token) void viewerRef.current?.retry();
+          else endSession('expired');
+        })
+        .catch(() => setLoadError(new ApiError('SERVER_UNREACHABLE')))
+        .finally(() => {
+          renewingRef.current = false;
+        });
+    },
+    [bridge, endSession],
+  );
+
+  // The viewport exists only once the study is known to be readable: a refused study shows its
+  // message and no canvas at all.
+  const viewerRef = useRef<StackViewer | null>(null);
+  const hasSeries = series !== null;
+  useEffect(() => {
+    const element = viewportRef.current;
+    if (!hasSeries || !element) return;
+    const created = new StackViewer(element, { onState: setState, onLoadError });
+    viewerRef.current = created;
+    setViewer(created);
+    setState(created.state);
+    const hideDiagnostics = exposeViewerDiagnostics(created);
+    return () => {
+      hideDiagnostics();
+      created.destroy();
+      viewerRef.current = null;
+      setViewer(null);
+    };
+  }, [hasSeries, onLoadError]);
+
+  // Register series as their metadata arrives; show the first one that can be shown.
+  const registered = useRef(new Set<string>());
+  useEffect(() => {
+    if (!viewer || !series) return;
+    for (const entry of series) {
+      const loaded = entry.loaded;
+      if (!loaded || registered.current.has(loaded.seriesInstanceUid)) continue;
+      registered.current.add(loaded.seriesInstanceUid);
+      viewer.registerSeries(loaded.seriesInstanceUid, loaded.imageIds);
+      if (!viewer.state.seriesInstanceUid) void viewer.showSeries(loaded.seriesInstanceUid);
+    }
+  }, [viewer, series]);
+  useEffect(() => () => registered.current.clear(), [viewer]);
+
+  const showSeries = (seriesInstanceUid: string) => {
+    setLoadError(null);
+    void viewer?.showSeries(seriesInstanceUid);
+  };
+
+  const run = useCallback(
+    (command: ViewerCommand) => {
+      if (command.type === 'help') {
+        setHelpOpen((open) => !open);
+        return;
+      }
+      if (!viewer || !viewer.state.seriesInstanceUid) return;
+      switch (command.type) {
+        case 'scroll':
+          viewer.scrollBy(command.delta);
+          break;
+        case 'scroll-to':
+          viewer.scrollTo(command.position === 'first' ? 0 : viewer.state.imageCount - 1);
+          break;
+        case 'tool':
+          viewer.setPrimaryTool(command.tool);
+          break;
+        case 'preset':
+          viewer.setWindowLevel(command.preset);
+          break;
+        case 'zoom':
+          viewer.zoomBy(command.factor);
+          break;
+        case 'reset':
+          viewer.resetView();
+          break;
+        case 'cine':
+          if (viewer.state.cine.playing) viewer.stopCine();
+          else viewer.playCine();
+          break;
+      }
+    },
+    [viewer],
+  );
+
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      const target = event.target as HTMLElement | null;
+      if (target && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName))) return;
+      if (event.key === 'Escape' && helpOpen) {
+        setHelpOpen(false);
+        return;
+      }
+      const command = commandForKey(event);
+      if (!command) return;
+      // Space and the arrows would otherwise also scroll the page or press a focused button.
+      event.preventDefault();
+      run(command);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [run, helpOpen]);
+
+  const backToWorklist = () => navigate({ name: 'worklist' });
+  const retryLoad = () => {
+    setLoadError(null);
+    if (!state?.seriesInstanceUid) {
+      setAttempt((n) => n + 1);
+      return;
+    }
+    const failedSeries = series?.filter((e) => e.error) ?? [];
+    if (failedSeries.length > 0) setAttempt((n) => n + 1);
+    else void viewer?.retry();
+  };
+
+  if (studyError) {
+    return (
+      <main className="viewer-screen viewer-error" data-testid="viewer">
+        <ErrorBanner error={studyError} onRetry={() => setAttempt((n) => n + 1)} onBack={backToWorklist} />
+      </main>
+    );
+  }
+
+  const currentSeries = series?.find((e) => e.summary.seriesInstanceUid === state?.seriesInstanceUid) ?? null;
+  const seriesError = series?.find((e) => e.error)?.error ?? null;
+  const banner = loadError ?? (state?.seriesInstanceUid ? null : seriesError);
+
+  return (
+    <main className="viewer-screen" data-testid="viewer">
+      <aside className="series-panel" aria-label="Series">
+        <button type="button" className="secondary back-button" onClick={backToWorklist}>
+          ← Worklist
+        </button>
+        {series === null && <p className="muted">Loading series…</p>}
+        <ol className="series-list">
+          {series?.map((entry) => (
+            <li key={entry.summary.seriesInstanceUid}>
+              <SeriesThumbnail
+                summary={entry.summary}
+                series={entry.loaded}
+                error={entry.error}
+                progress={state?.progress[entry.summary.seriesInstanceUid] ?? null}
+                active={state?.seriesInstanceUid === entry.summary.seriesInstanceUid}
+                onSelect={() => showSeries(entry.summary.seriesInstanceUid)}
+              />
+            </li>
+          ))}
+        </ol>
+        {state && <MeasurementList measurements={state.measurements} />}
+      </aside>
+      <section className="viewport-column" aria-label="Image">
+        {viewer && state && <ViewerToolbar viewer={viewer} state={state} onHelp={() => setHelpOpen(true)} />}
+        {banner && <ErrorBanner error={banner} onRetry={retryLoad} onBack={backToWorklist} />}
+        <div className="viewport-frame">
+          <div
+            ref={viewportRef}
+            className="viewport"
+            data-testid="viewport"
+            onContextMenu={(event) => event.preventDefault()}
+            hidden={series === null}
+          />
+          {state && !state.hasImage && !banner && (
+            <p className="viewport-status" role="status">
+              {state.seriesInstanceUid ? 'Loading image…' : 'Loading study…'}
+            </p>
+          )}
+          {state?.hasImage && header && <ViewportOverlay header={header} seriesDescription={currentSeries?.summary.description ?? ''} state={state} />}
+        </div>
+        {viewer && state && state.imageCount > 0 && <SliceSlider viewer={viewer} state={state} />}
+      </section>
+      {helpOpen && <ShortcutHelp onClose={() => setHelpOpen(false)} />}
+    </main>
+  );
+}

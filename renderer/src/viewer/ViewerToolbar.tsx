@@ -1,0 +1,65 @@
+import { CT_WINDOW_PRESETS } from '../imaging/ct-presets.ts';
+import type { PrimaryTool, StackViewer, StackViewerState } from '../imaging/stack-viewer.ts';
+
+const TOOLS: ReadonlyArray<{ tool: PrimaryTool; label: string; key: string }> = [
+  { tool: 'windowLevel', label: 'Window/level', key: 'W' },
+  { tool: 'pan', label: 'Pan', key: 'P' },
+  { tool: 'zoom', label: 'Zoom', key: 'Z' },
+  { tool: 'length', label: 'Length', key: 'L' },
+  { tool: 'angle', label: 'Angle', key: 'A' },
+  { tool: 'ellipseRoi', label: 'ROI', key: 'E' },
+];
+
+export function ViewerToolbar({ viewer, state, onHelp }: { viewer: StackViewer; state: StackViewerState; onHelp(): void }) {
+  return (
+    <div className="viewer-toolbar" role="toolbar" aria-label="Viewer tools">
+      <div className="tool-group" role="group" aria-label="Mouse tool">
+        {TOOLS.map(({ tool, label, key }) => (
+          <button key={tool} type="button" aria-pressed={state.primaryTool === tool} title={`${label} (${key})`} onClick={() => viewer.setPrimaryTool(tool)}>
+            {label}
+          </button>
+        ))}
+      </div>
+      <div className="tool-group" role="group" aria-label="Window presets">
+        {CT_WINDOW_PRESETS.map((preset) => (
+          <button key={preset.id} type="button" title={`W ${preset.windowWidth} / L ${preset.windowCenter} (${preset.key})`} onClick={() => viewer.setWindowLevel(preset)}>
+            {preset.label}
+          </button>
+        ))}
+      </div>
+      <div className="tool-group" role="group" aria-label="View">
+        <button type="button" title="Zoom in (+)" aria-label="Zoom in" onClick={() => viewer.zoomBy(1.25)}>
+          +
+        </button>
+        <button type="button" title="Zoom out (−)" aria-label="Zoom out" onClick={() => viewer.zoomBy(0.8)}>
+          −
+        </button>
+        <button type="button" title="Reset (R)" onClick={() => viewer.resetView()}>
+          Reset
+        </button>
+      </div>
+      <div className="tool-group" role="group" aria-label="Cine">
+        <button type="button" aria-pressed={state.cine.playing} title="Play or stop cine (Space)" onClick={() => (state.cine.playing ? viewer.stopCine() : viewer.playCine())}>
+          {state.cine.playing ? 'Stop cine' : 'Play cine'}
+        </button>
+        <label className="fps">
+          <input
+            type="number"
+            min={1}
+            max={60}
+            value={state.cine.framesPerSecond}
+            aria-label="Cine frame rate (frames per second)"
+            onChange={(e) => {
+              const fps = Number(e.target.value);
+              if (Number.isFinite(fps) && fps >= 1) viewer.setCineRate(fps);
+            }}
+          />
+          fps
+        </label>
+      </div>
+      <button type="button" className="secondary help-button" title="Keyboard shortcuts (?)" onClick={onHelp}>
+        Shortcuts ?
+      </button>
+    </div>
+  );
+}
