@@ -58,9 +58,9 @@ describe('token attacks are refused with 401 and audited', () => {
   it('HS256 signed with the server’s public key', async () => {
     const header = b64({ alg: 'HS256', typ: 'JWT' });
     const payload = b64(claims({ role: 'radiologist' }));
-    for (const format of ['pem', 'der'] as const) {
-      const publicKey = createPublicKey(signingKey).export({ type: 'spki', format });
-      const signature = createHmac('sha256', publicKey).update(`${header}.${payload}`).digest('base64url');
+    const publicKey = createPublicKey(signingKey);
+    for (const encoded of [publicKey.export({ type: 'spki', format: 'pem' }), publicKey.export({ type: 'spki', format: 'der' })]) {
+      const signature = createHmac('sha256', encoded).update(`${header}.${payload}`).digest('base64url');
       await expectRejected(`${header}.${payload}.${signature}`, 'TOKEN_INVALID');
     }
   });

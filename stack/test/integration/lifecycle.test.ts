@@ -28,10 +28,11 @@ function processesMentioning(text: string): string[] {
   }
 }
 
+/** Alive means running: a zombie (exited, not yet reaped by whichever process adopted it) is not. */
 function pidAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/\) [ZX] /.test(stat);
   } catch {
     return false;
   }
