@@ -7,6 +7,7 @@ import { RefreshTokenStore } from './auth/refresh-tokens.ts';
 import type { SigningKey } from './auth/signing-key.ts';
 import { createTokenAuthenticator } from './auth/token-authenticator.ts';
 import { dicomWebRoutes } from './dicomweb/dicomweb-routes.ts';
+import { createGateMetrics } from './metrics/gate-metrics.ts';
 import { worklistRoutes } from './worklist/worklist-routes.ts';
 
 /**
@@ -17,9 +18,25 @@ export function gateRoutes(signingKey: SigningKey): RoutePlugin {
   return async (app, core) => {
     const { auth } = core.config;
     const refreshTokens = new RefreshTokenStore(core.db, { ttlSeconds: auth.refreshTokenTtlSeconds });
+    const metrics = createGateMetrics();
+    const auditLog = new AuditLog(core.db);
+    const audit: Pick<AuditLog, 'append'> = {
+      async append(event) {
+        const done = metrics.auditWriteSeconds.startTimer();
+        try {
+          return await auditLog.append(event);
+        } catch (error) {
+          metrics.auditFailures.inc();
+          throw error;
+        } finally {
+          done();
+        }
+      },
+    };
     const services: AuthServices = {
       db: core.db,
-      audit: new AuditLog(core.db),
+      audit,
+      metrics,
       verifier: createTokenAuthenticator(auth, signingKey),
       isSessionRevoked: (sessionId) => refreshTokens.isFamilyRevoked(sessionId),
       clientAddress: core.clientAddress,
@@ -38,5 +55,9 @@ export function gateRoutes(signingKey: SigningKey): RoutePlugin {
     await authRoutes(app, services);
     await app.register(async (scope) => dicomWebRoutes(scope, services));
     await worklistRoutes(app, services);
+    // nginx refuses /api/metrics on the public port; its operations port (loopback) proxies here.
+    app.get('/api/metrics', async (_request, reply) =>
+      reply.header('cache-control', 'no-store').type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+    );
   };
 }

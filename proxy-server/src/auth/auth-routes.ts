@@ -115,11 +115,13 @@ export async function authRoutes(app: FastifyInstance, services: AuthServices): 
 
       const wait = services.throttle.retryAfter(username, address);
       if (wait > 0) {
+        services.metrics?.logins.inc({ result: 'locked_out' });
         await audit(request, { action: 'LOGIN_LOCKED_OUT', result: 'denied', username, reason: `locked for ${wait} s` });
         return sendError(reply.header('retry-after', String(wait)), 429, 'LOGIN_LOCKED_OUT', `too many failed logins; try again in ${wait} seconds`);
       }
       const check = await verifyCredentials(services.db, username, password);
       if (!check.ok) {
+        services.metrics?.logins.inc({ result: 'failure' });
         const locked = services.throttle.recordFailure(username, address);
         await audit(request, {
           action: 'LOGIN_FAILED',
@@ -133,6 +135,7 @@ export async function authRoutes(app: FastifyInstance, services: AuthServices): 
         return sendError(reply, 401, 'INVALID_CREDENTIALS', 'authentication failed: wrong username or password');
       }
       services.throttle.recordSuccess(username);
+      services.metrics?.logins.inc({ result: 'success' });
       const user = check.user;
       const refresh = await services.refreshTokens.issue(user.id, { userAgent: request.headers['user-agent'] });
       await audit(request, { action: 'LOGIN', result: 'success', userId: user.id, username: user.username, role: user.role, reason: client });

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { TokenError, bearerToken, type AccessTokenVerifier } from '../auth/access-tokens.ts';
 import { AuditUnavailableError, type AuditEvent, type AuditLog } from '../audit/audit-log.ts';
 import type { RsDatabase } from '../db/database.ts';
+import type { GateMetrics } from '../metrics/gate-metrics.ts';
 import { sendErrorBody as sendError } from '../http/http-errors.ts';
 import { findUserById, findUserByUsername, type User } from '../users/user-repository.ts';
 import { decideDicomWebRequest, seriesAndInstance, type GateDecision } from './dicomweb-gate.ts';
@@ -10,7 +11,8 @@ export const DICOMWEB_PREFIX = '/api/ris/dicom-web/';
 
 export interface GateServices {
   db: RsDatabase;
-  audit: AuditLog;
+  audit: Pick<AuditLog, 'append'>;
+  metrics?: GateMetrics;
   verifier: AccessTokenVerifier;
   /** Says whether a session (refresh-token family) was ended, so its access tokens stop at once. */
   isSessionRevoked(sessionId: string): Promise<boolean>;
@@ -55,6 +57,7 @@ export async function authenticate(
     code = error.code;
     reason = error.message;
   }
+  services.metrics?.tokenRejections.inc({ code });
   try {
     await services.audit.append({ ...base, action: 'TOKEN_REJECTED', result: 'denied', reason: `${code}: ${reason}` });
   } catch (error) {
@@ -118,6 +121,10 @@ export async function dicomWebRoutes(app: FastifyInstance, services: GateService
     const rawQuery = queryStart === -1 ? '' : url.slice(queryStart + 1);
 
     const decision = await decideDicomWebRequest(services.db, user, rawPath, rawQuery);
+    services.metrics?.decisions.inc({
+      kind: decision.kind ?? 'unparsed',
+      outcome: decision.outcome === 'refused' ? String(decision.status) : decision.outcome,
+    });
     try {
       await services.audit.append({
         ...auditEventFor(decision, user),

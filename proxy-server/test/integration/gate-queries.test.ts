@@ -121,3 +121,15 @@ describe('CORS for the desktop app', () => {
     expect(reply.headers.get('x-content-type-options')).toBe('nosniff');
   });
 });
+
+describe('operations', () => {
+  it('Prometheus metrics are on the loopback operations port only', async () => {
+    await call(stack, `/api/ris/dicom-web/studies/${study}/series`, { headers: bearer(token) });
+    const ops = await call(stack, `${stack.opsUrl}/metrics`);
+    expect(ops.status).toBe(200);
+    expect(ops.text).toMatch(/^reading_station_gate_decisions_total\{kind="search\.study\.series",outcome="redirect"\} [1-9]/m);
+    expect(ops.text).toMatch(/^reading_station_audit_write_seconds_count [1-9]/m);
+    expect(ops.text).not.toMatch(/rad\.|2\.25\./);
+    expect((await call(stack, '/api/metrics')).status).toBe(404);
+  });
+});
