@@ -1,0 +1,293 @@
+import { describe, expect, it } from 'vitest';
+import type { Session, SessionEndReason } from '../contract/reading-station-bridge.ts';
+import { AuthApiError, type AuthApi, type TokenResponse } from './auth-api.ts';
+import { SessionService, type ServerSettingsSource } from './session-service.ts';
+import { parseServerUrl } from './server-url.ts';
+import { KeychainUnavailableError, vaultAccountName, type StoredRefreshToken, type TokenVault, type VaultAccount } from './token-vault.ts';
+
+/*
+ * Session logic with an in-memory vault and a scripted server. The same behaviour is checked
+ * against the real stack and gnome-keyring in test/integration/session-service.test.ts; these
+ * cover the races and failures a real server will not produce on demand.
+ */
+
+const SERVER = 'https://pacs.hospital.example';
+
+class MemoryVault implements TokenVault {
+  entries = new Map<string, StoredRefreshToken>();
+  failWith: KeychainUnavailableError | undefined;
+  failWritesWith: KeychainUnavailableError | undefined;
+  async read(account: VaultAccount) {
+    this.#check();
+    return this.entries.get(vaultAccountName(account))?.refreshToken ?? null;
+  }
+  async write(account: VaultAccount, refreshToken: string) {
+    this.#check();
+    if (this.failWritesWith) throw this.failWritesWith;
+    this.entries.set(vaultAccountName(account), { ...account, refreshToken });
+  }
+  async remove(account: VaultAccount) {
+    this.#check();
+    return this.entries.delete(vaultAccountName(account));
+  }
+  async listForServer(serverUrl: string) {
+    this.#check();
+    return [...this.entries.values()].filter((entry) => entry.serverUrl === serverUrl);
+  }
+  #check() {
+    if (this.failWith) throw this.failWith;
+  }
+}
+
+class MemorySettings implements ServerSettingsSource {
+  serverUrl: string | null;
+  constructor(serverUrl: string | null = SERVER) {
+    this.serverUrl = serverUrl;
+  }
+  async getServerUrl() {
+    return this.serverUrl;
+  }
+  async setServerUrl(input: string) {
+    this.serverUrl = parseServerUrl(input);
+    return this.serverUrl;
+  }
+}
+
+/** A server that rotates refresh tokens and revokes a family on reuse, like proxy-server. */
+class ScriptedServer implements AuthApi {
+  readonly calls: string[] = [];
+  readonly live = new Set<string>();
+  readonly revoked = new Set<string>();
+  next = 0;
+  ttlSeconds = 300;
+  now: () => number;
+  /** When set, refresh waits for this before answering (to interleave calls). */
+  gate: Promise<void> | undefined;
+  failNext: AuthApiError | undefined;
+
+  constructor(now: () => number) {
+    this.now = now;
+  }
+
+  async login(username: string, password: string): Promise<TokenResponse> {
+    this.calls.push(`login ${username}`);
+    if (this.failNext) throw this.#takeFailure();
+    if (password !== 'right') throw new AuthApiError('INVALID_CREDENTIALS', 'authentication failed', { status: 401 });
+    return this.#issue(username);
+  }
+
+  async refresh(refreshToken: string): Promise<TokenResponse> {
+    this.calls.push(`refresh ${refreshToken}`);
+    await this.gate;
+    if (this.failNext) throw this.#takeFailure();
+    if (this.revoked.has(refreshToken)) throw new AuthApiError('REFRESH_TOKEN_REUSED', 'reused', { status: 401 });
+    if (!this.live.has(refreshToken)) throw new AuthApiError('SESSION_EXPIRED', 'expired', { status: 401 });
+    this.live.delete(refreshToken);
+    this.revoked.add(refreshToken);
+    return this.#issue('rad');
+  }
+
+  async logout(refreshToken: string): Promise<void> {
+    this.calls.push(`logout ${refreshToken}`);
+    this.live.delete(refreshToken);
+    this.revoked.add(refreshToken);
+  }
+
+  #takeFailure(): AuthApiError {
+    const failure = this.failNext as AuthApiError;
+    this.failNext = undefined;
+    return failure;
+  }
+
+  #issue(username: string): TokenResponse {
+    this.next += 1;
+    const refreshToken = `refresh-${this.next}`;
+    this.live.add(refreshToken);
+    return {
+      accessToken: `access-${this.next}`,
+      tokenType: 'Bearer',
+      expiresIn: this.ttlSeconds,
+      expiresAt: new Date(this.now() + this.ttlSeconds * 1000).toISOString(),
+      user: { id: 7, username, displayName: 'Dr Rad', role: 'radiologist' },
+      refreshToken,
+      refreshExpiresAt: new Date(this.now() + 86_400_000).toISOString(),
+    };
+  }
+}
+
+function setUp(options: { settings?: MemorySettings; vault?: MemoryVault } = {}) {
+  let clock = Date.parse('2026-11-27T10:00:00Z');
+  const now = () => clock;
+  const server = new ScriptedServer(now);
+  const vault = options.vault ?? new MemoryVault();
+  const settings = options.settings ?? new MemorySettings();
+  const warnings: string[] = [];
+  const service = new SessionService({ vault, settings, createAuthApi: () => server, now, onWarning: (m) => warnings.push(m) });
+  const changes: Array<[Session | null, SessionEndReason | undefined]> = [];
+  service.onChange((session, reason) => changes.push([session, reason]));
+  return { service, server, vault, settings, changes, warnings, now, advance: (ms: number) => (clock += ms) };
+}
+
+describe('SessionService', () => {
+  it('logs in, keeps only the refresh token in the vault, and announces the session', async () => {
+    const { service, vault, changes } = setUp();
+    const result = await service.login({ username: 'rad', password: 'right' });
+    expect(result).toMatchObject({ ok: true, session: { user: { username: 'rad' }, serverUrl: SERVER } });
+    expect([...vault.entries.entries()]).toEqual([[`rad@${SERVER}`, { username: 'rad', serverUrl: SERVER, refreshToken: 'refresh-1' }]]);
+    expect(JSON.stringify(result)).not.toContain('refresh-1');
+    expect(JSON.stringify(result)).not.toContain('access-1');
+    expect(changes).toHaveLength(1);
+    expect(await service.getAccessToken()).toBe('access-1');
+    service.dispose();
+  });
+
+  it('reports wrong credentials and an invalid server without touching the vault', async () => {
+    const { service, vault } = setUp();
+    expect(await service.login({ username: 'rad', password: 'wrong' })).toMatchObject({ ok: false, code: 'INVALID_CREDENTIALS' });
+    expect(await service.login({ username: 'rad', password: 'right', serverUrl: 'ftp://pacs' })).toMatchObject({ ok: false, code: 'INVALID_SERVER_URL' });
+    expect(vault.entries.size).toBe(0);
+  });
+
+  it('passes on a lockout with its wait', async () => {
+    const { service, server } = setUp();
+    server.failNext = new AuthApiError('LOGIN_LOCKED_OUT', 'too many failed logins', { status: 429, retryAfterSeconds: 42 });
+    expect(await service.login({ username: 'rad', password: 'right' })).toEqual({ ok: false, code: 'LOGIN_LOCKED_OUT', message: 'too many failed logins', retryAfterSeconds: 42 });
+  });
+
+  it('asks an unavailable keychain before sending the password', async () => {
+    const vault = new MemoryVault();
+    vault.failWith = new KeychainUnavailableError('no-keychain-service');
+    const { service, server } = setUp({ vault });
+    const result = await service.login({ username: 'rad', password: 'right' });
+    expect(result).toMatchObject({ ok: false, code: 'KEYCHAIN_UNAVAILABLE' });
+    expect(server.calls).toEqual([]);
+  });
+
+  it('revokes the new session when the keychain refuses to store it (locked), and keeps nothing', async () => {
+    const vault = new MemoryVault();
+    vault.failWritesWith = new KeychainUnavailableError('locked');
+    const { service, server, changes } = setUp({ vault });
+    const result = await service.login({ username: 'rad', password: 'right' });
+    expect(result).toEqual({ ok: false, code: 'KEYCHAIN_UNAVAILABLE', message: new KeychainUnavailableError('locked').message });
+    expect(server.calls).toEqual(['login rad', 'logout refresh-1']);
+    expect(await service.currentSession()).toBeNull();
+    expect(changes).toEqual([]);
+  });
+
+  it('shares one renewal among concurrent callers (a second rotation would be a reuse)', async () => {
+    const { service, server, vault } = setUp();
+    await service.login({ username: 'rad', password: 'right' });
+    let open!: () => void;
+    server.gate = new Promise((resolve) => (open = resolve));
+    const calls = [service.refreshAccessToken(), service.refreshAccessToken(), service.refreshAccessToken()];
+    open();
+    expect(await Promise.all(calls)).toEqual(['access-2', 'access-2', 'access-2']);
+    expect(server.calls.filter((call) => call.startsWith('refresh'))).toEqual(['refresh refresh-1']);
+    expect(vault.entries.get(`rad@${SERVER}`)?.refreshToken).toBe('refresh-2');
+    service.dispose();
+  });
+
+  it('renews before expiry when asked for a token near the end of its life', async () => {
+    const { service, server, advance } = setUp();
+    await service.login({ username: 'rad', password: 'right' });
+    advance(200_000);
+    expect(await service.getAccessToken()).toBe('access-1');
+    advance(45_000); // 55 s left: inside the 60 s lead
+    expect(await service.getAccessToken()).toBe('access-2');
+    expect(server.calls).toEqual(['login rad', 'refresh refresh-1']);
+    service.dispose();
+  });
+
+  it('keeps a still-valid token when renewal fails for a passing reason', async () => {
+    const { service, server, advance } = setUp();
+    await service.login({ username: 'rad', password: 'right' });
+    advance(250_000);
+    server.failNext = new AuthApiError('SERVER_UNREACHABLE', 'cannot reach');
+    expect(await service.getAccessToken()).toBe('access-1');
+    await expect(service.refreshAccessToken()).resolves.toBe('access-2');
+    service.dispose();
+  });
+
+  it('does not resurrect a session when a renewal lands after logout, and revokes what it got', async () => {
+    const { service, server, vault, changes } = setUp();
+    await service.login({ username: 'rad', password: 'right' });
+    let open!: () => void;
+    server.gate = new Promise((resolve) => (open = resolve));
+    const renewal = service.refreshAccessToken();
+    const loggedOut = service.logout();
+    open();
+    expect(await loggedOut).toEqual({ revokedOnServer: true, removedFromKeychain: true });
+    await renewal;
+    expect(await service.currentSession()).toBeNull();
+    expect(vault.entries.size).toBe(0);
+    expect(server.live.size).toBe(0);
+    expect(changes.at(-1)).toEqual([null, 'logout']);
+  });
+
+  it('ends the session as revoked when the server reports token reuse, and forgets it', async () => {
+    const { service, server, vault, changes } = setUp();
+    await service.login({ username: 'rad', password: 'right' });
+    server.revoked.add('refresh-1');
+    expect(await service.refreshAccessToken()).toBeNull();
+    expect(changes.at(-1)).toEqual([null, 'revoked']);
+    expect(vault.entries.size).toBe(0);
+    expect(await service.getAccessToken()).toBeNull();
+  });
+
+  it('restores from the vault at start, rotating the stored token', async () => {
+    const first = setUp();
+    await first.service.login({ username: 'rad', password: 'right' });
+    first.service.dispose();
+    const second = new SessionService({ vault: first.vault, settings: first.settings, createAuthApi: () => first.server, now: first.now });
+    const restored = await second.start();
+    expect(restored).toMatchObject({ user: { username: 'rad' }, serverUrl: SERVER });
+    expect(await second.getAccessToken()).toBe('access-2');
+    expect(first.vault.entries.get(`rad@${SERVER}`)?.refreshToken).toBe('refresh-2');
+    second.dispose();
+  });
+
+  it('drops a stored session the server no longer honours', async () => {
+    const vault = new MemoryVault();
+    vault.entries.set(`rad@${SERVER}`, { username: 'rad', serverUrl: SERVER, refreshToken: 'stale' });
+    const { service } = setUp({ vault });
+    expect(await service.start()).toBeNull();
+    expect(vault.entries.size).toBe(0);
+  });
+
+  it('keeps a stored session when the server is unreachable at start', async () => {
+    const vault = new MemoryVault();
+    vault.entries.set(`rad@${SERVER}`, { username: 'rad', serverUrl: SERVER, refreshToken: 'refresh-9' });
+    const { service, server } = setUp({ vault });
+    server.failNext = new AuthApiError('SERVER_UNREACHABLE', 'cannot reach');
+    expect(await service.start()).toBeNull();
+    expect(vault.entries.size).toBe(1);
+  });
+
+  it('replaces an earlier session at login: revoked on the server, removed from the vault', async () => {
+    const { service, server, vault } = setUp();
+    await service.login({ username: 'rad', password: 'right' });
+    await service.login({ username: 'other', password: 'right' });
+    expect(server.revoked.has('refresh-1')).toBe(true);
+    expect([...vault.entries.keys()]).toEqual([`other@${SERVER}`]);
+    service.dispose();
+  });
+
+  it('ends the session when the server changes, and normalises the stored URL', async () => {
+    const { service, settings, vault, changes } = setUp();
+    await service.login({ username: 'rad', password: 'right' });
+    expect(await service.setServerUrl(' https://other.example:8443/ ')).toEqual({ serverUrl: 'https://other.example:8443', editable: true });
+    expect(settings.serverUrl).toBe('https://other.example:8443');
+    expect(await service.currentSession()).toBeNull();
+    expect(vault.entries.size).toBe(0);
+    expect(changes.at(-1)).toEqual([null, 'logout']);
+  });
+
+  it('stores the server a login used', async () => {
+    const { service, settings } = setUp({ settings: new MemorySettings(null) });
+    expect(await service.getServerSettings()).toEqual({ serverUrl: '', editable: true });
+    expect(await service.login({ username: 'rad', password: 'right' })).toMatchObject({ ok: false, code: 'INVALID_SERVER_URL' });
+    await service.login({ username: 'rad', password: 'right', serverUrl: 'https://pacs.hospital.example/' });
+    expect(settings.serverUrl).toBe(SERVER);
+    service.dispose();
+  });
+});
