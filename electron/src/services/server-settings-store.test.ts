@@ -9,14 +9,16 @@ describe('parseServerUrl', () => {
   it.each([
     ['https://pacs.hospital.example', 'https://pacs.hospital.example'],
     [' https://PACS.Hospital.example/ ', 'https://pacs.hospital.example'],
-    ['http://10.1.2.3:8080', 'http://10.1.2.3:8080'],
+    ['https://10.1.2.3:8443', 'https://10.1.2.3:8443'],
+    ['http://127.0.0.1:8080', 'http://127.0.0.1:8080'],
+    ['http://localhost:8080/', 'http://localhost:8080'],
     ['https://pacs.example:443/', 'https://pacs.example'],
     ['http://[::1]:8080', 'http://[::1]:8080'],
   ])('normalises %s to its origin', (input, origin) => {
     expect(parseServerUrl(input)).toBe(origin);
   });
 
-  it.each(['pacs.hospital.example', 'ftp://pacs.example', 'file:///etc', 'javascript:alert(1)', 'https://user:pw@pacs.example', 'https://pacs.example/api', 'https://pacs.example/?x=1', 'https://pacs.example/#a', ''])(
+  it.each(['pacs.hospital.example', 'http://pacs.hospital.example', 'http://10.1.2.3:8080', 'http://127.0.0.1.evil.example', 'ftp://pacs.example', 'file:///etc', 'javascript:alert(1)', 'https://user:pw@pacs.example', 'https://pacs.example/api', 'https://pacs.example/?x=1', 'https://pacs.example/#a', ''])(
     'refuses %s',
     (input) => {
       expect(() => parseServerUrl(input)).toThrow(InvalidServerUrlError);

@@ -21,13 +21,22 @@ export function parseServerUrl(input: string): string {
     throw new InvalidServerUrlError(`"${trimmed}" is not a URL; enter the server address, e.g. https://pacs.hospital.example`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new InvalidServerUrlError(`the server address must start with https:// (or http:// on a trusted network), not ${url.protocol}//`);
+    throw new InvalidServerUrlError(`the server address must start with https://, not ${url.protocol}//`);
+  }
+  // Plain http only to this computer: elsewhere it would carry passwords and images in clear, and
+  // the renderer (a secure app:// origin) could not fetch from it anyway (mixed content).
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    throw new InvalidServerUrlError('the server address must start with https:// (plain http:// is accepted only for this computer, e.g. http://127.0.0.1:8080)');
   }
   if (url.username || url.password) throw new InvalidServerUrlError('the server address must not contain a user name or password');
   if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
     throw new InvalidServerUrlError('enter only the server address (scheme, host and port), without a path, query or fragment');
   }
   return url.origin;
+}
+
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }
 
 /** A zod schema for an already-normalised server origin (what the settings file holds). */
