@@ -14,4 +14,11 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
+  {
+    // Desktop services are plain Node modules, tested without an Electron binary.
+    files: ['electron/src/services/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'services must not depend on Electron' }] }],
+    },
+  },
 );
