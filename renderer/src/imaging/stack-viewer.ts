@@ -240,6 +240,19 @@ export class StackViewer {
     });
   }
 
+  /**
+   * Where image pixel (column x, row y) of the displayed image is on the viewport, in CSS pixels
+   * from its top-left corner; null before the first image.
+   */
+  canvasPointOf(x: number, y: number): { x: number; y: number } | null {
+    const image = this.#displayedImage();
+    if (!image) return null;
+    const world = core.utilities.imageToWorldCoords(image.imageId, [x, y]);
+    if (!world) return null;
+    const [cx, cy] = this.#viewport().worldToCanvas(world);
+    return { x: cx, y: cy };
+  }
+
   /** Test/diagnostic view of what is on screen (see `viewer-diagnostics.ts`). */
   diagnostics() {
     const image = this.#displayedImage();

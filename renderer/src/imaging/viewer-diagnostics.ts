@@ -15,6 +15,8 @@ export interface ReadingStationViewerHook {
   state(): ReturnType<StackViewer['diagnostics']>;
   /** Stored and modality values of the displayed image at (column x, row y); null before the first image. */
   readPixels(points: ReadonlyArray<{ x: number; y: number }>): PixelSample[] | null;
+  /** Where image pixel (x, y) is drawn, in CSS pixels from the viewport's top-left corner. */
+  canvasPointOf(x: number, y: number): { x: number; y: number } | null;
 }
 
 declare global {
@@ -29,6 +31,7 @@ export function exposeViewerDiagnostics(viewer: StackViewer): () => void {
     version: 1,
     state: () => viewer.diagnostics(),
     readPixels: (points) => viewer.readPixels(points),
+    canvasPointOf: (x, y) => viewer.canvasPointOf(x, y),
   };
   window.__readingStationViewer = hook;
   return () => {

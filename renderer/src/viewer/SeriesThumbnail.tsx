@@ -26,7 +26,7 @@ export function SeriesThumbnail({ summary, series, error, progress, active, onSe
     setThumbnailFailed(false);
     // Same loader options as the viewport (RGBA on the CPU path) so the cached image suits both.
     core.utilities
-      .loadImageToCanvas({ canvas, imageId: middle, thumbnail: true, useCPURendering: usesCpuRendering() })
+      .loadImageToCanvas({ canvas, imageId: middle, useCPURendering: usesCpuRendering() })
       .catch(() => setThumbnailFailed(true));
   }, [middle]);
 

@@ -17,6 +17,17 @@ import { ViewerToolbar } from './ViewerToolbar.tsx';
 import { ViewportOverlay } from './ViewportOverlay.tsx';
 import { commandForKey, type ViewerCommand } from './viewer-shortcuts.ts';
 
+/**
+ * Keys typed into a text field belong to it. The slice slider is not one: its own arrow-key
+ * direction (down = lower value = previous slice) would contradict the viewer's, so the viewer's
+ * shortcuts win there and the handler's preventDefault stops the slider's own step.
+ */
+function isTextEntry(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  if (target.isContentEditable || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT') return true;
+  return target instanceof HTMLInputElement && !['range', 'checkbox', 'radio', 'button'].includes(target.type);
+}
+
 type SeriesEntry = { summary: SeriesSummary; loaded: LoadedSeries | null; error: ApiError | null };
 
 /** The study page: series thumbnails, the stack viewport with its tools, and every load error. */
@@ -168,8 +179,7 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
-      const target = event.target as HTMLElement | null;
-      if (target && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName))) return;
+      if (isTextEntry(event.target)) return;
       if (event.key === 'Escape' && helpOpen) {
         setHelpOpen(false);
         return;

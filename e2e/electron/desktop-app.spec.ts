@@ -1,0 +1,32 @@
+import { LoginPage } from '../pages/login-page.ts';
+import { ViewerPage } from '../pages/viewer-page.ts';
+import { WorklistPage } from '../pages/worklist-page.ts';
+import { demoUser } from '../support/stack-under-test.ts';
+import { desktopSkipReason, expect, test } from './electron-fixtures.ts';
+
+const skipReason = desktopSkipReason();
+test.skip(skipReason !== null, skipReason ?? '');
+
+test('the desktop app signs in to the configured server and renders a study', async ({ desktopWindow, stackUnderTest }) => {
+  const user = demoUser(stackUnderTest, 'rad.chen');
+  const login = new LoginPage(desktopWindow);
+  await login.username.waitFor();
+  // Desktop only: the server is chosen on the login screen.
+  const serverUrl = desktopWindow.getByLabel('Server URL');
+  await expect(serverUrl).toBeVisible();
+  await serverUrl.fill(stackUnderTest.baseUrl);
+  await login.username.fill(user.username);
+  await login.password.fill(user.password);
+  await login.submit.click();
+
+  const worklist = new WorklistPage(desktopWindow);
+  await worklist.waitForStudies(user.studies.length);
+  expect((await worklist.studyUids()).sort()).toEqual([...user.studies].sort());
+  await worklist.open(user.studies[0] ?? '');
+  await new ViewerPage(desktopWindow).waitForRendered({ imageIndex: 0 });
+});
+
+test('the desktop login screen offers the server URL field', async ({ desktopWindow }) => {
+  await expect(desktopWindow.getByLabel('Server URL')).toBeVisible();
+  await expect(desktopWindow.getByRole('button', { name: 'Sign in' })).toBeVisible();
+});

@@ -1,0 +1,61 @@
+import { defineConfig, devices } from '@playwright/test';
+
+/**
+ * End-to-end tests in Debian's Chromium (never a downloaded browser) against a running stack:
+ * `$RS_STACK_DIR/stack.json` (what `npm test` starts) or `.stack/stack.json`.
+ *
+ * One worker: some specs stop Orthanc or revoke a user's sessions, which other tests running at
+ * the same time would see.
+ */
+const chromiumFlags = [
+  // FACTS.md: the flags that work as root on these machines.
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+const chromium = {
+  ...devices['Desktop Chrome'],
+  viewport: { width: 1400, height: 900 },
+  // Canvas checks map image pixels to screen pixels one to one.
+  deviceScaleFactor: 1,
+  launchOptions: { executablePath: '/usr/bin/chromium', args: chromiumFlags },
+};
+
+export default defineConfig({
+  testDir: '.',
+  outputDir: 'test-results',
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  workers: 1,
+  fullyParallel: false,
+  timeout: 90_000,
+  expect: { timeout: 15_000 },
+  reporter: [['list']],
+  use: {
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+  },
+  projects: [
+    {
+      name: 'chromium',
+      testMatch: 'tests/**/*.spec.ts',
+      testIgnore: 'tests/cpu-rendering.spec.ts',
+      use: chromium,
+    },
+    {
+      // No WebGL at all: Cornerstone must fall back to drawing on the CPU.
+      name: 'chromium-no-webgl',
+      testMatch: 'tests/cpu-rendering.spec.ts',
+      use: { ...chromium, launchOptions: { ...chromium.launchOptions, args: [...chromiumFlags, '--disable-3d-apis'] } },
+    },
+    {
+      name: 'electron',
+      testMatch: 'electron/**/*.spec.ts',
+    },
+  ],
+});

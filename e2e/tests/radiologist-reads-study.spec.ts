@@ -1,0 +1,115 @@
+import { expect, test } from '../support/fixtures.ts';
+import { expectedStoredValues, samplePoints } from '../support/demo-data.ts';
+
+/** Dr. Chen's two-series chest CT (HTJ2K lossless, .201). */
+const CHEST_CT = 'RS24031201';
+
+test.describe('a radiologist reads a study', () => {
+  test('sees exactly their studies and opens one; the first image renders with the generated stored values', async ({
+    signIn,
+    worklist,
+    viewer,
+    demo,
+  }) => {
+    const { user } = await signIn('rad.chen');
+    expect((await worklist.studyUids()).sort()).toEqual([...user.studies].sort());
+
+    const study = demo.cohort.studies.find((s) => s.accessionNumber === CHEST_CT);
+    const series = study?.series[0];
+    if (!study || !series) throw new Error(`${CHEST_CT} is not in the demo data`);
+    await worklist.open(study.studyInstanceUid);
+
+    const state = await viewer.waitForRendered({ imageIndex: 0, seriesInstanceUid: series.seriesInstanceUid });
+    expect(state.imageCount).toBe(series.sliceCount);
+    expect([state.columns, state.rows]).toEqual([512, 512]);
+    // Stored values (before the modality LUT) are what the generator wrote, bit for bit.
+    const points = samplePoints();
+    expect(await viewer.readStoredValues(points)).toEqual(expectedStoredValues(series, 0, points));
+    await expect(viewer.overlayPatient).toContainText('DOE, JANE');
+    await expect(viewer.page.getByText(`Slice 1/${series.sliceCount}`)).toBeVisible();
+    // Per-series load progress reaches the whole series: the rest of the stack was prefetched.
+    await expect(viewer.thumbnails.first().getByTestId('series-progress')).toContainText(`${series.sliceCount}/${series.sliceCount}`);
+  });
+
+  test('scrolling to slice N shows slice N', async ({ signIn, worklist, viewer, demo, page }) => {
+    await signIn('rad.chen');
+    const study = demo.cohort.studies.find((s) => s.accessionNumber === CHEST_CT);
+    const series = study?.series[0];
+    if (!study || !series) throw new Error(`${CHEST_CT} is not in the demo data`);
+    await worklist.open(study.studyInstanceUid);
+    await viewer.waitForRendered({ imageIndex: 0 });
+    const points = samplePoints(32);
+
+    await viewer.scrollToSlice(37);
+    await viewer.waitForRendered({ imageIndex: 37 });
+    expect(await viewer.readStoredValues(points)).toEqual(expectedStoredValues(series, 37, points));
+    await expect(page.getByText(`Slice 38/${series.sliceCount}`)).toBeVisible();
+
+    // Keys: one down, then to the last slice.
+    await page.keyboard.press('ArrowDown');
+    await viewer.waitForRendered({ imageIndex: 38 });
+    expect(await viewer.readStoredValues(points)).toEqual(expectedStoredValues(series, 38, points));
+    await page.keyboard.press('End');
+    await viewer.waitForRendered({ imageIndex: series.sliceCount - 1 });
+
+    // The wheel over the image scrolls back.
+    const centre = await viewer.pagePointOf(256, 256);
+    await page.mouse.move(centre.x, centre.y);
+    await page.mouse.wheel(0, -120);
+    await viewer.waitForRendered({ imageIndex: series.sliceCount - 2 });
+  });
+
+  test('a follow-up in HTJ2K RPCL (.202) decodes to the generated stored values', async ({ signIn, worklist, viewer, demo }) => {
+    await signIn('rad.okafor');
+    const study = demo.cohort.studies.find((s) => s.series.some((se) => se.transferSyntaxUid === '1.2.840.10008.1.2.4.202'));
+    const series = study?.series[0];
+    if (!study || !series) throw new Error('no .202 series in the demo data');
+    await worklist.open(study.studyInstanceUid);
+    await viewer.waitForRendered({ imageIndex: 0, seriesInstanceUid: series.seriesInstanceUid });
+    const points = samplePoints();
+    expect(await viewer.readStoredValues(points)).toEqual(expectedStoredValues(series, 0, points));
+  });
+
+  test('a window/level drag changes the VOI, and presets set it', async ({ signIn, worklist, viewer, demo, page }) => {
+    await signIn('rad.chen');
+    const study = demo.cohort.studies.find((s) => s.accessionNumber === CHEST_CT);
+    if (!study) throw new Error(`${CHEST_CT} is not in the demo data`);
+    await worklist.open(study.studyInstanceUid);
+    const before = (await viewer.waitForRendered({ imageIndex: 0 })).voi;
+    expect(before).not.toBeNull();
+
+    await expect(viewer.tool('Window/level')).toHaveAttribute('aria-pressed', 'true');
+    await viewer.dragBetweenImagePoints({ x: 200, y: 256 }, { x: 320, y: 300 });
+    await expect.poll(async () => (await viewer.state())?.voi).not.toEqual(before);
+    const dragged = (await viewer.state())?.voi;
+    await expect(viewer.overlayVoi).toHaveText(`W ${Math.round(dragged?.windowWidth ?? NaN)} L ${Math.round(dragged?.windowCenter ?? NaN)}`);
+
+    await page.keyboard.press('2');
+    await expect.poll(async () => (await viewer.state())?.voi).toEqual({ windowWidth: 1500, windowCenter: -600 });
+    await viewer.tool('Bone').click();
+    await expect.poll(async () => (await viewer.state())?.voi).toEqual({ windowWidth: 2000, windowCenter: 300 });
+    await expect(viewer.overlayVoi).toHaveText('W 2000 L 300');
+  });
+
+  test('a length measurement shows its value in mm', async ({ signIn, worklist, viewer, demo }) => {
+    await signIn('rad.chen');
+    const study = demo.cohort.studies.find((s) => s.accessionNumber === CHEST_CT);
+    const series = study?.series[0];
+    if (!study || !series) throw new Error(`${CHEST_CT} is not in the demo data`);
+    await worklist.open(study.studyInstanceUid);
+    await viewer.waitForRendered({ imageIndex: 0 });
+
+    await viewer.tool('Length').click();
+    // 200 pixels along a row: 200 × PixelSpacing mm.
+    await viewer.dragBetweenImagePoints({ x: 150, y: 250 }, { x: 350, y: 250 });
+    const expectedMm = 200 * series.phantom.pixelSpacingMm;
+    await expect(viewer.measurements).toHaveCount(1);
+    await expect(viewer.measurements.first()).toContainText(/Length [\d.]+ mm/);
+    const text = (await viewer.measurements.first().textContent()) ?? '';
+    const mm = Number(/([\d.]+) mm/.exec(text)?.[1]);
+    expect(mm).toBeGreaterThan(expectedMm * 0.98);
+    expect(mm).toBeLessThan(expectedMm * 1.02);
+    // Cornerstone draws the same value on the image.
+    await expect(viewer.viewport.locator('svg text', { hasText: /mm$/ }).first()).toBeVisible();
+  });
+});
