@@ -12,6 +12,7 @@ import { assignStudy } from '../studies/study-repository.ts';
 import { ROLES } from '../users/roles.ts';
 import type { Role } from '../users/roles.ts';
 import { createUser, findUserByUsername, setUserDisabled } from '../users/user-repository.ts';
+import { toDicomAuditMessage, toFhirAuditEvent } from '../audit/audit-export.ts';
 import { verifyAuditLog } from '../audit/audit-log.ts';
 import { RefreshTokenStore } from '../auth/refresh-tokens.ts';
 import { PathError, collectFiles } from './dicom-files.ts';
@@ -203,6 +204,34 @@ export function createProgram(io: CliIo, outcome: CliOutcome = { exitCode: 0 }):
         io.stdout.write(`audit log BROKEN after ${verification.rows} intact rows: ${verification.message}\n`);
         outcome.exitCode = 1;
       }
+    });
+
+  audit
+    .command('export')
+    .description('write audit rows as FHIR R4 AuditEvent (NDJSON) or DICOM PS3.15 audit messages (XML)')
+    .addOption(new Option('--format <format>', 'output format').choices(['fhir', 'dicom']).makeOptionMandatory())
+    .option('--since <time>', 'only rows at or after this ISO 8601 time')
+    .option('--source <id>', 'audit source id written into each event', 'reading-station')
+    .action(async (options: { format: 'fhir' | 'dicom'; since?: string; source: string }, command: Command) => {
+      if (options.since !== undefined && Number.isNaN(Date.parse(options.since))) throw new UsageError(`--since: not an ISO 8601 time: ${options.since}`);
+      const since = options.since === undefined ? undefined : new Date(options.since).toISOString();
+      await withDatabase(command, async (db) => {
+        let lastId = 0;
+        for (;;) {
+          let query = db.selectFrom('audit_log').selectAll().where('id', '>', lastId).orderBy('id').limit(1000);
+          if (since !== undefined) query = query.where('at', '>=', since);
+          const rows = await query.execute();
+          if (rows.length === 0) break;
+          for (const row of rows) {
+            io.stdout.write(
+              options.format === 'fhir'
+                ? `${JSON.stringify(toFhirAuditEvent(row, { id: options.source }))}\n`
+                : `${toDicomAuditMessage(row, { id: options.source })}\n`,
+            );
+          }
+          lastId = rows[rows.length - 1]!.id;
+        }
+      });
     });
 
   return program;
