@@ -1,0 +1,192 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { loadStackConfig } from '../../../stack/src/config.ts';
+import { ensureSeries100 } from '../data/series-100.ts';
+import { loadAverage } from '../machine.ts';
+import { median, round } from '../stats.ts';
+import type { BenchContext } from './context.ts';
+
+/** FACTS.md: the flags Debian's Chromium needs here as root; never a downloaded browser. */
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export interface StudyOpening {
+  /** From setting `#/studies/<uid>` to the first IMAGE_RENDERED of the series (the viewer's hook). */
+  firstImageMs: number;
+  /** From the same moment until the series' progress shows every slice loaded (fetched and decoded). */
+  seriesDecodedMs: number;
+  slices: number;
+  /** Frame requests the page made (Resource Timing), and when the last one ended. */
+  frameRequests: number;
+  lastFrameResponseMs: number;
+  /** Where the time to the first image goes: the study's QIDO/metadata answers, then the first frame. */
+  lastMetadataResponseMs: number;
+  firstFrameRequestMs: number;
+  firstFrameResponseMs: number;
+}
+
+export interface ViewerRun {
+  repetition: number;
+  /** `cold`: the first study opened after login (codec WASM compiled, workers started on the way). */
+  state: 'cold' | 'warm';
+  loadAverage1m: number;
+  opening: StudyOpening;
+}
+
+export type ViewerResult =
+  | { measured: false; reason: string }
+  | {
+      measured: true;
+      slices: number;
+      renderingMode: string;
+      runs: ViewerRun[];
+      summary: Record<'cold' | 'warm', { firstImageMs: number; seriesDecodedMs: number; msPerSlice: number }>;
+      /** Cornerstone's own decodeTimeInMS is not reachable from outside the bundle (see RESULTS.md). */
+      decodeTimePerFrame: null;
+    };
+
+/** The page's globals this benchmark reads; the bench is type-checked without DOM types. */
+interface PageGlobals {
+  __readingStationViewer?: { state(): { seriesInstanceUid: string | null; renderCount: number; renderedImageIndex: number | null; renderingMode: string } };
+  location: { hash: string };
+  document: { querySelector(selector: string): { value: number; max: number } | null };
+  performance: { now(): number; getEntriesByType(type: string): Array<{ name: string; startTime: number; responseEnd: number }> };
+  setTimeout(callback: () => void, ms: number): void;
+}
+
+/**
+ * Opens a study by its route and measures, inside the page, the time to the first rendered image
+ * and to the whole series loaded, polling every 4 ms (the resolution of these figures). With no
+ * series given it returns at the first image of whatever the viewer shows (a warm-up).
+ */
+async function openStudy(page: Page, studyInstanceUid: string, seriesInstanceUid: string | null, slices: number): Promise<StudyOpening> {
+  return page.evaluate(
+    ({ study, series, total, timeoutMs }) =>
+      new Promise<StudyOpening>((resolve, reject) => {
+        const g = globalThis as unknown as PageGlobals;
+        const t0 = g.performance.now();
+        g.location.hash = `#/studies/${study}`;
+        let firstImageMs: number | null = null;
+        const poll = (): void => {
+          const now = g.performance.now() - t0;
+          const state = g.__readingStationViewer?.state();
+          const shown = state?.seriesInstanceUid != null && (series === null || state.seriesInstanceUid === series);
+          if (firstImageMs === null && shown && state.renderCount > 0 && state.renderedImageIndex !== null) firstImageMs = now;
+          if (series === null && firstImageMs !== null) {
+            resolve({
+              firstImageMs,
+              seriesDecodedMs: Number.NaN,
+              slices: 0,
+              frameRequests: 0,
+              lastFrameResponseMs: Number.NaN,
+              lastMetadataResponseMs: Number.NaN,
+              firstFrameRequestMs: Number.NaN,
+              firstFrameResponseMs: Number.NaN,
+            });
+            return;
+          }
+          const progress = g.document.querySelector(`[data-testid="series-thumbnail"][data-series-uid="${series}"] progress`);
+          if (firstImageMs !== null && progress && progress.max === total && progress.value === total) {
+            const since = g.performance.getEntriesByType('resource').filter((entry) => entry.startTime >= t0 && entry.name.includes('/api/ris/'));
+            const frames = since.filter((entry) => entry.name.includes(`/series/${series}/`) && entry.name.includes('/frames/'));
+            const metadata = since.filter((entry) => !entry.name.includes('/frames/') && entry.startTime - t0 < (firstImageMs ?? 0));
+            resolve({
+              firstImageMs,
+              seriesDecodedMs: now,
+              slices: total,
+              frameRequests: frames.length,
+              lastFrameResponseMs: Math.max(0, ...frames.map((entry) => entry.responseEnd - t0)),
+              lastMetadataResponseMs: Math.max(0, ...metadata.map((entry) => entry.responseEnd - t0)),
+              firstFrameRequestMs: Math.min(...frames.map((entry) => entry.startTime - t0)),
+              firstFrameResponseMs: Math.min(...frames.map((entry) => entry.responseEnd - t0)),
+            });
+            return;
+          }
+          if (now > timeoutMs) reject(new Error(`series ${series} not loaded after ${timeoutMs} ms (first image: ${firstImageMs ?? 'none'})`));
+          else g.setTimeout(poll, 4);
+        };
+        poll();
+      }),
+    { study: studyInstanceUid, series: seriesInstanceUid, total: slices, timeoutMs: 60_000 },
+  );
+}
+
+async function signIn(page: Page, baseUrl: string, username: string, password: string): Promise<void> {
+  await page.goto(`${baseUrl}/`);
+  await page.getByLabel('User name').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Worklist' }).waitFor({ timeout: 30_000 });
+}
+
+async function renderingMode(page: Page): Promise<string> {
+  return page.evaluate(() => (globalThis as unknown as PageGlobals).__readingStationViewer?.state().renderingMode ?? 'unknown');
+}
+
+/**
+ * Benchmark 4: in Debian's Chromium, the web app served by the stack's nginx (the same build the
+ * desktop app loads), signed in as the admin. Each repetition uses fresh browser contexts (empty
+ * HTTP and image caches): `cold` opens the 100-slice study first thing after login; `warm` first
+ * opens a demo study to its first image, then the 100-slice study.
+ */
+export async function runViewer(context: BenchContext, options: { quick: boolean }): Promise<ViewerResult> {
+  const dist = loadStackConfig().rendererDist;
+  if (!existsSync(path.join(dist, 'index.html'))) return { measured: false, reason: `the web app is not built (${dist}/index.html is missing)` };
+  const probe = await fetch(`${context.stack.file.baseUrl}/`, { signal: AbortSignal.timeout(5000) });
+  if (!(probe.headers.get('content-type') ?? '').includes('text/html')) {
+    await probe.arrayBuffer();
+    return { measured: false, reason: 'the stack was started before the web app was built, so its nginx does not serve it; restart the stack' };
+  }
+  await probe.arrayBuffer();
+  if (!existsSync(CHROMIUM)) return { measured: false, reason: `${CHROMIUM} is not installed` };
+
+  const target = await ensureSeries100(context.stack, path.join(context.stack.file.stateDir, 'bench-data'));
+  const admin = context.stack.demoUsers.find((u) => u.username === 'admin');
+  const warmUp = admin?.studies.find((uid) => uid !== target.studyInstanceUid);
+  if (!admin || !warmUp) throw new Error('viewer: no demo admin or demo study');
+
+  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
+  const runs: ViewerRun[] = [];
+  let mode = 'unknown';
+  try {
+    const repetitions = options.quick ? 1 : 3;
+    for (let repetition = 1; repetition <= repetitions; repetition++) {
+      for (const state of ['cold', 'warm'] as const) {
+        const browserContext = await browser.newContext({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1 });
+        try {
+          const page = await browserContext.newPage();
+          await signIn(page, context.stack.file.baseUrl, admin.username, admin.password);
+          if (state === 'warm') await openStudy(page, warmUp, null, 0);
+          const loadAverage1m = loadAverage();
+          const opening = await openStudy(page, target.studyInstanceUid, target.seriesInstanceUid, 100);
+          mode = await renderingMode(page);
+          runs.push({ repetition, state, loadAverage1m, opening });
+          context.log(
+            `viewer ${repetition} ${state}: first image ${round(opening.firstImageMs, 0)} ms, 100 slices decoded ${round(opening.seriesDecodedMs, 0)} ms ` +
+              `(metadata by ${round(opening.lastMetadataResponseMs, 0)} ms, first frame ${round(opening.firstFrameRequestMs, 0)}–${round(opening.firstFrameResponseMs, 0)} ms, ` +
+              `last of ${opening.frameRequests} frames at ${round(opening.lastFrameResponseMs, 0)} ms), load ${loadAverage1m}`,
+          );
+        } finally {
+          await browserContext.close();
+        }
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+  const summarise = (state: 'cold' | 'warm') => {
+    const of = runs.filter((run) => run.state === state);
+    const decoded = median(of.map((run) => run.opening.seriesDecodedMs));
+    return { firstImageMs: round(median(of.map((run) => run.opening.firstImageMs)), 0), seriesDecodedMs: round(decoded, 0), msPerSlice: round(decoded / 100, 1) };
+  };
+  return { measured: true, slices: 100, renderingMode: mode, runs, summary: { cold: summarise('cold'), warm: summarise('warm') }, decodeTimePerFrame: null };
+}

@@ -1,0 +1,106 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { repoRoot } from '../../stack/src/config.ts';
+
+export const BENCHMARKS = ['overhead', 'memory', 'decisions', 'profile', 'viewer'] as const;
+export type BenchmarkName = (typeof BENCHMARKS)[number];
+
+export interface BenchOptions {
+  only: ReadonlySet<BenchmarkName>;
+  /** Short runs to check the harness; figures from them are not recorded in RESULTS.md. */
+  quick: boolean;
+  record: boolean;
+  keepStack: boolean;
+  /** Re-render the chart and report from a results file instead of measuring. */
+  from: string | null;
+  stackDir: string;
+  stackPorts: { http: number; gate: number; orthanc: number; ops: number };
+  benchPorts: { http: number; ops: number; pipe: number; profile: number };
+  overhead: { rounds: number; durationSeconds: number; connections: number[] };
+  memory: { rounds: number; durationSeconds: number; connections: number };
+  decisions: { rounds: number; durationSeconds: number; connections: number; rate: number; rateSeconds: number };
+  profile: { durationSeconds: number; connections: number };
+}
+
+export const USAGE = `npm run bench [-- options]
+
+Starts a stack on its own ports (or uses the one running from RS_STACK_DIR), runs the benchmarks
+and writes bench/results/<date>.json, bench/results/<date>.svg and a section of bench/RESULTS.md.
+
+  --only <list>     comma-separated: ${BENCHMARKS.join(',')} (default: all)
+  --quick           short runs to check the harness; nothing is added to RESULTS.md
+  --no-record       do not append to RESULTS.md
+  --rounds <n>      rounds of interleaved variants for the overhead and decisions benchmarks (default 3)
+  --duration <s>    seconds per overhead run (default 5)
+  --keep-stack      leave a stack the bench started running
+  --from <json>     measure nothing: write the chart and report again from a results file
+  -h, --help
+
+Environment: RS_STACK_DIR (default bench/.stack), RS_HTTP_PORT/RS_GATE_PORT/RS_ORTHANC_PORT/RS_OPS_PORT
+for a stack the bench starts (default 38080/33001/38042/38081), BENCH_HTTP_PORT/BENCH_OPS_PORT
+(the bench's own nginx, 38090/38091), BENCH_PIPE_PORT (baseline proxy, 38092), BENCH_PROFILE_PORT
+(profiled gate, 38093).`;
+
+function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 65535) throw new Error(`${name}=${raw} is not a port number`);
+  return value;
+}
+
+function positive(raw: string | undefined, name: string, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} ${raw}: expected a positive number`);
+  return value;
+}
+
+export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions | 'help' {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      only: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      'no-record': { type: 'boolean', default: false },
+      rounds: { type: 'string' },
+      duration: { type: 'string' },
+      'keep-stack': { type: 'boolean', default: false },
+      from: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) return 'help';
+  const only = new Set<BenchmarkName>();
+  for (const name of (values.only ?? BENCHMARKS.join(',')).split(',').map((s) => s.trim())) {
+    if (!(BENCHMARKS as readonly string[]).includes(name)) throw new Error(`--only: unknown benchmark "${name}" (known: ${BENCHMARKS.join(', ')})`);
+    only.add(name as BenchmarkName);
+  }
+  const quick = values.quick;
+  const rounds = positive(values.rounds, 'rounds', quick ? 1 : 3);
+  return {
+    only,
+    quick,
+    record: !quick && !values['no-record'],
+    keepStack: values['keep-stack'],
+    from: values.from === undefined ? null : path.resolve(values.from),
+    stackDir: path.resolve(repoRoot, env.RS_STACK_DIR || 'bench/.stack'),
+    stackPorts: {
+      http: port(env, 'RS_HTTP_PORT', 38080),
+      gate: port(env, 'RS_GATE_PORT', 33001),
+      orthanc: port(env, 'RS_ORTHANC_PORT', 38042),
+      ops: port(env, 'RS_OPS_PORT', 38081),
+    },
+    benchPorts: {
+      http: port(env, 'BENCH_HTTP_PORT', 38090),
+      ops: port(env, 'BENCH_OPS_PORT', 38091),
+      pipe: port(env, 'BENCH_PIPE_PORT', 38092),
+      profile: port(env, 'BENCH_PROFILE_PORT', 38093),
+    },
+    overhead: { rounds, durationSeconds: positive(values.duration, 'duration', quick ? 2 : 5), connections: [8, 32, 128] },
+    memory: { rounds: 1, durationSeconds: quick ? 6 : 30, connections: 64 },
+    decisions: { rounds, durationSeconds: quick ? 3 : 8, connections: 32, rate: 500, rateSeconds: quick ? 3 : 12 },
+    profile: { durationSeconds: quick ? 3 : 10, connections: 32 },
+  };
+}

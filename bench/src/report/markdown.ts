@@ -1,0 +1,187 @@
+import type { BenchResults } from '../results.ts';
+import { checkTargets } from './targets.ts';
+
+function table(header: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number>>): string {
+  const line = (cells: ReadonlyArray<string | number>): string => `| ${cells.map(String).join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+const n = (value: number, digits = 1): string => (Number.isFinite(value) ? value.toFixed(digits) : '–');
+const range = (values: readonly number[]): string => {
+  const finite = values.filter(Number.isFinite);
+  if (finite.length === 0) return '–';
+  const lo = Math.min(...finite);
+  const hi = Math.max(...finite);
+  return lo === hi ? n(lo, 1) : `${n(lo, 1)}–${n(hi, 1)}`;
+};
+
+function machineLines(results: BenchResults): string[] {
+  const { machine } = results;
+  return [
+    `- Machine: ${machine.nproc} × ${machine.cpuModel}, ${machine.memoryGiB} GiB RAM; ${machine.os}, kernel ${machine.kernel}`,
+    `- Versions: Node ${machine.versions.node}, ${machine.versions.nginx}, Orthanc ${machine.versions.orthanc}, ${machine.versions.wrk}` +
+      (machine.versions.chromium ? `, ${machine.versions.chromium}` : ''),
+    `- 1-minute load average at start: ${results.loadAverageAtStart} (the machine is shared; each run's own is in the JSON and the tables)`,
+  ];
+}
+
+function overheadSection(results: BenchResults): string[] {
+  const overhead = results.overhead;
+  if (!overhead) return [];
+  const rounds = Math.max(...overhead.runs.map((run) => run.round));
+  const duration = overhead.runs[0]?.result.durationS ?? 0;
+  const rows = overhead.summary.map((row) => {
+    const loads = overhead.runs.filter((run) => run.payload === row.payload && run.connections === row.connections).map((run) => run.loadAverage1m);
+    return [
+      row.payload,
+      row.connections,
+      `${n(row.requestsPerSecond.direct)} / ${n(row.requestsPerSecond.gate)} / ${n(row.requestsPerSecond.pipe)}`,
+      `**${n(row.ratioGateToDirect, 2)}**`,
+      n(row.ratioPipeToDirect, 2),
+      `${n(row.p50Ms.direct)} / ${n(row.p50Ms.gate)} / ${n(row.p50Ms.pipe)}`,
+      `${n(row.p99Ms.direct)} / ${n(row.p99Ms.gate)} / ${n(row.p99Ms.pipe)}`,
+      `${n(row.gateCpuMsPerRequest, 3)} / ${n(row.pipeCpuMsPerRequest, 3)}`,
+      range(loads),
+    ];
+  });
+  const invalid = overhead.runs.filter((run) => !run.valid).length;
+  return [
+    `### 1. Gate overhead (frame GET; wrk, closed loop; ${rounds} round(s) of ${n(duration, 0)} s per variant, interleaved)`,
+    '',
+    '(a) nginx → Orthanc through a bench-only location, (b) nginx → gate → X-Accel-Redirect → Orthanc, ' +
+      '(c) nginx → Node pipe proxy → Orthanc. Medians over rounds; ratios are taken within each round, then the median.',
+    '',
+    table(['payload', 'conns', 'req/s a / b / c', 'b/a', 'c/a', 'p50 ms a / b / c', 'p99 ms a / b / c', 'CPU ms/req gate (b) / pipe (c)', 'load'], rows),
+    ...(invalid > 0 ? ['', `${invalid} run(s) had errors or short answers and are left out (see the JSON).`] : []),
+    '',
+  ];
+}
+
+function memorySection(results: BenchResults): string[] {
+  const memory = results.memory;
+  if (!memory) return [];
+  const rows = memory.runs.map((run) => [
+    run.variant === 'gate' ? '(b) proxy-server' : '(c) pipe proxy',
+    n(run.result.requestsPerSecond),
+    n(run.result.mibPerSecond, 0),
+    n(run.rssBeforeMiB),
+    n(run.rssPeakMiB),
+    n(run.rssDriftMiB),
+    n(run.cpuMsPerRequest, 3),
+    run.loadAverage1m,
+  ]);
+  const s = memory.summary;
+  return [
+    `### 2. Gate memory and CPU (8 MiB frames, ${memory.runs[0]?.result.durationS.toFixed(0) ?? '?'} s at 64 connections)`,
+    '',
+    table(['Node process under load', 'req/s', 'MiB/s', 'RSS before MiB', 'RSS peak MiB', 'RSS drift MiB', 'CPU ms/request', 'load'], rows),
+    '',
+    `CPU per request: pipe ÷ gate = **${n(s.cpuRatioPipeToGate)}×**. Drift is the median of the last 5 s minus that of the first 5 s.`,
+    '',
+  ];
+}
+
+function decisionsSection(results: BenchResults): string[] {
+  const decisions = results.decisions;
+  if (!decisions) return [];
+  const s = decisions.summary;
+  const closed = (['gate-port', 'nginx-gate', 'nginx-direct'] as const).map((path) => {
+    const runs = decisions.runs.filter((run) => run.path === path);
+    const answers = runs.reduce((sum, run) => sum + run.result.requests, 0);
+    const rows = runs.reduce((sum, run) => sum + run.auditRows, 0);
+    return [
+      path,
+      `${n(path === 'gate-port' ? s.gatePortPerSecond : path === 'nginx-gate' ? s.nginxGatePerSecond : s.nginxDirectPerSecond, 0)}`,
+      range(runs.map((run) => run.result.latencyMs.p50)),
+      range(runs.map((run) => run.result.latencyMs.p99)),
+      `${rows} / ${answers}`,
+      range(runs.map((run) => run.loadAverage1m)),
+    ];
+  });
+  const open = (['gate-port', 'nginx-gate', 'nginx-direct'] as const).map((path) => {
+    const f = s.fixedRate[path];
+    const runs = decisions.fixedRateRuns.filter((run) => run.path === path);
+    return [path, n(f.achievedRate), n(f.p50, 2), n(f.p99, 2), runs.reduce((sum, run) => sum + run.result.errors + run.result.dropped, 0), range(runs.map((run) => run.loadAverage1m))];
+  });
+  return [
+    '### 3. Audited decisions (`GET studies/{uid}/series`, admin token; SQLite WAL, synchronous=FULL)',
+    '',
+    `Closed loop, wrk, ${s.connections} connections. Every answered decision has its audit row committed before the answer: rows counted in the database around each run.`,
+    '',
+    table(['path', 'decisions/s (median)', 'p50 ms', 'p99 ms', 'audit rows / answers', 'load'], closed),
+    '',
+    `Open loop at a fixed ${s.rate} req/s (latency from each request's due time to its last byte; medians over rounds):`,
+    '',
+    table(['path', 'achieved /s', 'p50 ms', 'p99 ms', 'errors + dropped', 'load'], open),
+    '',
+    `Added by the gate (nginx-gate − nginx-direct, within each round): **p50 +${n(s.addedP50Ms, 2)} ms, p99 +${n(s.addedP99Ms, 2)} ms**. ` +
+      `Gate CPU per decision: ${n(s.gateCpuMsPerDecision, 3)} ms.`,
+    '',
+  ];
+}
+
+function profileSection(results: BenchResults): string[] {
+  const profile = results.profile;
+  if (!profile) return [];
+  const entries = (list: ReadonlyArray<{ name: string; percent: number }>, count: number): string =>
+    list
+      .slice(0, count)
+      .map((e) => `${e.percent}% ${e.name.replace(/\|/g, '\\|')}`)
+      .join('; ');
+  return [
+    `### Gate profile (\`node --cpu-prof\`, decisions at the gate port, ${profile.result.requestsPerSecond} /s under the profiler)`,
+    '',
+    `- By area: ${entries(profile.summary.byArea, 8)}`,
+    `- Self time: ${entries(profile.summary.topSelf, 8)}`,
+    `- Gate functions, inclusive (synchronous stacks only): ${entries(profile.summary.gateInclusive, 6)}`,
+    '',
+  ];
+}
+
+function viewerSection(results: BenchResults): string[] {
+  const viewer = results.viewer;
+  if (!viewer) return [];
+  if (!viewer.measured) return ['### 4. Viewer', '', `Not yet measured: ${viewer.reason}.`, ''];
+  const rows = viewer.runs.map((run) => [
+    run.repetition,
+    run.state,
+    n(run.opening.firstImageMs, 0),
+    n(run.opening.seriesDecodedMs, 0),
+    n(run.opening.lastMetadataResponseMs, 0),
+    `${n(run.opening.firstFrameRequestMs, 0)}–${n(run.opening.firstFrameResponseMs, 0)}`,
+    n(run.opening.lastFrameResponseMs, 0),
+    run.loadAverage1m,
+  ]);
+  return [
+    `### 4. Viewer (Chromium, headless, ${viewer.renderingMode} rendering; ${viewer.slices}-slice HTJ2K lossless series)`,
+    '',
+    'Times from setting `#/studies/<uid>` in the signed-in web app. Cold: first study after login (codec WASM compiled on the way); warm: after another study was shown.',
+    '',
+    table(['rep', 'state', 'first image ms', 'series decoded ms', 'metadata done ms', 'first frame ms (sent–received)', 'last frame received ms', 'load'], rows),
+    '',
+    `Medians: cold ${viewer.summary.cold.firstImageMs} ms / ${viewer.summary.cold.seriesDecodedMs} ms, warm ${viewer.summary.warm.firstImageMs} ms / ${viewer.summary.warm.seriesDecodedMs} ms ` +
+      `(${viewer.summary.warm.msPerSlice} ms per slice). Cornerstone's per-frame decode time is not reachable from outside the bundle.`,
+    '',
+  ];
+}
+
+/** The section `npm run bench` appends to RESULTS.md for one run. */
+export function resultsSection(results: BenchResults, files: { json: string; svg: string | null }): string {
+  const checks = checkTargets(results);
+  const mark = (met: boolean | null): string => (met === null ? '–' : met ? 'met' : '**missed**');
+  return [
+    `## Run ${results.startedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}`,
+    '',
+    ...machineLines(results),
+    `- Raw figures: [${files.json}](${files.json})${files.svg ? `; chart: [${files.svg}](${files.svg})` : ''}`,
+    '',
+    ...(files.svg ? [`![throughput ratios and RSS](${files.svg})`, ''] : []),
+    table(['target', 'this run', ''], checks.map((c) => [c.target, c.figure, mark(c.met)])),
+    '',
+    ...overheadSection(results),
+    ...memorySection(results),
+    ...decisionsSection(results),
+    ...profileSection(results),
+    ...viewerSection(results),
+  ].join('\n');
+}

@@ -1,0 +1,72 @@
+import type { BenchResults } from '../results.ts';
+
+/** 120 MB (decimal, as the target is written) in MiB, the unit RSS is reported in. */
+export const RSS_LIMIT_MIB = (120 * 1e6) / 2 ** 20;
+
+export interface TargetCheck {
+  target: string;
+  figure: string;
+  /** null: not measured in this run. */
+  met: boolean | null;
+}
+
+const notMeasured = (target: string, why = 'not measured in this run'): TargetCheck => ({ target, figure: why, met: null });
+
+/** The issue's targets against this run's figures (medians over rounds, ratios within rounds). */
+export function checkTargets(results: BenchResults): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const htj2k32 = results.overhead?.summary.find((row) => row.payload === 'htj2k-512' && row.connections === 32);
+  checks.push(
+    htj2k32
+      ? { target: '(b)/(a) ≥ 0.9 at 32 connections, HTJ2K frames', figure: `${htj2k32.ratioGateToDirect.toFixed(2)} (c/a ${htj2k32.ratioPipeToDirect.toFixed(2)})`, met: htj2k32.ratioGateToDirect >= 0.9 }
+      : notMeasured('(b)/(a) ≥ 0.9 at 32 connections, HTJ2K frames'),
+  );
+  const memory = results.memory?.summary;
+  if (memory) {
+    checks.push({
+      target: 'proxy-server RSS ≤ 120 MB and flat (8 MiB frames, 64 connections)',
+      figure: `peak ${memory.gateRssPeakMiB.toFixed(1)} MiB, drift ${memory.gateRssDriftMiB.toFixed(1)} MiB (pipe peak ${memory.pipeRssPeakMiB.toFixed(1)} MiB)`,
+      met: memory.gateRssPeakMiB <= RSS_LIMIT_MIB && Math.abs(memory.gateRssDriftMiB) <= 5,
+    });
+    checks.push({
+      target: 'gate CPU per request ≥ 10× below the pipe (c)',
+      figure: `${memory.gateCpuMsPerRequest} vs ${memory.pipeCpuMsPerRequest} ms: ${memory.cpuRatioPipeToGate}×`,
+      met: memory.cpuRatioPipeToGate >= 10,
+    });
+  } else {
+    checks.push(notMeasured('proxy-server RSS ≤ 120 MB and flat'), notMeasured('gate CPU per request ≥ 10× below the pipe (c)'));
+  }
+  const decisions = results.decisions?.summary;
+  if (decisions) {
+    checks.push({
+      target: '≥ 3,000 audited decisions/s on 2 cores',
+      figure: `${decisions.gatePortPerSecond}/s at the gate port, ${decisions.nginxGatePerSecond}/s through nginx (nginx → Orthanc alone ${decisions.nginxDirectPerSecond}/s)`,
+      met: decisions.gatePortPerSecond >= 3000,
+    });
+    const reached = decisions.fixedRate['nginx-gate'].achievedRate >= decisions.rate * 0.95;
+    checks.push({
+      target: `p99 added by the gate ≤ 5 ms at ${decisions.rate} req/s`,
+      figure: `p50 +${decisions.addedP50Ms.toFixed(2)} ms, p99 +${decisions.addedP99Ms.toFixed(2)} ms${reached ? '' : ` (only ${decisions.fixedRate['nginx-gate'].achievedRate}/s reached)`}`,
+      met: reached && decisions.addedP99Ms <= 5,
+    });
+  } else {
+    checks.push(notMeasured('≥ 3,000 audited decisions/s on 2 cores'), notMeasured('p99 added by the gate ≤ 5 ms at 500 req/s'));
+  }
+  const viewer = results.viewer;
+  if (viewer?.measured) {
+    checks.push({
+      target: 'first image ≤ 500 ms after opening a study',
+      figure: `${viewer.summary.warm.firstImageMs} ms warm, ${viewer.summary.cold.firstImageMs} ms cold`,
+      met: viewer.summary.warm.firstImageMs <= 500,
+    });
+    checks.push({
+      target: '100-slice HTJ2K series decoded ≤ 3 s',
+      figure: `${(viewer.summary.warm.seriesDecodedMs / 1000).toFixed(2)} s warm, ${(viewer.summary.cold.seriesDecodedMs / 1000).toFixed(2)} s cold`,
+      met: viewer.summary.warm.seriesDecodedMs <= 3000,
+    });
+  } else {
+    const why = viewer ? `not yet measured: ${viewer.reason}` : 'not measured in this run';
+    checks.push(notMeasured('first image ≤ 500 ms', why), notMeasured('100-slice series decoded ≤ 3 s', why));
+  }
+  return checks;
+}

@@ -1,0 +1,22 @@
+import type { DecisionRun, DecisionSummary, FixedRateRunRecord } from './benchmarks/audited-decisions.ts';
+import type { FramePayload, PayloadName } from './benchmarks/context.ts';
+import type { MemoryRun, MemorySummary } from './benchmarks/gate-memory.ts';
+import type { OverheadRun, OverheadSummaryRow } from './benchmarks/gate-overhead.ts';
+import type { ViewerResult } from './benchmarks/viewer.ts';
+import type { MachineInfo } from './machine.ts';
+import type { GateProfile } from './profile/profile-gate.ts';
+
+/** Everything one `npm run bench` measured: written whole to bench/results/<date>.json. */
+export interface BenchResults {
+  startedAt: string;
+  finishedAt?: string;
+  quick: boolean;
+  machine: MachineInfo;
+  loadAverageAtStart: number;
+  payloads: Record<PayloadName, FramePayload>;
+  overhead?: { runs: OverheadRun[]; summary: OverheadSummaryRow[] };
+  memory?: { runs: MemoryRun[]; summary: MemorySummary };
+  decisions?: { runs: DecisionRun[]; fixedRateRuns: FixedRateRunRecord[]; summary: DecisionSummary };
+  profile?: GateProfile;
+  viewer?: ViewerResult;
+}
