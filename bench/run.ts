@@ -14,6 +14,7 @@ import { ensureLargeCt } from './src/data/ensure-large-ct.ts';
 import { ensureWrk } from './src/load/wrk.ts';
 import { loadAverage, machineInfo } from './src/machine.ts';
 import { USAGE, parseOptions, type BenchOptions } from './src/options.ts';
+import { decisionBreakdown } from './src/profile/decision-breakdown.ts';
 import { profileGateDecisions } from './src/profile/profile-gate.ts';
 import { writeReports } from './src/report/write-reports.ts';
 import type { BenchResults } from './src/results.ts';
@@ -134,6 +135,7 @@ async function main(): Promise<void> {
         dir: path.join(benchDir, '.profiles'),
         ...options.profile,
       });
+      results.breakdown = await decisionBreakdown(context, { dir: path.join(benchDir, '.profiles'), operations: options.quick ? 500 : 3000 });
     }
     if (options.only.has('viewer')) results.viewer = await runViewer(context, { quick: options.quick });
     results.finishedAt = new Date().toISOString();

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot } from '../../stack/src/config.ts';
+import type { PayloadName } from './benchmarks/context.ts';
 
 export const BENCHMARKS = ['overhead', 'memory', 'decisions', 'profile', 'viewer'] as const;
 export type BenchmarkName = (typeof BENCHMARKS)[number];
@@ -16,7 +17,11 @@ export interface BenchOptions {
   stackDir: string;
   stackPorts: { http: number; gate: number; orthanc: number; ops: number };
   benchPorts: { http: number; ops: number; pipe: number; profile: number };
-  overhead: { rounds: number; durationSeconds: number; connections: number[] };
+  /**
+   * Seconds per run by payload and connection count. Orthanc takes 0.1–0.5 s to serve one 8 MiB
+   * frame, so at 128 connections the first answers arrive after tens of seconds: those runs are longer.
+   */
+  overhead: { rounds: number; connections: number[]; durationSeconds(payload: PayloadName, connections: number): number };
   memory: { rounds: number; durationSeconds: number; connections: number };
   decisions: { rounds: number; durationSeconds: number; connections: number; rate: number; rateSeconds: number };
   profile: { durationSeconds: number; connections: number };
@@ -31,7 +36,7 @@ and writes bench/results/<date>.json, bench/results/<date>.svg and a section of 
   --quick           short runs to check the harness; nothing is added to RESULTS.md
   --no-record       do not append to RESULTS.md
   --rounds <n>      rounds of interleaved variants for the overhead and decisions benchmarks (default 3)
-  --duration <s>    seconds per overhead run (default 5)
+  --duration <s>    seconds per HTJ2K overhead run (default 5; 8 MiB runs take 3× that, 40 s at 128 connections)
   --keep-stack      leave a stack the bench started running
   --from <json>     measure nothing: write the chart and report again from a results file
   -h, --help
@@ -98,7 +103,14 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
       pipe: port(env, 'BENCH_PIPE_PORT', 38092),
       profile: port(env, 'BENCH_PROFILE_PORT', 38093),
     },
-    overhead: { rounds, durationSeconds: positive(values.duration, 'duration', quick ? 2 : 5), connections: [8, 32, 128] },
+    overhead: {
+      rounds,
+      connections: [8, 32, 128],
+      durationSeconds: (payload, connections) => {
+        const base = positive(values.duration, 'duration', quick ? 2 : 5);
+        return payload === 'htj2k-512' ? base : Math.max(3 * base, Math.ceil(connections / 3.2));
+      },
+    },
     memory: { rounds: 1, durationSeconds: quick ? 6 : 30, connections: 64 },
     decisions: { rounds, durationSeconds: quick ? 3 : 8, connections: 32, rate: 500, rateSeconds: quick ? 3 : 12 },
     profile: { durationSeconds: quick ? 3 : 10, connections: 32 },

@@ -4,6 +4,7 @@ import type { MemoryRun, MemorySummary } from './benchmarks/gate-memory.ts';
 import type { OverheadRun, OverheadSummaryRow } from './benchmarks/gate-overhead.ts';
 import type { ViewerResult } from './benchmarks/viewer.ts';
 import type { MachineInfo } from './machine.ts';
+import type { DecisionBreakdown } from './profile/decision-breakdown.ts';
 import type { GateProfile } from './profile/profile-gate.ts';
 
 /** Everything one `npm run bench` measured: written whole to bench/results/<date>.json. */
@@ -18,5 +19,6 @@ export interface BenchResults {
   memory?: { runs: MemoryRun[]; summary: MemorySummary };
   decisions?: { runs: DecisionRun[]; fixedRateRuns: FixedRateRunRecord[]; summary: DecisionSummary };
   profile?: GateProfile;
+  breakdown?: DecisionBreakdown;
   viewer?: ViewerResult;
 }

@@ -48,7 +48,7 @@ export interface OverheadOptions {
   connections: readonly number[];
   payloads: readonly PayloadName[];
   rounds: number;
-  durationSeconds: number;
+  durationSeconds(payload: PayloadName, connections: number): number;
 }
 
 async function checkVariants(context: BenchContext, payloads: readonly PayloadName[]): Promise<void> {
@@ -84,15 +84,17 @@ export async function runGateOverhead(context: BenchContext, options: OverheadOp
     for (const payload of options.payloads) {
       for (const [index, connections] of options.connections.entries()) {
         for (const variant of rotated(VARIANTS, r + index)) {
-          const headers = await frameHeaders(context, options.durationSeconds + 60);
+          const durationSeconds = options.durationSeconds(payload, connections);
+          const headers = await frameHeaders(context, durationSeconds + 120);
           const loadAverage1m = loadAverage();
           const before = cpuSnapshot(context);
           const result = await runWrk({
             url: variantUrl(context, variant, context.payloads[payload].path),
             headers,
             connections,
-            durationSeconds: options.durationSeconds,
-            timeoutSeconds: 30,
+            durationSeconds,
+            // A slow answer is a data point, not an error: the 8 MiB frames at 128 connections queue for tens of seconds.
+            timeoutSeconds: Math.max(30, durationSeconds),
           });
           const after = cpuSnapshot(context);
           const valid = result.errors === 0 && result.requests > 0 && result.bytesPerRequest >= context.payloads[payload].frameBytes;

@@ -138,6 +138,20 @@ function profileSection(results: BenchResults): string[] {
   ];
 }
 
+function breakdownSection(results: BenchResults): string[] {
+  const breakdown = results.breakdown;
+  if (!breakdown) return [];
+  return [
+    `### What one decision costs (proxy-server functions in-process on a copy of the registry; load ${breakdown.loadAverage1m})`,
+    '',
+    table(
+      ['step', 'operations', 'in flight', 'CPU µs/op', 'wall µs/op'],
+      breakdown.steps.map((s) => [s.step, s.operations, s.concurrency, n(s.cpuMicros, 1), n(s.wallMicros, 1)]),
+    ),
+    '',
+  ];
+}
+
 function viewerSection(results: BenchResults): string[] {
   const viewer = results.viewer;
   if (!viewer) return [];
@@ -182,6 +196,7 @@ export function resultsSection(results: BenchResults, files: { json: string; svg
     ...memorySection(results),
     ...decisionsSection(results),
     ...profileSection(results),
+    ...breakdownSection(results),
     ...viewerSection(results),
   ].join('\n');
 }

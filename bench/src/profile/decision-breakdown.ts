@@ -1,0 +1,108 @@
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { AuditLog, type AuditEvent } from '../../../proxy-server/src/audit/audit-log.ts';
+import { RefreshTokenStore } from '../../../proxy-server/src/auth/refresh-tokens.ts';
+import { loadSigningKey } from '../../../proxy-server/src/auth/signing-key.ts';
+import { createTokenAuthenticator } from '../../../proxy-server/src/auth/token-authenticator.ts';
+import { loadConfig } from '../../../proxy-server/src/config.ts';
+import { createDatabase } from '../../../proxy-server/src/db/database.ts';
+import { decideDicomWebRequest } from '../../../proxy-server/src/dicomweb/dicomweb-gate.ts';
+import { findUserById } from '../../../proxy-server/src/users/user-repository.ts';
+import type { BenchContext } from '../benchmarks/context.ts';
+import { loadAverage } from '../machine.ts';
+import { round } from '../stats.ts';
+
+export interface StepCost {
+  step: string;
+  operations: number;
+  concurrency: number;
+  /** Microseconds of this process's CPU (user + system) per operation. */
+  cpuMicros: number;
+  wallMicros: number;
+}
+
+export interface DecisionBreakdown {
+  loadAverage1m: number;
+  steps: StepCost[];
+}
+
+async function measure(step: string, operations: number, concurrency: number, operation: () => Promise<unknown>): Promise<StepCost> {
+  // One untimed pass warms the JIT and SQLite's page cache.
+  for (let i = 0; i < Math.min(50, operations); i++) await operation();
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  let issued = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (issued < operations) {
+        issued += 1;
+        await operation();
+      }
+    }),
+  );
+  const wall = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  return { step, operations, concurrency, cpuMicros: round((used.user + used.system) / operations, 1), wallMicros: round((wall * 1000) / operations, 1) };
+}
+
+/**
+ * What one gate decision costs, step by step: the proxy-server functions the DICOMweb route calls,
+ * run in this process against a consistent copy of the stack's registry (so the stack's audit
+ * chain is not touched), with the gate's own configuration and signing key. Complements the
+ * sampling profile, which cannot attribute time across the awaits between Kysely and SQLite.
+ */
+export async function decisionBreakdown(context: BenchContext, options: { dir: string; operations: number }): Promise<DecisionBreakdown> {
+  const copy = path.join(options.dir, 'registry-copy.sqlite');
+  const source = new Database(context.stack.file.gate.database, { readonly: true, fileMustExist: true });
+  try {
+    await source.backup(copy);
+  } finally {
+    source.close();
+  }
+  const config = loadConfig({ argv: ['--config', context.stack.file.gate.configFile], env: {} });
+  const authenticator = createTokenAuthenticator(config.auth, loadSigningKey(config.auth));
+  const db = createDatabase({ client: 'sqlite', filename: copy });
+  try {
+    const refreshTokens = new RefreshTokenStore(db, { ttlSeconds: config.auth.refreshTokenTtlSeconds });
+    const audit = new AuditLog(db);
+    const token = await context.admin.token(300);
+    const verified = await authenticator.verify(token);
+    const user = await findUserById(db, Number(verified.userId));
+    if (!user) throw new Error('breakdown: the admin is not in the registry copy');
+    const sessionId = verified.sessionId ?? '';
+    const resource = `studies/${context.smallStudyUid}/series`;
+    const event: AuditEvent = {
+      action: 'DICOM_QUERY',
+      result: 'success',
+      requestId: '0123456789abcdef0123456789abcdef',
+      userId: user.id,
+      username: user.username,
+      role: user.role,
+      studyUid: context.smallStudyUid,
+      routeKind: 'study-series',
+      clientIp: '127.0.0.1',
+      userAgent: 'bench',
+    };
+    const n = options.operations;
+    const loadAverage1m = loadAverage();
+    const steps = [
+      await measure('verify access token (jose, ES256)', n, 1, () => authenticator.verify(token)),
+      await measure('load user (findUserById)', n, 1, () => findUserById(db, user.id)),
+      await measure('session revoked? (isFamilyRevoked)', n, 1, () => refreshTokens.isFamilyRevoked(sessionId)),
+      await measure('parse + load study + policy (decideDicomWebRequest)', n, 1, () => decideDicomWebRequest(db, user, resource, '')),
+      await measure('audit row, one at a time (commit + fsync each)', Math.ceil(n / 10), 1, () => audit.append(event)),
+      await measure('audit row, 32 in flight (group commit)', n, 32, () => audit.append(event)),
+      await measure('whole decision without HTTP, 32 in flight', n, 32, async () => {
+        const t = await authenticator.verify(token);
+        const u = await findUserById(db, Number(t.userId));
+        if (t.sessionId) await refreshTokens.isFamilyRevoked(t.sessionId);
+        if (u) await decideDicomWebRequest(db, u, resource, '');
+        await audit.append(event);
+      }),
+    ];
+    for (const s of steps) context.log(`breakdown: ${s.step}: ${s.cpuMicros} µs CPU, ${s.wallMicros} µs wall per operation`);
+    return { loadAverage1m, steps };
+  } finally {
+    await db.destroy();
+  }
+}
