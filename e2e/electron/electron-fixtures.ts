@@ -5,29 +5,37 @@
  * host these machines cannot reach) or the app is not built.
  */
 import { _electron as electron, type ElectronApplication, type Page } from '@playwright/test';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../../stack/src/config.ts';
-import { test as base } from '../support/fixtures.ts';
+import { test as base, expect } from '../support/fixtures.ts';
 
 export const DESKTOP_MAIN = path.join(repoRoot, 'electron/dist/main/main.js');
 
-/** The Electron executable: ELECTRON_OVERRIDE_DIST_PATH's, else the npm package's if downloaded. */
+/**
+ * The Electron executable: under ELECTRON_OVERRIDE_DIST_PATH, else the npm package's own download
+ * if one happened. Looked up on disk only: loading the package's index.js would start a download
+ * from a host these machines cannot reach.
+ */
 export function electronBinary(): string | null {
+  const executableName = process.platform === 'win32' ? 'electron.exe' : process.platform === 'darwin' ? 'Electron.app/Contents/MacOS/Electron' : 'electron';
   const override = process.env.ELECTRON_OVERRIDE_DIST_PATH;
   if (override) {
-    const name = process.platform === 'win32' ? 'electron.exe' : process.platform === 'darwin' ? 'Electron.app/Contents/MacOS/Electron' : 'electron';
-    const candidate = path.join(override, name);
+    const candidate = path.join(override, executableName);
     return existsSync(candidate) ? candidate : null;
   }
+  let packageDir: string;
   try {
-    const resolved: unknown = createRequire(import.meta.url)('electron');
-    return typeof resolved === 'string' && existsSync(resolved) ? resolved : null;
+    packageDir = path.dirname(createRequire(import.meta.url).resolve('electron/package.json'));
   } catch {
     return null;
   }
+  const pathFile = path.join(packageDir, 'path.txt');
+  const relative = existsSync(pathFile) ? readFileSync(pathFile, 'utf8').trim() : executableName;
+  const candidate = path.join(packageDir, 'dist', relative);
+  return existsSync(candidate) ? candidate : null;
 }
 
 /** Why the desktop specs cannot run here, or null when they can. */
@@ -37,6 +45,8 @@ export function desktopSkipReason(): string | null {
   return null;
 }
 
+let skipNoticePrinted = false;
+
 interface DesktopFixtures {
   desktopApp: ElectronApplication;
   desktopWindow: Page;
@@ -44,7 +54,13 @@ interface DesktopFixtures {
 
 export const test = base.extend<DesktopFixtures>({
   // eslint-disable-next-line no-empty-pattern -- Playwright requires the destructuring form
-  desktopApp: async ({}, use) => {
+  desktopApp: async ({}, use, testInfo) => {
+    const skipReason = desktopSkipReason();
+    if (skipReason) {
+      if (!skipNoticePrinted) console.log(`Electron desktop specs ${skipReason}`);
+      skipNoticePrinted = true;
+      testInfo.skip(true, skipReason);
+    }
     const executablePath = electronBinary();
     if (!executablePath) throw new Error('no Electron binary');
     const userDataDir = mkdtempSync(path.join(tmpdir(), 'reading-station-e2e-'));
@@ -67,11 +83,21 @@ export const test = base.extend<DesktopFixtures>({
       rmSync(userDataDir, { recursive: true, force: true });
     }
   },
+  // The browser page's guard would launch a browser; the desktop window gets its own below.
+  // eslint-disable-next-line no-empty-pattern -- Playwright requires the destructuring form
+  contentSecurityPolicyGuard: async ({}, use) => {
+    await use();
+  },
   desktopWindow: async ({ desktopApp }, use) => {
     const window = await desktopApp.firstWindow();
+    const refused: string[] = [];
+    window.on('console', (message) => {
+      if (/Content Security Policy|Refused to (load|execute|connect|create|compile|apply)/i.test(message.text())) refused.push(message.text());
+    });
     await window.waitForLoadState('domcontentloaded');
     await use(window);
+    expect(refused, 'the desktop app ran into its Content-Security-Policy').toEqual([]);
   },
 });
 
-export { expect } from '@playwright/test';
+export { expect };

@@ -19,6 +19,8 @@ export interface SignedIn {
 }
 
 interface TestFixtures {
+  /** Automatic: fails any test whose page had something refused by the Content-Security-Policy. */
+  contentSecurityPolicyGuard: void;
   loginPage: LoginPage;
   worklist: WorklistPage;
   viewer: ViewerPage;
@@ -49,6 +51,17 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   baseURL: async ({ stackUnderTest }, use) => {
     await use(stackUnderTest.baseUrl);
   },
+  contentSecurityPolicyGuard: [
+    async ({ page }, use) => {
+      const refused: string[] = [];
+      page.on('console', (message) => {
+        if (/Content Security Policy|Refused to (load|execute|connect|create|compile|apply)/i.test(message.text())) refused.push(message.text());
+      });
+      await use();
+      expect(refused, 'the app ran into its Content-Security-Policy').toEqual([]);
+    },
+    { auto: true },
+  ],
   loginPage: async ({ page }, use) => {
     await use(new LoginPage(page));
   },

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { searchWorklist, sortWorklist, type WorklistItem } from './worklist-api.ts';
+
+const item = (patientName: string, studyDate: string, accessionNumber: string): WorklistItem => ({
+  studyInstanceUid: accessionNumber,
+  patientName,
+  patientId: `ID-${accessionNumber}`,
+  patientBirthDate: null,
+  studyDate,
+  studyTime: '120000',
+  modalities: ['CT'],
+  description: `CT of ${patientName}`,
+  accessionNumber,
+  status: 'unread',
+});
+
+describe('worklist search and sort (used when the server has only QIDO)', () => {
+  const items = [item('DOE^JANE', '20240312', 'A2'), item('SMITH^JOHN', '20250108', 'A1'), item("O'BRIEN^SEÁN", '20250422', 'A3')];
+
+  it('searches names, IDs, accessions and descriptions without regard to case', () => {
+    expect(searchWorklist(items, 'smith').map((i) => i.accessionNumber)).toEqual(['A1']);
+    expect(searchWorklist(items, 'a3').map((i) => i.accessionNumber)).toEqual(['A3']);
+    expect(searchWorklist(items, '  ')).toHaveLength(3);
+  });
+
+  it('sorts by date, newest first, or by name', () => {
+    expect(sortWorklist(items, 'studyDate', 'desc').map((i) => i.accessionNumber)).toEqual(['A3', 'A1', 'A2']);
+    expect(sortWorklist(items, 'patientName', 'asc').map((i) => i.patientName)).toEqual(['DOE^JANE', "O'BRIEN^SEÁN", 'SMITH^JOHN']);
+  });
+});
