@@ -71,7 +71,7 @@ function config(overrides: Record<string, string> = {}): Config {
 }
 
 function build(deps: Partial<ServerDeps> = {}, cfg: Config = config()): FastifyInstance {
-  app = buildServer(cfg, { db: temp.db, logStream: logs, readinessTimeoutMs: 300, ...deps });
+  app = buildServer(cfg, { db: temp.db, logStream: logs, readinessTimeoutMs: 2_000, ...deps });
   return app;
 }
 
@@ -96,7 +96,7 @@ describe('health', () => {
     ['an error status', ((_request, response) => { response.statusCode = 502; response.end('bad gateway'); }) satisfies Handler, 'HTTP 502'],
     ['something that is not Orthanc', ((_request, response) => { response.setHeader('content-type', 'text/html'); response.end('<html>nginx</html>'); }) satisfies Handler, "not Orthanc's /system answer"],
     ['JSON without a version', ((_request, response) => { response.end('{"Name":"x"}'); }) satisfies Handler, "not Orthanc's /system answer"],
-    ['nothing in time', ((_request, response) => { setTimeout(() => response.end('{}'), 2_000).unref(); }) satisfies Handler, 'no answer within 300 ms'],
+    ['nothing in time', ((_request, response) => { setTimeout(() => response.end('{}'), 6_000).unref(); }) satisfies Handler, 'no answer within 2000 ms'],
   ])('is not ready when the health URL answers %s', async (_label, handler, reason) => {
     standIn.handler = handler;
     const response = await build().inject({ method: 'GET', url: '/api/readyz' });
