@@ -119,17 +119,8 @@ export interface ListStudiesOptions {
 }
 
 /** Every study, newest first (by study date and time, then by registry id). */
-export async function listStudies(db: Kysely<Database>, { limit = 100, offset = 0 }: ListStudiesOptions = {}): Promise<Study[]> {
-  const rows = await db
-    .selectFrom('studies')
-    .selectAll()
-    .orderBy('study_date', (order) => order.desc().nullsLast())
-    .orderBy('study_time', (order) => order.desc().nullsLast())
-    .orderBy('id', 'desc')
-    .limit(limit)
-    .offset(offset)
-    .execute();
-  return rows.map(toStudy);
+export async function listStudies(db: Kysely<Database>, options: ListStudiesOptions = {}): Promise<Study[]> {
+  return newestFirst(db, { kind: 'all' }, options);
 }
 
 /**
@@ -137,12 +128,11 @@ export async function listStudies(db: Kysely<Database>, { limit = 100, offset = 
  * worklists and root-level searches that must never list a study the user may not open.
  * Kept in step with `canAccessStudy` by a test that compares both over every role and relation.
  */
-export async function listStudiesVisibleTo(
-  db: Kysely<Database>,
-  subject: StudyAccessSubject,
-  { limit = 100, offset = 0 }: ListStudiesOptions = {},
-): Promise<Study[]> {
-  const visibility = studyVisibility(subject);
+export async function listStudiesVisibleTo(db: Kysely<Database>, subject: StudyAccessSubject, options: ListStudiesOptions = {}): Promise<Study[]> {
+  return newestFirst(db, studyVisibility(subject), options);
+}
+
+async function newestFirst(db: Kysely<Database>, visibility: StudyVisibility, { limit = 100, offset = 0 }: ListStudiesOptions): Promise<Study[]> {
   if (visibility.kind === 'none') return [];
   let query = db.selectFrom('studies').selectAll();
   if (visibility.kind === 'where') query = query.where(visibility.filter);
