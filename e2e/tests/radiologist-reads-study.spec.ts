@@ -1,5 +1,6 @@
 import { expect, test } from '../support/fixtures.ts';
 import { expectedStoredValues, samplePoints } from '../support/demo-data.ts';
+import type { PageGlobals } from '../support/viewer-hook.ts';
 
 /** Dr. Chen's two-series chest CT (HTJ2K lossless, .201). */
 const CHEST_CT = 'RS24031201';
@@ -111,5 +112,28 @@ test.describe('a radiologist reads a study', () => {
     expect(mm).toBeLessThan(expectedMm * 1.02);
     // Cornerstone draws the same value on the image.
     await expect(viewer.viewport.locator('svg text', { hasText: /mm$/ }).first()).toBeVisible();
+  });
+
+  test('cine plays through the slices at the chosen frame rate and stops', async ({ signIn, worklist, viewer, demo, page }) => {
+    await signIn('rad.chen');
+    const study = demo.cohort.studies.find((s) => s.accessionNumber === CHEST_CT);
+    const series = study?.series[0];
+    if (!study || !series) throw new Error(`${CHEST_CT} is not in the demo data`);
+    await worklist.open(study.studyInstanceUid);
+    await viewer.waitForRendered({ imageIndex: 0 });
+    await expect(viewer.thumbnails.first().getByTestId('series-progress')).toContainText(`${series.sliceCount}/${series.sliceCount}`);
+
+    await page.getByRole('spinbutton', { name: /Cine frame rate/ }).fill('20');
+    await page.getByRole('button', { name: 'Play cine' }).click();
+    // Cornerstone renders slice after slice on its own (how fast depends on the machine's GPU).
+    await page.waitForFunction(() => ((globalThis as PageGlobals).__readingStationViewer?.state().renderedImageIndex ?? 0) >= 3);
+    await page.keyboard.press(' ');
+    await expect(page.getByRole('button', { name: 'Play cine' })).toBeVisible();
+    const stoppedAt = (await viewer.state())?.imageIndex;
+    // Stopped means stopped: the slice stays while Cornerstone renders nothing new.
+    const renders = (await viewer.state())?.renderCount;
+    await page.waitForTimeout(500);
+    expect((await viewer.state())?.imageIndex).toBe(stoppedAt);
+    expect((await viewer.state())?.renderCount).toBe(renders);
   });
 });

@@ -1,6 +1,8 @@
 import type { StackViewer, StackViewerState } from '../imaging/stack-viewer.ts';
 
-export function SliceSlider({ viewer, state }: { viewer: StackViewer; state: StackViewerState }) {
+/** Always laid out (empty until a series is shown) so that the viewport keeps its size. */
+export function SliceSlider({ viewer, state }: { viewer: StackViewer | null; state: StackViewerState | null }) {
+  if (!viewer || !state || state.imageCount === 0) return <div className="slice-slider" aria-hidden="true" />;
   return (
     <div className="slice-slider">
       <input

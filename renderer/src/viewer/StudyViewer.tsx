@@ -242,7 +242,7 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
         {state && <MeasurementList measurements={state.measurements} />}
       </aside>
       <section className="viewport-column" aria-label="Image">
-        {viewer && state && <ViewerToolbar viewer={viewer} state={state} onHelp={() => setHelpOpen(true)} />}
+        <ViewerToolbar viewer={viewer} state={state} onHelp={() => setHelpOpen(true)} />
         {banner && <ErrorBanner error={banner} onRetry={retryLoad} onBack={backToWorklist} />}
         <div className="viewport-frame">
           <div
@@ -259,7 +259,7 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
           )}
           {state?.hasImage && header && <ViewportOverlay header={header} seriesDescription={currentSeries?.summary.description ?? ''} state={state} />}
         </div>
-        {viewer && state && state.imageCount > 0 && <SliceSlider viewer={viewer} state={state} />}
+        <SliceSlider viewer={viewer} state={state} />
       </section>
       {helpOpen && <ShortcutHelp onClose={() => setHelpOpen(false)} />}
     </main>

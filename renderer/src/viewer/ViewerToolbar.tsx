@@ -10,7 +10,14 @@ const TOOLS: ReadonlyArray<{ tool: PrimaryTool; label: string; key: string }> = 
   { tool: 'ellipseRoi', label: 'ROI', key: 'E' },
 ];
 
-export function ViewerToolbar({ viewer, state, onHelp }: { viewer: StackViewer; state: StackViewerState; onHelp(): void }) {
+/**
+ * Always on screen (disabled until the first image is up), so that the viewport below keeps its
+ * size from the moment Cornerstone measures it.
+ */
+export function ViewerToolbar({ viewer: maybeViewer, state: maybeState, onHelp }: { viewer: StackViewer | null; state: StackViewerState | null; onHelp(): void }) {
+  if (!maybeViewer || !maybeState?.hasImage) return <ViewerToolbarPlaceholder onHelp={onHelp} />;
+  const viewer = maybeViewer;
+  const state = maybeState;
   return (
     <div className="viewer-toolbar" role="toolbar" aria-label="Viewer tools">
       <div className="tool-group" role="group" aria-label="Mouse tool">
@@ -56,6 +63,23 @@ export function ViewerToolbar({ viewer, state, onHelp }: { viewer: StackViewer; 
           />
           fps
         </label>
+      </div>
+      <button type="button" className="secondary help-button" title="Keyboard shortcuts (?)" onClick={onHelp}>
+        Shortcuts ?
+      </button>
+    </div>
+  );
+}
+
+function ViewerToolbarPlaceholder({ onHelp }: { onHelp(): void }) {
+  return (
+    <div className="viewer-toolbar" role="toolbar" aria-label="Viewer tools" aria-disabled="true">
+      <div className="tool-group">
+        {TOOLS.map(({ tool, label }) => (
+          <button key={tool} type="button" disabled>
+            {label}
+          </button>
+        ))}
       </div>
       <button type="button" className="secondary help-button" title="Keyboard shortcuts (?)" onClick={onHelp}>
         Shortcuts ?
