@@ -136,4 +136,32 @@ test.describe('a radiologist reads a study', () => {
     expect((await viewer.state())?.imageIndex).toBe(stoppedAt);
     expect((await viewer.state())?.renderCount).toBe(renders);
   });
+
+  test('zoom, pan and reset; angle and elliptical ROI measurements', async ({ signIn, worklist, viewer, demo, page }) => {
+    await signIn('rad.chen');
+    const study = demo.cohort.studies.find((s) => s.accessionNumber === CHEST_CT);
+    if (!study) throw new Error(`${CHEST_CT} is not in the demo data`);
+    await worklist.open(study.studyInstanceUid);
+    await viewer.waitForRendered({ imageIndex: 0 });
+    const centreBefore = await viewer.pagePointOf(256, 256);
+
+    await page.getByRole('button', { name: 'Zoom in' }).click();
+    await expect.poll(async () => (await viewer.state())?.zoom).toBeCloseTo(1.25, 2);
+    await viewer.tool('Pan').click();
+    await viewer.dragBetweenImagePoints({ x: 256, y: 256 }, { x: 300, y: 256 });
+    await expect.poll(async () => (await viewer.pagePointOf(256, 256)).x).toBeGreaterThan(centreBefore.x + 20);
+    await page.keyboard.press('r');
+    await expect.poll(async () => (await viewer.state())?.zoom).toBeCloseTo(1, 2);
+    await expect.poll(async () => Math.round((await viewer.pagePointOf(256, 256)).x)).toBe(Math.round(centreBefore.x));
+
+    await viewer.tool('Angle').click();
+    // Cornerstone's angle: one drag draws the first arm, a second drag from its end the other.
+    await viewer.dragBetweenImagePoints({ x: 200, y: 200 }, { x: 300, y: 200 });
+    await viewer.dragBetweenImagePoints({ x: 300, y: 200 }, { x: 300, y: 300 });
+    await expect(page.getByTestId('measurement').filter({ hasText: 'Angle' })).toContainText(/Angle (89|90|91)\.\d°/);
+
+    await viewer.tool('ROI').click();
+    await viewer.dragBetweenImagePoints({ x: 230, y: 330 }, { x: 280, y: 380 });
+    await expect(page.getByTestId('measurement').filter({ hasText: 'ROI' })).toContainText(/area [\d.]+ mm² · mean -?[\d.]+ HU/);
+  });
 });

@@ -193,6 +193,9 @@ export class StackViewer {
   }
 
   setPrimaryTool(tool: PrimaryTool): void {
+    // A half-drawn measurement (an angle waits for its second arm) would otherwise swallow the
+    // next drag of the new tool.
+    tools.cancelActiveManipulations(this.#element);
     const previous = TOOL_NAMES[this.#state.primaryTool];
     const next = TOOL_NAMES[tool];
     if (previous !== next) this.#toolGroup.setToolPassive(previous);

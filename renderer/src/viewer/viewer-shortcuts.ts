@@ -35,7 +35,7 @@ export const VIEWER_SHORTCUTS: readonly Shortcut[] = [
   { keys: ['p', 'P'], label: 'P', description: 'Pan by dragging', command: { type: 'tool', tool: 'pan' } },
   { keys: ['z', 'Z'], label: 'Z', description: 'Zoom by dragging', command: { type: 'tool', tool: 'zoom' } },
   { keys: ['l', 'L'], label: 'L', description: 'Measure a length (mm)', command: { type: 'tool', tool: 'length' } },
-  { keys: ['a', 'A'], label: 'A', description: 'Measure an angle', command: { type: 'tool', tool: 'angle' } },
+  { keys: ['a', 'A'], label: 'A', description: 'Measure an angle (drag one arm, then the other)', command: { type: 'tool', tool: 'angle' } },
   { keys: ['e', 'E'], label: 'E', description: 'Elliptical ROI (area, mean HU)', command: { type: 'tool', tool: 'ellipseRoi' } },
   ...CT_WINDOW_PRESETS.map((preset) => ({
     keys: [preset.key],
