@@ -16,6 +16,11 @@ export default defineConfig({
     // Cornerstone and vtk.js make one large chunk by nature; splitting it gains nothing here.
     chunkSizeWarningLimit: 6000,
   },
+  // `npm run dev -w renderer`: the API of a running stack behind the dev server's own origin, so
+  // the refresh cookie (Path=/api/auth) and same-origin requests work as under nginx.
+  server: {
+    proxy: { '/api': { target: process.env.RS_DEV_API ?? 'http://127.0.0.1:8080', changeOrigin: false } },
+  },
   optimizeDeps: {
     exclude: ['@cornerstonejs/dicom-image-loader'],
     include: [
