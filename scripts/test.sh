@@ -26,6 +26,7 @@ stack_down() { node stack/src/cli.ts down || true; }
 trap stack_down EXIT
 
 step typecheck tsc -p tsconfig.json
+step "typecheck web app" npm run typecheck --workspace renderer --silent
 step lint eslint --max-warnings=0 .
 step "unit tests" vitest run --project unit --reporter=default --reporter=json --outputFile.json="$results/unit.json"
 
