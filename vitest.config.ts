@@ -9,8 +9,10 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{proxy-server,stack,electron,renderer}/src/**/*.test.ts'],
+          include: ['{proxy-server,stack,electron,renderer,bench}/src/**/*.test.ts'],
           environment: 'node',
+          // Some unit tests encode HTJ2K or hash passwords: generous on a busy 2-core machine.
+          testTimeout: 30_000,
         },
       },
       {
