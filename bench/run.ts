@@ -5,6 +5,7 @@ import path from 'node:path';
 import { loadStackConfig } from '../stack/src/config.ts';
 import { readDemoManifest } from '../stack/src/demo/generate.ts';
 import { startPipeProxy } from './src/baseline/start-pipe-proxy.ts';
+import { runAddedLatency } from './src/benchmarks/added-latency.ts';
 import { runAuditedDecisions } from './src/benchmarks/audited-decisions.ts';
 import type { BenchContext, FramePayload, PayloadName } from './src/benchmarks/context.ts';
 import { runGateMemory } from './src/benchmarks/gate-memory.ts';
@@ -129,6 +130,7 @@ async function main(): Promise<void> {
     }
     if (options.only.has('memory')) results.memory = await runGateMemory(context, options.memory);
     if (options.only.has('decisions')) results.decisions = await runAuditedDecisions(context, options.decisions);
+    if (options.only.has('latency')) results.latency = await runAddedLatency(context, options.latency);
     if (options.only.has('profile')) {
       results.profile = await profileGateDecisions(context, {
         port: options.benchPorts.profile,

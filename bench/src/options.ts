@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { repoRoot } from '../../stack/src/config.ts';
 import type { PayloadName } from './benchmarks/context.ts';
 
-export const BENCHMARKS = ['overhead', 'memory', 'decisions', 'profile', 'viewer'] as const;
+export const BENCHMARKS = ['overhead', 'memory', 'decisions', 'latency', 'profile', 'viewer'] as const;
 export type BenchmarkName = (typeof BENCHMARKS)[number];
 
 export interface BenchOptions {
@@ -23,7 +23,8 @@ export interface BenchOptions {
    */
   overhead: { rounds: number; connections: number[]; durationSeconds(payload: PayloadName, connections: number): number };
   memory: { rounds: number; durationSeconds: number; connections: number };
-  decisions: { rounds: number; durationSeconds: number; connections: number; rate: number; rateSeconds: number };
+  decisions: { rounds: number; durationSeconds: number; connections: number };
+  latency: { rounds: number; rates: number[]; durationSeconds: number };
   profile: { durationSeconds: number; connections: number };
 }
 
@@ -112,7 +113,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
       },
     },
     memory: { rounds: 1, durationSeconds: quick ? 6 : 30, connections: 64 },
-    decisions: { rounds, durationSeconds: quick ? 3 : 8, connections: 32, rate: 500, rateSeconds: quick ? 3 : 12 },
+    decisions: { rounds, durationSeconds: quick ? 3 : 8, connections: 32 },
+    latency: { rounds, rates: [100, 500], durationSeconds: quick ? 3 : 10 },
     profile: { durationSeconds: quick ? 3 : 10, connections: 32 },
   };
 }

@@ -1,4 +1,5 @@
-import type { DecisionRun, DecisionSummary, FixedRateRunRecord } from './benchmarks/audited-decisions.ts';
+import type { AddedLatencyRow, FixedRateRun } from './benchmarks/added-latency.ts';
+import type { DecisionRun, DecisionSummary } from './benchmarks/audited-decisions.ts';
 import type { FramePayload, PayloadName } from './benchmarks/context.ts';
 import type { MemoryRun, MemorySummary } from './benchmarks/gate-memory.ts';
 import type { OverheadRun, OverheadSummaryRow } from './benchmarks/gate-overhead.ts';
@@ -17,7 +18,8 @@ export interface BenchResults {
   payloads: Record<PayloadName, FramePayload>;
   overhead?: { runs: OverheadRun[]; summary: OverheadSummaryRow[] };
   memory?: { runs: MemoryRun[]; summary: MemorySummary };
-  decisions?: { runs: DecisionRun[]; fixedRateRuns: FixedRateRunRecord[]; summary: DecisionSummary };
+  decisions?: { runs: DecisionRun[]; summary: DecisionSummary };
+  latency?: { runs: FixedRateRun[]; summary: AddedLatencyRow[] };
   profile?: GateProfile;
   breakdown?: DecisionBreakdown;
   viewer?: ViewerResult;

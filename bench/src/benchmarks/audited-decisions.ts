@@ -1,9 +1,8 @@
 import Database from 'better-sqlite3';
-import { runFixedRate, type FixedRateResult } from '../load/fixed-rate.ts';
 import { runWrk, type LoadResult } from '../load/wrk.ts';
 import { loadAverage } from '../machine.ts';
 import { median, round } from '../stats.ts';
-import { cpuPerRequestMs, cpuSnapshot, rotated, variantUrl, type BenchContext, type CpuSnapshot } from './context.ts';
+import { cpuPerRequestMs, cpuSnapshot, rotated, settle, variantUrl, type BenchContext, type CpuSnapshot } from './context.ts';
 
 /**
  * Where a decision request goes:
@@ -13,7 +12,7 @@ import { cpuPerRequestMs, cpuSnapshot, rotated, variantUrl, type BenchContext, t
  * - `nginx-direct`: through nginx straight to Orthanc (a), the same answer without the gate.
  */
 export type DecisionPath = 'gate-port' | 'nginx-gate' | 'nginx-direct';
-const PATHS: readonly DecisionPath[] = ['gate-port', 'nginx-gate', 'nginx-direct'];
+export const PATHS: readonly DecisionPath[] = ['gate-port', 'nginx-gate', 'nginx-direct'];
 
 export interface DecisionRun {
   round: number;
@@ -25,14 +24,6 @@ export interface DecisionRun {
   cpuMsPerRequest: CpuSnapshot;
 }
 
-export interface FixedRateRunRecord {
-  round: number;
-  path: DecisionPath;
-  loadAverage1m: number;
-  result: FixedRateResult;
-  auditRows: number;
-}
-
 export interface DecisionSummary {
   connections: number;
   /** Median audited decisions per second at the gate port. */
@@ -41,15 +32,9 @@ export interface DecisionSummary {
   nginxDirectPerSecond: number;
   auditRowsPerDecision: number;
   gateCpuMsPerDecision: number;
-  rate: number;
-  /** Medians over rounds, ms, from each request's due time to its last byte. */
-  fixedRate: Record<DecisionPath, { p50: number; p99: number; achievedRate: number }>;
-  /** nginx-gate minus nginx-direct at the fixed rate: what the gate adds to a request. */
-  addedP50Ms: number;
-  addedP99Ms: number;
 }
 
-function auditHead(databaseFile: string): number {
+export function auditHead(databaseFile: string): number {
   const db = new Database(databaseFile, { readonly: true, fileMustExist: true });
   try {
     const row = db.prepare('select coalesce(max(id), 0) as head from audit_log').get() as { head: number };
@@ -59,25 +44,22 @@ function auditHead(databaseFile: string): number {
   }
 }
 
-function decisionUrl(context: BenchContext, path: DecisionPath): string {
-  const resource = `studies/${context.smallStudyUid}/series`;
+export function decisionUrl(context: BenchContext, path: DecisionPath, resource = `studies/${context.smallStudyUid}/series`): string {
   if (path === 'gate-port') return `${context.stack.file.gate.url}/api/ris/dicom-web/${resource}`;
   return variantUrl(context, path === 'nginx-gate' ? 'gate' : 'direct', resource);
 }
 
 /**
- * Benchmark 3: decisions per second with the audit row committed (closed loop, wrk), then each
- * path at a fixed rate (open loop) to see the latency the gate adds when it is not saturated.
- * The resource is a study's series list (a few hundred bytes), so the gate's work dominates.
+ * Benchmark 3: decisions per second with the audit row committed (closed loop, wrk). The resource
+ * is a study's series list (a few hundred bytes), so at the gate port the gate's work is all there is.
  */
 export async function runAuditedDecisions(
   context: BenchContext,
-  options: { rounds: number; durationSeconds: number; connections: number; rate: number; rateSeconds: number },
-): Promise<{ runs: DecisionRun[]; fixedRateRuns: FixedRateRunRecord[]; summary: DecisionSummary }> {
+  options: { rounds: number; durationSeconds: number; connections: number },
+): Promise<{ runs: DecisionRun[]; summary: DecisionSummary }> {
   const runs: DecisionRun[] = [];
-  const fixedRateRuns: FixedRateRunRecord[] = [];
   const database = context.stack.file.gate.database;
-  const validFor = Math.max(options.durationSeconds, options.rateSeconds) + 60;
+  const validFor = options.durationSeconds + 60;
   const headers = async (): Promise<Record<string, string>> => ({
     Authorization: `Bearer ${await context.admin.token(validFor)}`,
     Accept: 'application/dicom+json',
@@ -92,6 +74,7 @@ export async function runAuditedDecisions(
 
   for (let r = 0; r < options.rounds; r++) {
     for (const path of rotated(PATHS, r)) {
+      await settle(context);
       const requestHeaders = await headers();
       const loadAverage1m = loadAverage();
       const headBefore = auditHead(database);
@@ -107,42 +90,10 @@ export async function runAuditedDecisions(
     }
   }
 
-  for (let r = 0; r < options.rounds; r++) {
-    for (const path of rotated(PATHS, r)) {
-      const requestHeaders = await headers();
-      const loadAverage1m = loadAverage();
-      const headBefore = auditHead(database);
-      const result = await runFixedRate({ url: decisionUrl(context, path), headers: requestHeaders, rate: options.rate, durationSeconds: options.rateSeconds });
-      const auditRows = auditHead(database) - headBefore;
-      fixedRateRuns.push({ round: r + 1, path, loadAverage1m, result, auditRows });
-      context.log(
-        `fixed rate r${r + 1} ${path.padEnd(12)} ${result.achievedRate}/s p50 ${result.latencyMs.p50} ms p99 ${result.latencyMs.p99} ms ` +
-          `(${result.errors} errors, ${result.dropped} dropped), load ${loadAverage1m}`,
-      );
-    }
-  }
-
   const closed = (path: DecisionPath): DecisionRun[] => runs.filter((run) => run.path === path && run.result.errors === 0);
-  const open = (path: DecisionPath): FixedRateRunRecord[] => fixedRateRuns.filter((run) => run.path === path);
-  const fixed = (path: DecisionPath) => ({
-    p50: round(median(open(path).map((run) => run.result.latencyMs.p50)), 3),
-    p99: round(median(open(path).map((run) => run.result.latencyMs.p99)), 3),
-    achievedRate: round(median(open(path).map((run) => run.result.achievedRate)), 1),
-  });
-  const perRound = (value: (gate: FixedRateRunRecord, direct: FixedRateRunRecord) => number): number =>
-    round(
-      median(
-        open('nginx-gate').flatMap((gate) => {
-          const direct = open('nginx-direct').find((d) => d.round === gate.round);
-          return direct ? [value(gate, direct)] : [];
-        }),
-      ),
-      3,
-    );
   const gatePort = closed('gate-port');
   return {
     runs,
-    fixedRateRuns,
     summary: {
       connections: options.connections,
       gatePortPerSecond: round(median(gatePort.map((run) => run.result.requestsPerSecond)), 0),
@@ -153,10 +104,6 @@ export async function runAuditedDecisions(
         4,
       ),
       gateCpuMsPerDecision: round(median(gatePort.map((run) => run.cpuMsPerRequest.gate)), 3),
-      rate: options.rate,
-      fixedRate: { 'gate-port': fixed('gate-port'), 'nginx-gate': fixed('nginx-gate'), 'nginx-direct': fixed('nginx-direct') },
-      addedP50Ms: perRound((gate, direct) => gate.result.latencyMs.p50 - direct.result.latencyMs.p50),
-      addedP99Ms: perRound((gate, direct) => gate.result.latencyMs.p99 - direct.result.latencyMs.p99),
     },
   };
 }

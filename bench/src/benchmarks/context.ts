@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunningPipeProxy } from '../baseline/start-pipe-proxy.ts';
 import { cpuSeconds, groupCpuSeconds, withChildren } from '../proc.ts';
 import { VARIANT_PREFIX, type BenchNginx, type Variant } from '../stack/bench-nginx.ts';
@@ -68,6 +69,23 @@ export function cpuPerRequestMs(before: CpuSnapshot, after: CpuSnapshot, request
   const per = (key: keyof CpuSnapshot): number =>
     requests > 0 ? Math.round(((after[key] - before[key]) * 1000 * 1000) / requests) / 1000 : Number.NaN;
   return { gate: per('gate'), pipe: per('pipe'), nginx: per('nginx'), orthanc: per('orthanc') };
+}
+
+/**
+ * Waits until Orthanc is idle (under 10 % of a core over 300 ms), at most `maxSeconds`. A closed-loop
+ * run that ends leaves requests Orthanc already accepted (up to 128 frames of 8 MiB); without this,
+ * whichever variant runs next would pay for them.
+ */
+export async function settle(context: BenchContext, maxSeconds = 30): Promise<number> {
+  const orthancPid = context.stack.file.processes.orthanc?.pid;
+  const started = performance.now();
+  if (orthancPid === undefined) return 0;
+  while (performance.now() - started < maxSeconds * 1000) {
+    const before = groupCpuSeconds([orthancPid]);
+    await sleep(300);
+    if (groupCpuSeconds([orthancPid]) - before < 0.03) break;
+  }
+  return Math.round(performance.now() - started) / 1000;
 }
 
 /** The order of the variants in round `round`: rotated, so none always runs first or last. */

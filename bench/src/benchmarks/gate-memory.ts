@@ -2,7 +2,7 @@ import { runWrk, type LoadResult } from '../load/wrk.ts';
 import { loadAverage } from '../machine.ts';
 import { rssMiB, sampleRss, type RssSample } from '../proc.ts';
 import { median, round } from '../stats.ts';
-import { cpuPerRequestMs, cpuSnapshot, frameHeaders, variantUrl, type BenchContext } from './context.ts';
+import { cpuPerRequestMs, cpuSnapshot, frameHeaders, settle, variantUrl, type BenchContext } from './context.ts';
 
 export interface MemoryRun {
   round: number;
@@ -52,6 +52,7 @@ export async function runGateMemory(
   for (let r = 0; r < options.rounds; r++) {
     const order: Array<'gate' | 'pipe'> = r % 2 === 0 ? ['gate', 'pipe'] : ['pipe', 'gate'];
     for (const variant of order) {
+      await settle(context);
       const pid = variant === 'gate' ? context.stack.gatePid : context.pipe.pid;
       const headers = await frameHeaders(context, options.durationSeconds + 60);
       const loadAverage1m = loadAverage();

@@ -8,6 +8,7 @@ import {
   frameHeaders,
   probe,
   rotated,
+  settle,
   variantUrl,
   type BenchContext,
   type CpuSnapshot,
@@ -22,6 +23,8 @@ export interface OverheadRun {
   connections: number;
   variant: Variant;
   loadAverage1m: number;
+  /** Seconds waited for Orthanc to finish the previous run's leftovers before this run started. */
+  settledSeconds: number;
   result: LoadResult;
   /** CPU ms per request of each part during this run. */
   cpuMsPerRequest: CpuSnapshot;
@@ -84,6 +87,7 @@ export async function runGateOverhead(context: BenchContext, options: OverheadOp
     for (const payload of options.payloads) {
       for (const [index, connections] of options.connections.entries()) {
         for (const variant of rotated(VARIANTS, r + index)) {
+          const settledSeconds = await settle(context);
           const durationSeconds = options.durationSeconds(payload, connections);
           const headers = await frameHeaders(context, durationSeconds + 120);
           const loadAverage1m = loadAverage();
@@ -98,7 +102,7 @@ export async function runGateOverhead(context: BenchContext, options: OverheadOp
           });
           const after = cpuSnapshot(context);
           const valid = result.errors === 0 && result.requests > 0 && result.bytesPerRequest >= context.payloads[payload].frameBytes;
-          runs.push({ round: r + 1, payload, connections, variant, loadAverage1m, result, cpuMsPerRequest: cpuPerRequestMs(before, after, result.requests), valid });
+          runs.push({ round: r + 1, payload, connections, variant, loadAverage1m, settledSeconds, result, cpuMsPerRequest: cpuPerRequestMs(before, after, result.requests), valid });
           context.log(
             `overhead r${r + 1} ${payload} c${connections} ${variant.padEnd(6)} ${result.requestsPerSecond.toFixed(1).padStart(8)} req/s ` +
               `p50 ${result.latencyMs.p50} ms p99 ${result.latencyMs.p99} ms load ${loadAverage1m}${valid ? '' : ' INVALID'}`,

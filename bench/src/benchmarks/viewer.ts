@@ -32,12 +32,22 @@ export interface StudyOpening {
   lastMetadataResponseMs: number;
   firstFrameRequestMs: number;
   firstFrameResponseMs: number;
+  /** The request for the frame that was drawn first: sent and received (the rest is decode and render). */
+  shownFrameRequestMs: number;
+  shownFrameResponseMs: number;
 }
+
+/**
+ * - `cold`: the first study opened after login (codec WASM compiled, workers started on the way);
+ * - `warm`: opened after another study was shown and fully loaded;
+ * - `switch`: opened as soon as another study shows its first image, while that one still prefetches.
+ */
+export type ViewerState = 'cold' | 'warm' | 'switch';
+const STATES: readonly ViewerState[] = ['cold', 'warm', 'switch'];
 
 export interface ViewerRun {
   repetition: number;
-  /** `cold`: the first study opened after login (codec WASM compiled, workers started on the way). */
-  state: 'cold' | 'warm';
+  state: ViewerState;
   loadAverage1m: number;
   opening: StudyOpening;
 }
@@ -49,14 +59,23 @@ export type ViewerResult =
       slices: number;
       renderingMode: string;
       runs: ViewerRun[];
-      summary: Record<'cold' | 'warm', { firstImageMs: number; seriesDecodedMs: number; msPerSlice: number }>;
+      summary: Record<ViewerState, { firstImageMs: number; seriesDecodedMs: number; msPerSlice: number }>;
       /** Cornerstone's own decodeTimeInMS is not reachable from outside the bundle (see RESULTS.md). */
       decodeTimePerFrame: null;
     };
 
 /** The page's globals this benchmark reads; the bench is type-checked without DOM types. */
 interface PageGlobals {
-  __readingStationViewer?: { state(): { seriesInstanceUid: string | null; renderCount: number; renderedImageIndex: number | null; renderingMode: string } };
+  __readingStationViewer?: {
+    state(): {
+      seriesInstanceUid: string | null;
+      imageId: string | null;
+      imageCount: number;
+      renderCount: number;
+      renderedImageIndex: number | null;
+      renderingMode: string;
+    };
+  };
   location: { hash: string };
   document: { querySelector(selector: string): { value: number; max: number } | null };
   performance: { now(): number; getEntriesByType(type: string): Array<{ name: string; startTime: number; responseEnd: number }> };
@@ -65,58 +84,63 @@ interface PageGlobals {
 
 /**
  * Opens a study by its route and measures, inside the page, the time to the first rendered image
- * and to the whole series loaded, polling every 4 ms (the resolution of these figures). With no
- * series given it returns at the first image of whatever the viewer shows (a warm-up).
+ * and (unless only the first image is wanted) to the whole series loaded, polling every 4 ms (the
+ * resolution of these figures). With no series given, the series is whichever the viewer shows.
  */
-async function openStudy(page: Page, studyInstanceUid: string, seriesInstanceUid: string | null, slices: number): Promise<StudyOpening> {
+async function openStudy(
+  page: Page,
+  studyInstanceUid: string,
+  options: { series: string | null; until: 'first-image' | 'series-loaded' },
+): Promise<StudyOpening> {
   return page.evaluate(
-    ({ study, series, total, timeoutMs }) =>
+    ({ study, wanted, until, timeoutMs }) =>
       new Promise<StudyOpening>((resolve, reject) => {
         const g = globalThis as unknown as PageGlobals;
         const t0 = g.performance.now();
         g.location.hash = `#/studies/${study}`;
         let firstImageMs: number | null = null;
+        let series: string | null = wanted;
+        let shownImageId = '';
+        let total = 0;
         const poll = (): void => {
           const now = g.performance.now() - t0;
           const state = g.__readingStationViewer?.state();
-          const shown = state?.seriesInstanceUid != null && (series === null || state.seriesInstanceUid === series);
-          if (firstImageMs === null && shown && state.renderCount > 0 && state.renderedImageIndex !== null) firstImageMs = now;
-          if (series === null && firstImageMs !== null) {
-            resolve({
-              firstImageMs,
-              seriesDecodedMs: Number.NaN,
-              slices: 0,
-              frameRequests: 0,
-              lastFrameResponseMs: Number.NaN,
-              lastMetadataResponseMs: Number.NaN,
-              firstFrameRequestMs: Number.NaN,
-              firstFrameResponseMs: Number.NaN,
-            });
-            return;
+          if (firstImageMs === null && state && state.seriesInstanceUid !== null && (wanted === null || state.seriesInstanceUid === wanted)) {
+            if (state.renderCount > 0 && state.renderedImageIndex !== null) {
+              firstImageMs = now;
+              series = state.seriesInstanceUid;
+              shownImageId = state.imageId ?? '';
+              total = state.imageCount;
+            }
           }
-          const progress = g.document.querySelector(`[data-testid="series-thumbnail"][data-series-uid="${series}"] progress`);
-          if (firstImageMs !== null && progress && progress.max === total && progress.value === total) {
+          const progress = series === null ? null : g.document.querySelector(`[data-testid="series-thumbnail"][data-series-uid="${series}"] progress`);
+          const loaded = progress !== null && total > 0 && progress.max === total && progress.value === total;
+          if (firstImageMs !== null && (until === 'first-image' || loaded)) {
             const since = g.performance.getEntriesByType('resource').filter((entry) => entry.startTime >= t0 && entry.name.includes('/api/ris/'));
             const frames = since.filter((entry) => entry.name.includes(`/series/${series}/`) && entry.name.includes('/frames/'));
             const metadata = since.filter((entry) => !entry.name.includes('/frames/') && entry.startTime - t0 < (firstImageMs ?? 0));
+            // wadors image ids are the frame's URL behind a scheme prefix.
+            const shown = frames.find((entry) => shownImageId.endsWith(entry.name));
             resolve({
               firstImageMs,
-              seriesDecodedMs: now,
+              seriesDecodedMs: until === 'first-image' ? Number.NaN : now,
               slices: total,
               frameRequests: frames.length,
               lastFrameResponseMs: Math.max(0, ...frames.map((entry) => entry.responseEnd - t0)),
               lastMetadataResponseMs: Math.max(0, ...metadata.map((entry) => entry.responseEnd - t0)),
               firstFrameRequestMs: Math.min(...frames.map((entry) => entry.startTime - t0)),
               firstFrameResponseMs: Math.min(...frames.map((entry) => entry.responseEnd - t0)),
+              shownFrameRequestMs: shown ? shown.startTime - t0 : Number.NaN,
+              shownFrameResponseMs: shown ? shown.responseEnd - t0 : Number.NaN,
             });
             return;
           }
-          if (now > timeoutMs) reject(new Error(`series ${series} not loaded after ${timeoutMs} ms (first image: ${firstImageMs ?? 'none'})`));
+          if (now > timeoutMs) reject(new Error(`study ${study} not ${until === 'first-image' ? 'shown' : 'loaded'} after ${timeoutMs} ms (first image: ${firstImageMs ?? 'none'})`));
           else g.setTimeout(poll, 4);
         };
         poll();
       }),
-    { study: studyInstanceUid, series: seriesInstanceUid, total: slices, timeoutMs: 60_000 },
+    { study: studyInstanceUid, wanted: options.series, until: options.until, timeoutMs: 90_000 },
   );
 }
 
@@ -134,9 +158,8 @@ async function renderingMode(page: Page): Promise<string> {
 
 /**
  * Benchmark 4: in Debian's Chromium, the web app served by the stack's nginx (the same build the
- * desktop app loads), signed in as the admin. Each repetition uses fresh browser contexts (empty
- * HTTP and image caches): `cold` opens the 100-slice study first thing after login; `warm` first
- * opens a demo study to its first image, then the 100-slice study.
+ * desktop app loads), signed in as the admin, opening the 100-slice study in each `ViewerState`.
+ * Every opening gets a fresh browser context (empty HTTP and image caches).
  */
 export async function runViewer(context: BenchContext, options: { quick: boolean }): Promise<ViewerResult> {
   const dist = loadStackConfig().rendererDist;
@@ -158,21 +181,22 @@ export async function runViewer(context: BenchContext, options: { quick: boolean
   const runs: ViewerRun[] = [];
   let mode = 'unknown';
   try {
-    const repetitions = options.quick ? 1 : 3;
+    const repetitions = options.quick ? 1 : 2;
     for (let repetition = 1; repetition <= repetitions; repetition++) {
-      for (const state of ['cold', 'warm'] as const) {
+      for (const state of STATES) {
         const browserContext = await browser.newContext({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1 });
         try {
           const page = await browserContext.newPage();
           await signIn(page, context.stack.file.baseUrl, admin.username, admin.password);
-          if (state === 'warm') await openStudy(page, warmUp, null, 0);
+          if (state !== 'cold') await openStudy(page, warmUp, { series: null, until: state === 'warm' ? 'series-loaded' : 'first-image' });
           const loadAverage1m = loadAverage();
-          const opening = await openStudy(page, target.studyInstanceUid, target.seriesInstanceUid, 100);
+          const opening = await openStudy(page, target.studyInstanceUid, { series: target.seriesInstanceUid, until: 'series-loaded' });
           mode = await renderingMode(page);
           runs.push({ repetition, state, loadAverage1m, opening });
           context.log(
             `viewer ${repetition} ${state}: first image ${round(opening.firstImageMs, 0)} ms, 100 slices decoded ${round(opening.seriesDecodedMs, 0)} ms ` +
               `(metadata by ${round(opening.lastMetadataResponseMs, 0)} ms, first frame ${round(opening.firstFrameRequestMs, 0)}–${round(opening.firstFrameResponseMs, 0)} ms, ` +
+              `shown frame ${round(opening.shownFrameRequestMs, 0)}–${round(opening.shownFrameResponseMs, 0)} ms, ` +
               `last of ${opening.frameRequests} frames at ${round(opening.lastFrameResponseMs, 0)} ms), load ${loadAverage1m}`,
           );
         } finally {
@@ -183,10 +207,10 @@ export async function runViewer(context: BenchContext, options: { quick: boolean
   } finally {
     await browser.close();
   }
-  const summarise = (state: 'cold' | 'warm') => {
+  const summarise = (state: ViewerState) => {
     const of = runs.filter((run) => run.state === state);
     const decoded = median(of.map((run) => run.opening.seriesDecodedMs));
     return { firstImageMs: round(median(of.map((run) => run.opening.firstImageMs)), 0), seriesDecodedMs: round(decoded, 0), msPerSlice: round(decoded / 100, 1) };
   };
-  return { measured: true, slices: 100, renderingMode: mode, runs, summary: { cold: summarise('cold'), warm: summarise('warm') }, decodeTimePerFrame: null };
+  return { measured: true, slices: 100, renderingMode: mode, runs, summary: { cold: summarise('cold'), warm: summarise('warm'), switch: summarise('switch') }, decodeTimePerFrame: null };
 }

@@ -10,6 +10,8 @@ describe('summariseCpuProfile', () => {
       { id: 3, callFrame: frame('executeQuery', 'file:///w/node_modules/kysely/dist/driver.js'), children: [] },
       { id: 5, callFrame: frame('(idle)', ''), children: [] },
     ],
+    startTime: 0,
+    endTime: 9000,
     samples: [3, 3, 2, 5],
     timeDeltas: [1000, 1000, 2000, 5000],
   };
@@ -22,6 +24,12 @@ describe('summariseCpuProfile', () => {
       { name: 'proxy-server', percent: 50, ms: 2 },
     ]);
     expect(summary.gateInclusive[0]).toMatchObject({ name: expect.stringContaining('handler'), percent: 100 });
+  });
+
+  it('keeps to a window before the end of the profile', () => {
+    // Samples end at 1000, 2000, 4000 and 9000 µs; the window 8000–6500 µs before the end keeps the first two.
+    const summary = summariseCpuProfile(profile, { window: { fromMicrosBeforeEnd: 8000, toMicrosBeforeEnd: 6500 } });
+    expect(summary.byArea).toEqual([{ name: 'kysely', percent: 100, ms: 2 }]);
   });
 
   it('names areas after packages, the gate, Node and V8', () => {

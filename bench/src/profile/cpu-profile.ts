@@ -9,9 +9,17 @@ const CpuProfileSchema = z.object({
       children: z.array(z.number()).optional(),
     }),
   ),
+  startTime: z.number(),
+  endTime: z.number(),
   samples: z.array(z.number()),
   timeDeltas: z.array(z.number()),
 });
+
+/** Part of a profile to summarise, in microseconds before its end (the process's exit). */
+export interface ProfileWindow {
+  fromMicrosBeforeEnd: number;
+  toMicrosBeforeEnd: number;
+}
 
 export interface ProfileEntry {
   name: string;
@@ -53,9 +61,15 @@ function top(map: Map<string, number>, totalMicros: number, count: number): Prof
     .map(([name, micros]) => ({ name, percent: Math.round((micros / totalMicros) * 1000) / 10, ms: Math.round(micros / 100) / 10 }));
 }
 
-/** Self and inclusive time from a .cpuprofile. `(idle)` is left out of the shares. */
-export function summariseCpuProfile(json: unknown, count = 20): ProfileSummary {
+/**
+ * Self and inclusive time from a .cpuprofile. `(idle)` is left out of the shares, and so is
+ * everything outside `window` (start-up and shutdown, when given).
+ */
+export function summariseCpuProfile(json: unknown, options: { count?: number; window?: ProfileWindow } = {}): ProfileSummary {
+  const count = options.count ?? 20;
   const profile = CpuProfileSchema.parse(json);
+  const from = options.window ? profile.endTime - options.window.fromMicrosBeforeEnd : -Infinity;
+  const to = options.window ? profile.endTime - options.window.toMicrosBeforeEnd : Infinity;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
@@ -64,10 +78,12 @@ export function summariseCpuProfile(json: unknown, count = 20): ProfileSummary {
   const area = new Map<string, number>();
   const inclusive = new Map<string, number>();
   let total = 0;
+  let at = profile.startTime;
   profile.samples.forEach((id, index) => {
     const delta = profile.timeDeltas[index] ?? 0;
+    at += delta;
     const node = byId.get(id);
-    if (!node || node.callFrame.functionName === '(idle)') return;
+    if (!node || node.callFrame.functionName === '(idle)' || at < from || at > to) return;
     total += delta;
     const label = frameLabel(node.callFrame);
     self.set(label, (self.get(label) ?? 0) + delta);

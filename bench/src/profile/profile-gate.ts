@@ -49,22 +49,27 @@ export async function profileGateDecisions(
     }
     const headers = { Authorization: `Bearer ${await context.admin.token(options.durationSeconds + 60)}`, Accept: 'application/dicom+json' };
     const loadAverage1m = loadAverage();
+    const loadStarted = performance.now();
     const result = await runWrk({
       url: `${base}/api/ris/dicom-web/studies/${context.smallStudyUid}/series`,
       headers,
       connections: options.connections,
       durationSeconds: options.durationSeconds,
     });
+    const loadEnded = performance.now();
     child.kill('SIGTERM');
     if ((await Promise.race([exited, sleep(15_000).then(() => 'timeout' as const)])) === 'timeout') {
       child.kill('SIGKILL');
       throw new Error('the profiled gate did not stop within 15 s');
     }
+    const exitedAt = performance.now();
+    // Only the samples taken under load: start-up (module loading, migrations) and shutdown are left out.
+    const profileWindow = { fromMicrosBeforeEnd: (exitedAt - loadStarted) * 1000, toMicrosBeforeEnd: (exitedAt - loadEnded) * 1000 };
     const profileName = readdirSync(options.dir).find((name) => name.endsWith('.cpuprofile'));
     if (!profileName) throw new Error(`no .cpuprofile written in ${options.dir}`);
     const profileFile = path.join(options.dir, profileName);
     context.log(`profile: ${result.requestsPerSecond} decisions/s under the profiler; ${profileFile}`);
-    return { loadAverage1m, result, profileFile, summary: summariseCpuProfile(JSON.parse(readFileSync(profileFile, 'utf8'))) };
+    return { loadAverage1m, result, profileFile, summary: summariseCpuProfile(JSON.parse(readFileSync(profileFile, 'utf8')), { window: profileWindow }) };
   } finally {
     if (child.exitCode === null) {
       child.kill('SIGKILL');

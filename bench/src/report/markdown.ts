@@ -98,11 +98,6 @@ function decisionsSection(results: BenchResults): string[] {
       range(runs.map((run) => run.loadAverage1m)),
     ];
   });
-  const open = (['gate-port', 'nginx-gate', 'nginx-direct'] as const).map((path) => {
-    const f = s.fixedRate[path];
-    const runs = decisions.fixedRateRuns.filter((run) => run.path === path);
-    return [path, n(f.achievedRate), n(f.p50, 2), n(f.p99, 2), runs.reduce((sum, run) => sum + run.result.errors + run.result.dropped, 0), range(runs.map((run) => run.loadAverage1m))];
-  });
   return [
     '### 3. Audited decisions (`GET studies/{uid}/series`, admin token; SQLite WAL, synchronous=FULL)',
     '',
@@ -110,12 +105,37 @@ function decisionsSection(results: BenchResults): string[] {
     '',
     table(['path', 'decisions/s (median)', 'p50 ms', 'p99 ms', 'audit rows / answers', 'load'], closed),
     '',
-    `Open loop at a fixed ${s.rate} req/s (latency from each request's due time to its last byte; medians over rounds):`,
+    `Gate CPU per decision at the gate port: ${n(s.gateCpuMsPerDecision, 3)} ms.`,
     '',
-    table(['path', 'achieved /s', 'p50 ms', 'p99 ms', 'errors + dropped', 'load'], open),
+  ];
+}
+
+function latencySection(results: BenchResults): string[] {
+  const latency = results.latency;
+  if (!latency) return [];
+  const rows = latency.summary.flatMap((row) =>
+    (['gate-port', 'nginx-gate', 'nginx-direct'] as const).map((path) => {
+      const runs = latency.runs.filter((run) => run.rate === row.rate && run.path === path);
+      const f = row.byPath[path];
+      return [
+        row.rate,
+        path,
+        n(f.achievedRate),
+        n(f.p50, 2),
+        n(f.p99, 2),
+        runs.reduce((sum, run) => sum + run.result.errors + run.result.dropped, 0),
+        path === 'nginx-gate' ? `**p50 +${n(row.addedP50Ms, 2)}, p99 +${n(row.addedP99Ms, 2)}**${row.sustained ? '' : ' (rate not sustained)'}` : '',
+        range(runs.map((run) => run.loadAverage1m)),
+      ];
+    }),
+  );
+  return [
+    '### 3b. Latency the gate adds (HTJ2K frame GET, open loop at fixed rates)',
     '',
-    `Added by the gate (nginx-gate − nginx-direct, within each round): **p50 +${n(s.addedP50Ms, 2)} ms, p99 +${n(s.addedP99Ms, 2)} ms**. ` +
-      `Gate CPU per decision: ${n(s.gateCpuMsPerDecision, 3)} ms.`,
+    "Request *i* is sent at *i*/rate s whatever earlier answers do; latency runs from each request's due time to its last byte. " +
+      'Added = (nginx → gate → Orthanc) − (nginx → Orthanc) within a round, median over rounds.',
+    '',
+    table(['req/s', 'path', 'achieved /s', 'p50 ms', 'p99 ms', 'errors + dropped', 'added by the gate, ms', 'load'], rows),
     '',
   ];
 }
@@ -163,18 +183,21 @@ function viewerSection(results: BenchResults): string[] {
     n(run.opening.seriesDecodedMs, 0),
     n(run.opening.lastMetadataResponseMs, 0),
     `${n(run.opening.firstFrameRequestMs, 0)}–${n(run.opening.firstFrameResponseMs, 0)}`,
+    `${n(run.opening.shownFrameRequestMs, 0)}–${n(run.opening.shownFrameResponseMs, 0)}`,
     n(run.opening.lastFrameResponseMs, 0),
     run.loadAverage1m,
   ]);
   return [
     `### 4. Viewer (Chromium, headless, ${viewer.renderingMode} rendering; ${viewer.slices}-slice HTJ2K lossless series)`,
     '',
-    'Times from setting `#/studies/<uid>` in the signed-in web app. Cold: first study after login (codec WASM compiled on the way); warm: after another study was shown.',
+    'Times from setting `#/studies/<uid>` in the signed-in web app, fresh browser context each. Cold: first study after login (codec WASM compiled on the way); ' +
+      'warm: after another study was shown and fully loaded; switch: as soon as another study showed its first image (its prefetch still running).',
     '',
-    table(['rep', 'state', 'first image ms', 'series decoded ms', 'metadata done ms', 'first frame ms (sent–received)', 'last frame received ms', 'load'], rows),
+    table(['rep', 'state', 'first image ms', 'series decoded ms', 'metadata done ms', 'first frame ms (sent–received)', 'shown frame ms (sent–received)', 'last frame received ms', 'load'], rows),
     '',
-    `Medians: cold ${viewer.summary.cold.firstImageMs} ms / ${viewer.summary.cold.seriesDecodedMs} ms, warm ${viewer.summary.warm.firstImageMs} ms / ${viewer.summary.warm.seriesDecodedMs} ms ` +
-      `(${viewer.summary.warm.msPerSlice} ms per slice). Cornerstone's per-frame decode time is not reachable from outside the bundle.`,
+    `Medians (first image / series decoded): cold ${viewer.summary.cold.firstImageMs} / ${viewer.summary.cold.seriesDecodedMs} ms, ` +
+      `warm ${viewer.summary.warm.firstImageMs} / ${viewer.summary.warm.seriesDecodedMs} ms (${viewer.summary.warm.msPerSlice} ms per slice), ` +
+      `switch ${viewer.summary.switch.firstImageMs} / ${viewer.summary.switch.seriesDecodedMs} ms. Cornerstone's per-frame decode time is not reachable from outside the bundle.`,
     '',
   ];
 }
@@ -195,6 +218,7 @@ export function resultsSection(results: BenchResults, files: { json: string; svg
     ...overheadSection(results),
     ...memorySection(results),
     ...decisionsSection(results),
+    ...latencySection(results),
     ...profileSection(results),
     ...breakdownSection(results),
     ...viewerSection(results),

@@ -43,15 +43,21 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
       figure: `${decisions.gatePortPerSecond}/s at the gate port, ${decisions.nginxGatePerSecond}/s through nginx (nginx → Orthanc alone ${decisions.nginxDirectPerSecond}/s)`,
       met: decisions.gatePortPerSecond >= 3000,
     });
-    const reached = decisions.fixedRate['nginx-gate'].achievedRate >= decisions.rate * 0.95;
-    checks.push({
-      target: `p99 added by the gate ≤ 5 ms at ${decisions.rate} req/s`,
-      figure: `p50 +${decisions.addedP50Ms.toFixed(2)} ms, p99 +${decisions.addedP99Ms.toFixed(2)} ms${reached ? '' : ` (only ${decisions.fixedRate['nginx-gate'].achievedRate}/s reached)`}`,
-      met: reached && decisions.addedP99Ms <= 5,
-    });
   } else {
-    checks.push(notMeasured('≥ 3,000 audited decisions/s on 2 cores'), notMeasured('p99 added by the gate ≤ 5 ms at 500 req/s'));
+    checks.push(notMeasured('≥ 3,000 audited decisions/s on 2 cores'));
   }
+  const at500 = results.latency?.summary.find((row) => row.rate === 500);
+  checks.push(
+    at500
+      ? {
+          target: 'p99 added by the gate ≤ 5 ms at 500 req/s',
+          figure:
+            `p50 +${at500.addedP50Ms.toFixed(2)} ms, p99 +${at500.addedP99Ms.toFixed(2)} ms` +
+            (at500.sustained ? '' : ` (500/s not sustained: gate path ${at500.byPath['nginx-gate'].achievedRate}/s, direct ${at500.byPath['nginx-direct'].achievedRate}/s)`),
+          met: at500.sustained && at500.addedP99Ms <= 5,
+        }
+      : notMeasured('p99 added by the gate ≤ 5 ms at 500 req/s'),
+  );
   const viewer = results.viewer;
   if (viewer?.measured) {
     checks.push({
