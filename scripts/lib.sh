@@ -19,6 +19,7 @@ RS_APT_PACKAGES=(
   pkg-config libsecret-1-dev  # keytar's native build against the OS keychain
   gnome-keyring dbus-x11      # a real Secret Service keychain for the desktop session tests
   chromium         # the browser the end-to-end tests drive (never a downloaded browser)
+  postgresql       # the production database: its dialect is tested against a throwaway cluster
 )
 
 log() { printf '\033[1m[reading-station]\033[0m %s\n' "$*" >&2; }

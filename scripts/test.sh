@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm test`: sets up what the tests need (idempotent), then runs every test: typecheck, lint,
-# unit tests, and the integration tests against a real stack started on its own ports and state
-# directory (so a stack you run for yourself is left alone). Ends with one summary line.
+# unit tests (with a throwaway PostgreSQL cluster for the production dialect), and the integration
+# and end-to-end tests against a real stack started on its own ports and state directory (so a
+# stack you run for yourself is left alone). Ends with one summary line.
 source "$(dirname "$0")/lib.sh"
 setup_all
 cd "$RS_ROOT"
@@ -22,8 +23,19 @@ step() {
   if ! "$@"; then failed_steps+=("$name"); fi
 }
 
-stack_down() { node stack/src/cli.ts down || true; }
-trap stack_down EXIT
+export RS_TEST_PG_DIR="$RS_ROOT/.stack-test-pg"
+cleanup() {
+  node stack/src/cli.ts down || true
+  bash scripts/test-postgres.sh stop || true
+}
+trap cleanup EXIT
+
+# A throwaway PostgreSQL cluster for the tests of the production database dialect.
+if RS_TEST_PG_ADMIN_URL="$(bash scripts/test-postgres.sh start)"; then
+  export RS_TEST_PG_ADMIN_URL
+else
+  failed_steps+=("start PostgreSQL")
+fi
 
 step typecheck tsc -p tsconfig.json
 step "typecheck web app" npm run typecheck --workspace renderer --silent
@@ -44,7 +56,7 @@ if node stack/src/cli.ts up; then
 else
   failed_steps+=("stack up")
 fi
-stack_down
+cleanup
 trap - EXIT
 
 node scripts/summarise-results.mjs "$results" "${failed_steps[@]}"

@@ -42,6 +42,9 @@ export class AuditUnavailableError extends Error {
   override readonly name = 'AuditUnavailableError';
 }
 
+/** The advisory lock that serialises audit writers on PostgreSQL ("RSAU" in ASCII). */
+const AUDIT_CHAIN_LOCK = 0x52534155;
+
 interface Pending {
   event: AuditEvent;
   at: string;
@@ -101,7 +104,7 @@ export class AuditLog {
     return this.#db.transaction().execute(async (trx) => {
       if (dialectOf(this.#db) === 'postgres') {
         // One writer at a time across gate processes: the chain has a single head.
-        await sql`select pg_advisory_xact_lock(7461626c65)`.execute(trx);
+        await sql`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`.execute(trx);
       }
       const head = await trx
         .selectFrom('audit_log')

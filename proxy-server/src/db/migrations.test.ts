@@ -3,7 +3,8 @@ import { NO_MIGRATIONS } from 'kysely/migration';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTempDatabase } from '../testing/temp-database.ts';
 import type { TempDatabase } from '../testing/temp-database.ts';
-import { createDatabase, dialectOf } from './database.ts';
+import { PG_SKIP_REASON, createTempPostgres, testPgAdminUrl } from '../testing/temp-postgres.ts';
+import { dialectOf } from './database.ts';
 import type { RsDatabase } from './database.ts';
 import { createMigrator, migrateToLatest, pendingMigrations } from './migrations.ts';
 
@@ -99,20 +100,17 @@ describe('migrations on SQLite', () => {
   });
 });
 
-const pgUrl = process.env.RS_TEST_PG_URL;
-
-describe.skipIf(pgUrl === undefined)('migrations on PostgreSQL (skipped: set RS_TEST_PG_URL to an empty throwaway database to run)', () => {
-  it('creates the same schema and constraints', async () => {
-    const db = createDatabase({ client: 'postgres', connectionString: pgUrl ?? '' });
+describe.skipIf(testPgAdminUrl === undefined)(`migrations on PostgreSQL${testPgAdminUrl ? '' : ` (${PG_SKIP_REASON})`}`, () => {
+  it('creates the same schema and constraints, and migrates down to nothing', async () => {
+    const temp = await createTempPostgres({ migrate: false });
     try {
-      expect(dialectOf(db)).toBe('postgres');
-      expect(await migrateToLatest(db)).toEqual(['0001_initial_schema']);
-      await exerciseSchema(db);
+      expect(dialectOf(temp.db)).toBe('postgres');
+      expect(await migrateToLatest(temp.db)).toEqual(['0001_initial_schema']);
+      await exerciseSchema(temp.db);
+      const { error } = await createMigrator(temp.db).migrateTo(NO_MIGRATIONS);
+      expect(error).toBeUndefined();
     } finally {
-      await createMigrator(db).migrateTo(NO_MIGRATIONS);
-      await db.schema.dropTable('kysely_migration').ifExists().execute();
-      await db.schema.dropTable('kysely_migration_lock').ifExists().execute();
-      await db.destroy();
+      await temp.dispose();
     }
   });
 });

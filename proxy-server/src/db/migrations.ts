@@ -95,7 +95,9 @@ const initialSchema = (dialect: DialectName): Migration => ({
 
     await db.schema
       .createTable('audit_log')
-      .addColumn('id', dialect === 'postgres' ? 'bigint' : 'integer', id)
+      // The audit log numbers its own rows (each hash covers its id, so the id is fixed before the
+      // insert): an identity by default on PostgreSQL, which accepts the explicit value.
+      .addColumn('id', dialect === 'postgres' ? 'bigint' : 'integer', dialect === 'postgres' ? (column) => column.generatedByDefaultAsIdentity().primaryKey() : id)
       .addColumn('at', 'text', (column) => column.notNull())
       .addColumn('request_id', 'text')
       .addColumn('user_id', 'integer')
