@@ -1,5 +1,6 @@
 import type { RoutePlugin } from './app.ts';
-import { AuditLog } from './audit/audit-log.ts';
+import { AuditLog, type AuditAppender } from './audit/audit-log.ts';
+import { SqliteAuditWriter } from './audit/sqlite-audit-writer.ts';
 import { createAccessTokenIssuer } from './auth/access-tokens.ts';
 import { authRoutes, type AuthServices } from './auth/auth-routes.ts';
 import { LoginThrottle } from './auth/login-throttle.ts';
@@ -19,8 +20,12 @@ export function gateRoutes(signingKey: SigningKey): RoutePlugin {
     const { auth } = core.config;
     const refreshTokens = new RefreshTokenStore(core.db, { ttlSeconds: auth.refreshTokenTtlSeconds });
     const metrics = createGateMetrics();
-    const auditLog = new AuditLog(core.db);
-    const audit: Pick<AuditLog, 'append'> = {
+    // On a SQLite file the audit writer commits from its own thread (see sqlite-audit-worker.ts).
+    const database = core.config.database;
+    const auditLog: AuditAppender =
+      database.client === 'sqlite' && database.filename !== ':memory:' ? new SqliteAuditWriter(database.filename) : new AuditLog(core.db);
+    if (auditLog instanceof SqliteAuditWriter) app.addHook('onClose', async () => auditLog.close());
+    const audit: AuditAppender = {
       async append(event) {
         const done = metrics.auditWriteSeconds.startTimer();
         try {

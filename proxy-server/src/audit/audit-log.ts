@@ -37,6 +37,48 @@ export interface AuditEvent {
   reason?: string | undefined;
 }
 
+/** Anything that durably appends audit events: the gate depends on this, not on a store. */
+export interface AuditAppender {
+  /** Resolves with the row id once the row is committed; rejects with AuditUnavailableError. */
+  append(event: AuditEvent): Promise<number>;
+}
+
+export interface TimedAuditEvent {
+  event: AuditEvent;
+  /** ISO 8601, taken when the event was handed in. */
+  at: string;
+}
+
+/** Turns a batch of events into rows chained onto `head` (the newest row so far, if any). */
+export function chainRows(batch: readonly TimedAuditEvent[], head: { id: number; hash: string } | undefined): AuditLogRow[] {
+  let prevId = head?.id ?? 0;
+  let prevHash: string | null = head?.hash ?? null;
+  return batch.map(({ event, at }) => {
+    const fields = {
+      id: prevId + 1,
+      at,
+      request_id: clip(event.requestId, 128),
+      user_id: event.userId ?? null,
+      username: clip(event.username, 128),
+      role: clip(event.role, 32),
+      action: event.action,
+      study_uid: clip(event.studyUid, 64),
+      series_uid: clip(event.seriesUid, 64),
+      instance_uid: clip(event.instanceUid, 64),
+      route_kind: clip(event.routeKind, 64),
+      client_ip: clip(event.clientIp, 64),
+      user_agent: clip(event.userAgent, 512),
+      result: event.result,
+      reason: clip(event.reason, 512),
+      prev_hash: prevHash,
+    };
+    const row = { ...fields, hash: auditRowHash(fields) };
+    prevId = row.id;
+    prevHash = row.hash;
+    return row;
+  });
+}
+
 /** Raised when the audit store cannot take a row; the gate answers 503 and serves nothing. */
 export class AuditUnavailableError extends Error {
   override readonly name = 'AuditUnavailableError';
@@ -45,9 +87,7 @@ export class AuditUnavailableError extends Error {
 /** The advisory lock that serialises audit writers on PostgreSQL ("RSAU" in ASCII). */
 const AUDIT_CHAIN_LOCK = 0x52534155;
 
-interface Pending {
-  event: AuditEvent;
-  at: string;
+interface Pending extends TimedAuditEvent {
   resolve: (id: number) => void;
   reject: (error: Error) => void;
 }
@@ -61,7 +101,7 @@ const clip = (value: string | undefined, max: number): string | null =>
  * (group commit): every caller still waits for its own row to be durable, but many decisions share
  * one fsync.
  */
-export class AuditLog {
+export class AuditLog implements AuditAppender {
   readonly #db: RsDatabase;
   readonly #now: () => Date;
   #queue: Pending[] = [];
@@ -112,32 +152,7 @@ export class AuditLog {
         .orderBy('id', 'desc')
         .limit(1)
         .executeTakeFirst();
-      let prevId = head?.id ?? 0;
-      let prevHash: string | null = head?.hash ?? null;
-      const rows: AuditLogRow[] = batch.map(({ event, at }) => {
-        const fields = {
-          id: prevId + 1,
-          at,
-          request_id: clip(event.requestId, 128),
-          user_id: event.userId ?? null,
-          username: clip(event.username, 128),
-          role: clip(event.role, 32),
-          action: event.action,
-          study_uid: clip(event.studyUid, 64),
-          series_uid: clip(event.seriesUid, 64),
-          instance_uid: clip(event.instanceUid, 64),
-          route_kind: clip(event.routeKind, 64),
-          client_ip: clip(event.clientIp, 64),
-          user_agent: clip(event.userAgent, 512),
-          result: event.result,
-          reason: clip(event.reason, 512),
-          prev_hash: prevHash,
-        };
-        const row = { ...fields, hash: auditRowHash(fields) };
-        prevId = row.id;
-        prevHash = row.hash;
-        return row;
-      });
+      const rows = chainRows(batch, head);
       // Chunked to stay under SQLite's bound-parameter limit.
       for (let i = 0; i < rows.length; i += 50) {
         await trx.insertInto('audit_log').values(rows.slice(i, i + 50)).execute();

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { TokenError, bearerToken, type AccessTokenVerifier } from '../auth/access-tokens.ts';
-import { AuditUnavailableError, type AuditEvent, type AuditLog } from '../audit/audit-log.ts';
+import { AuditUnavailableError, type AuditAppender, type AuditEvent } from '../audit/audit-log.ts';
 import type { RsDatabase } from '../db/database.ts';
 import type { GateMetrics } from '../metrics/gate-metrics.ts';
 import { sendErrorBody as sendError } from '../http/http-errors.ts';
@@ -11,7 +11,7 @@ export const DICOMWEB_PREFIX = '/api/ris/dicom-web/';
 
 export interface GateServices {
   db: RsDatabase;
-  audit: Pick<AuditLog, 'append'>;
+  audit: AuditAppender;
   metrics?: GateMetrics;
   verifier: AccessTokenVerifier;
   /** Says whether a session (refresh-token family) was ended, so its access tokens stop at once. */

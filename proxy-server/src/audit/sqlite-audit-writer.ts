@@ -1,0 +1,64 @@
+import { Worker } from 'node:worker_threads';
+import { AuditUnavailableError, type AuditAppender, type AuditEvent } from './audit-log.ts';
+
+type Reply = { ok: true; seqs: number[]; ids: number[] } | { ok: false; seqs: number[]; message: string };
+
+/**
+ * The audit log on SQLite, written from a worker thread (see sqlite-audit-worker.ts). Same chain,
+ * same durability as `AuditLog`: `append` resolves only once the row is committed.
+ */
+export class SqliteAuditWriter implements AuditAppender {
+  readonly #worker: Worker;
+  readonly #now: () => Date;
+  readonly #pending = new Map<number, { resolve: (id: number) => void; reject: (error: Error) => void }>();
+  #seq = 0;
+  #failure: Error | undefined;
+
+  constructor(filename: string, options: { busyTimeoutMs?: number; now?: () => Date } = {}) {
+    this.#now = options.now ?? (() => new Date());
+    this.#worker = new Worker(new URL('./sqlite-audit-worker.ts', import.meta.url), {
+      workerData: { filename, busyTimeoutMs: options.busyTimeoutMs ?? 5000 },
+    });
+    this.#worker.on('message', (reply: Reply) => this.#settle(reply));
+    this.#worker.on('error', (error) => this.#fail(error));
+    this.#worker.on('exit', (code) => this.#fail(new Error(`audit writer stopped (exit ${code})`)));
+    // The worker must not keep a finished process alive; pending appends keep it referenced.
+    this.#worker.unref();
+  }
+
+  append(event: AuditEvent): Promise<number> {
+    if (this.#failure) return Promise.reject(new AuditUnavailableError(`audit store unavailable: ${this.#failure.message}`));
+    const seq = ++this.#seq;
+    return new Promise<number>((resolve, reject) => {
+      this.#pending.set(seq, { resolve, reject });
+      if (this.#pending.size === 1) this.#worker.ref();
+      this.#worker.postMessage({ seq, event, at: this.#now().toISOString() });
+    });
+  }
+
+  /** Writes what is queued and stops the thread. */
+  async close(): Promise<void> {
+    if (this.#failure) return;
+    const exited = new Promise<void>((resolve) => this.#worker.once('exit', () => resolve()));
+    this.#worker.ref();
+    this.#worker.postMessage('close');
+    await exited;
+  }
+
+  #settle(reply: Reply): void {
+    reply.seqs.forEach((seq, index) => {
+      const waiter = this.#pending.get(seq);
+      if (!waiter) return;
+      this.#pending.delete(seq);
+      if (reply.ok) waiter.resolve(reply.ids[index] as number);
+      else waiter.reject(new AuditUnavailableError(`audit store unavailable: ${reply.message}`));
+    });
+    if (this.#pending.size === 0) this.#worker.unref();
+  }
+
+  #fail(error: Error): void {
+    this.#failure ??= error;
+    for (const waiter of this.#pending.values()) waiter.reject(new AuditUnavailableError(`audit store unavailable: ${error.message}`));
+    this.#pending.clear();
+  }
+}
