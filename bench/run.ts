@@ -17,7 +17,7 @@ import { loadAverage, machineInfo } from './src/machine.ts';
 import { USAGE, parseOptions, type BenchOptions } from './src/options.ts';
 import { decisionBreakdown } from './src/profile/decision-breakdown.ts';
 import { profileGateDecisions } from './src/profile/profile-gate.ts';
-import { writeReports } from './src/report/write-reports.ts';
+import { writeChart, writeReports } from './src/report/write-reports.ts';
 import type { BenchResults } from './src/results.ts';
 import { startBenchNginx, stopBenchNginx } from './src/stack/bench-nginx.ts';
 import { TokenSource, closeBenchStack, openBenchStack } from './src/stack/bench-stack.ts';
@@ -77,8 +77,8 @@ async function main(): Promise<void> {
     return;
   }
   if (options.from) {
-    const results = JSON.parse(readFileSync(options.from, 'utf8')) as BenchResults;
-    for (const file of writeReports(results, { benchDir, record: options.record })) log(`wrote ${path.relative(process.cwd(), file)}`);
+    const chart = writeChart(JSON.parse(readFileSync(options.from, 'utf8')) as BenchResults, benchDir);
+    log(chart ? `wrote ${path.relative(process.cwd(), chart)}` : 'nothing to chart in that file');
     return;
   }
   ensureWrk(log);

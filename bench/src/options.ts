@@ -12,7 +12,7 @@ export interface BenchOptions {
   quick: boolean;
   record: boolean;
   keepStack: boolean;
-  /** Re-render the chart and report from a results file instead of measuring. */
+  /** Draw the chart of a results file again instead of measuring. */
   from: string | null;
   stackDir: string;
   stackPorts: { http: number; gate: number; orthanc: number; ops: number };
@@ -39,7 +39,7 @@ and writes bench/results/<date>.json, bench/results/<date>.svg and a section of 
   --rounds <n>      rounds of interleaved variants for the overhead and decisions benchmarks (default 3)
   --duration <s>    seconds per HTJ2K overhead run (default 5; 8 MiB runs take 3× that, 40 s at 128 connections)
   --keep-stack      leave a stack the bench started running
-  --from <json>     measure nothing: write the chart and report again from a results file
+  --from <json>     measure nothing: draw the chart of a results file again
   -h, --help
 
 Environment: RS_STACK_DIR (default bench/.stack), RS_HTTP_PORT/RS_GATE_PORT/RS_ORTHANC_PORT/RS_OPS_PORT

@@ -11,8 +11,10 @@ describe('statistics', () => {
     expect(percentile([], 50)).toBeNaN();
   });
 
-  it('finds the median of unsorted values', () => {
+  it('finds the median of unsorted values, the mean of the middle two for an even count', () => {
     expect(median([3, 1, 2])).toBe(2);
+    expect(median([464, 1015])).toBe(739.5);
+    expect(median([])).toBeNaN();
   });
 
   it('summarises latencies', () => {

@@ -45,8 +45,23 @@ export interface StudyOpening {
 export type ViewerState = 'cold' | 'warm' | 'switch';
 const STATES: readonly ViewerState[] = ['cold', 'warm', 'switch'];
 
+/**
+ * How Chromium draws: with WebGL (SwiftShader here: headless, no GPU) as Cornerstone chooses by
+ * default, and with 3D APIs disabled, when Cornerstone falls back to its CPU path (FACTS.md).
+ */
+const RENDERINGS = [
+  { name: 'webgl', args: [] },
+  { name: 'cpu', args: ['--disable-3d-apis'] },
+] as const;
+export type Rendering = (typeof RENDERINGS)[number]['name'];
+
+type StateSummary = Record<ViewerState, { firstImageMs: number; seriesDecodedMs: number; msPerSlice: number }>;
+
 export interface ViewerRun {
   repetition: number;
+  rendering: Rendering;
+  /** What the viewer reported it used (`gpu` or `cpu`). */
+  renderingMode: string;
   state: ViewerState;
   loadAverage1m: number;
   opening: StudyOpening;
@@ -59,7 +74,9 @@ export type ViewerResult =
       slices: number;
       renderingMode: string;
       runs: ViewerRun[];
-      summary: Record<ViewerState, { firstImageMs: number; seriesDecodedMs: number; msPerSlice: number }>;
+      /** Medians with Cornerstone's default (WebGL) rendering; the targets are read from these. */
+      summary: StateSummary;
+      cpuRendering: StateSummary;
       /** Cornerstone's own decodeTimeInMS is not reachable from outside the bundle (see RESULTS.md). */
       decodeTimePerFrame: null;
     };
@@ -177,40 +194,44 @@ export async function runViewer(context: BenchContext, options: { quick: boolean
   const warmUp = admin?.studies.find((uid) => uid !== target.studyInstanceUid);
   if (!admin || !warmUp) throw new Error('viewer: no demo admin or demo study');
 
-  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
   const runs: ViewerRun[] = [];
-  let mode = 'unknown';
-  try {
-    const repetitions = options.quick ? 1 : 2;
-    for (let repetition = 1; repetition <= repetitions; repetition++) {
-      for (const state of STATES) {
-        const browserContext = await browser.newContext({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1 });
-        try {
-          const page = await browserContext.newPage();
-          await signIn(page, context.stack.file.baseUrl, admin.username, admin.password);
-          if (state !== 'cold') await openStudy(page, warmUp, { series: null, until: state === 'warm' ? 'series-loaded' : 'first-image' });
-          const loadAverage1m = loadAverage();
-          const opening = await openStudy(page, target.studyInstanceUid, { series: target.seriesInstanceUid, until: 'series-loaded' });
-          mode = await renderingMode(page);
-          runs.push({ repetition, state, loadAverage1m, opening });
-          context.log(
-            `viewer ${repetition} ${state}: first image ${round(opening.firstImageMs, 0)} ms, 100 slices decoded ${round(opening.seriesDecodedMs, 0)} ms ` +
-              `(metadata by ${round(opening.lastMetadataResponseMs, 0)} ms, first frame ${round(opening.firstFrameRequestMs, 0)}–${round(opening.firstFrameResponseMs, 0)} ms, ` +
-              `shown frame ${round(opening.shownFrameRequestMs, 0)}–${round(opening.shownFrameResponseMs, 0)} ms, ` +
-              `last of ${opening.frameRequests} frames at ${round(opening.lastFrameResponseMs, 0)} ms), load ${loadAverage1m}`,
-          );
-        } finally {
-          await browserContext.close();
+  const repetitions = options.quick ? 1 : 2;
+  for (const rendering of RENDERINGS) {
+    const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_FLAGS, ...rendering.args], headless: true });
+    try {
+      for (let repetition = 1; repetition <= repetitions; repetition++) {
+        for (const state of STATES) {
+          const browserContext = await browser.newContext({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1 });
+          try {
+            const page = await browserContext.newPage();
+            await signIn(page, context.stack.file.baseUrl, admin.username, admin.password);
+            if (state !== 'cold') await openStudy(page, warmUp, { series: null, until: state === 'warm' ? 'series-loaded' : 'first-image' });
+            const loadAverage1m = loadAverage();
+            const opening = await openStudy(page, target.studyInstanceUid, { series: target.seriesInstanceUid, until: 'series-loaded' });
+            runs.push({ repetition, rendering: rendering.name, renderingMode: await renderingMode(page), state, loadAverage1m, opening });
+            context.log(
+              `viewer ${rendering.name} ${repetition} ${state}: first image ${round(opening.firstImageMs, 0)} ms, 100 slices decoded ${round(opening.seriesDecodedMs, 0)} ms ` +
+                `(metadata by ${round(opening.lastMetadataResponseMs, 0)} ms, first frame ${round(opening.firstFrameRequestMs, 0)}–${round(opening.firstFrameResponseMs, 0)} ms, ` +
+                `shown frame ${round(opening.shownFrameRequestMs, 0)}–${round(opening.shownFrameResponseMs, 0)} ms, ` +
+                `last of ${opening.frameRequests} frames at ${round(opening.lastFrameResponseMs, 0)} ms), load ${loadAverage1m}`,
+            );
+          } finally {
+            await browserContext.close();
+          }
         }
       }
+    } finally {
+      await browser.close();
     }
-  } finally {
-    await browser.close();
   }
-  const summarise = (state: ViewerState) => {
-    const of = runs.filter((run) => run.state === state);
-    const decoded = median(of.map((run) => run.opening.seriesDecodedMs));
-    return { firstImageMs: round(median(of.map((run) => run.opening.firstImageMs)), 0), seriesDecodedMs: round(decoded, 0), msPerSlice: round(decoded / 100, 1) };
+  const summarise = (rendering: Rendering): StateSummary => {
+    const of = (state: ViewerState) => {
+      const chosen = runs.filter((run) => run.rendering === rendering && run.state === state);
+      const decoded = median(chosen.map((run) => run.opening.seriesDecodedMs));
+      return { firstImageMs: round(median(chosen.map((run) => run.opening.firstImageMs)), 0), seriesDecodedMs: round(decoded, 0), msPerSlice: round(decoded / 100, 1) };
+    };
+    return { cold: of('cold'), warm: of('warm'), switch: of('switch') };
   };
-  return { measured: true, slices: 100, renderingMode: mode, runs, summary: { cold: summarise('cold'), warm: summarise('warm'), switch: summarise('switch') }, decodeTimePerFrame: null };
+  const mode = runs.find((run) => run.rendering === 'webgl')?.renderingMode ?? 'unknown';
+  return { measured: true, slices: 100, renderingMode: mode, runs, summary: summarise('webgl'), cpuRendering: summarise('cpu'), decodeTimePerFrame: null };
 }

@@ -100,6 +100,18 @@ export async function decisionBreakdown(context: BenchContext, options: { dir: s
         await audit.append(event);
       }),
     ];
+    // Kysely's SQLite driver prepares every statement anew; how much of a query that is:
+    const raw = new Database(copy, { readonly: true });
+    try {
+      const sqlText = 'select * from "users" where "id" = ?';
+      const prepared = raw.prepare(sqlText);
+      steps.push(
+        await measure('user query, prepared on every call (as Kysely does)', n, 1, async () => raw.prepare(sqlText).get(user.id)),
+        await measure('user query, statement prepared once', n, 1, async () => prepared.get(user.id)),
+      );
+    } finally {
+      raw.close();
+    }
     for (const s of steps) context.log(`breakdown: ${s.step}: ${s.cpuMicros} µs CPU, ${s.wallMicros} µs wall per operation`);
     return { loadAverage1m, steps };
   } finally {

@@ -177,6 +177,7 @@ function viewerSection(results: BenchResults): string[] {
   if (!viewer) return [];
   if (!viewer.measured) return ['### 4. Viewer', '', `Not yet measured: ${viewer.reason}.`, ''];
   const rows = viewer.runs.map((run) => [
+    `${run.rendering} (${run.renderingMode ?? '?'})`,
     run.repetition,
     run.state,
     n(run.opening.firstImageMs, 0),
@@ -188,16 +189,21 @@ function viewerSection(results: BenchResults): string[] {
     run.loadAverage1m,
   ]);
   return [
-    `### 4. Viewer (Chromium, headless, ${viewer.renderingMode} rendering; ${viewer.slices}-slice HTJ2K lossless series)`,
+    `### 4. Viewer (Chromium, headless, no GPU; ${viewer.slices}-slice HTJ2K lossless series)`,
     '',
     'Times from setting `#/studies/<uid>` in the signed-in web app, fresh browser context each. Cold: first study after login (codec WASM compiled on the way); ' +
       'warm: after another study was shown and fully loaded; switch: as soon as another study showed its first image (its prefetch still running).',
     '',
-    table(['rep', 'state', 'first image ms', 'series decoded ms', 'metadata done ms', 'first frame ms (sent–received)', 'shown frame ms (sent–received)', 'last frame received ms', 'load'], rows),
+    table(['rendering', 'rep', 'state', 'first image ms', 'series decoded ms', 'metadata done ms', 'first frame ms (sent–received)', 'shown frame ms (sent–received)', 'last frame received ms', 'load'], rows),
     '',
     `Medians (first image / series decoded): cold ${viewer.summary.cold.firstImageMs} / ${viewer.summary.cold.seriesDecodedMs} ms, ` +
       `warm ${viewer.summary.warm.firstImageMs} / ${viewer.summary.warm.seriesDecodedMs} ms (${viewer.summary.warm.msPerSlice} ms per slice), ` +
-      `switch ${viewer.summary.switch.firstImageMs} / ${viewer.summary.switch.seriesDecodedMs} ms. Cornerstone's per-frame decode time is not reachable from outside the bundle.`,
+      `switch ${viewer.summary.switch.firstImageMs} / ${viewer.summary.switch.seriesDecodedMs} ms with WebGL (SwiftShader)` +
+      (viewer.cpuRendering
+        ? `; CPU rendering: cold ${viewer.cpuRendering.cold.firstImageMs} / ${viewer.cpuRendering.cold.seriesDecodedMs} ms, warm ${viewer.cpuRendering.warm.firstImageMs} / ${viewer.cpuRendering.warm.seriesDecodedMs} ms, ` +
+          `switch ${viewer.cpuRendering.switch.firstImageMs} / ${viewer.cpuRendering.switch.seriesDecodedMs} ms`
+        : '') +
+      ". Cornerstone's per-frame decode time is not reachable from outside the bundle.",
     '',
   ];
 }

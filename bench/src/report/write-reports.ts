@@ -30,6 +30,19 @@ function chartFor(results: BenchResults): string | null {
   return benchChart({ title: `Reading Station gate benchmarks, ${results.startedAt.slice(0, 16).replace('T', ' ')} UTC`, ratios, rss, rssLimitMiB: RSS_LIMIT_MIB });
 }
 
+function stampOf(results: BenchResults): string {
+  return `${results.startedAt.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}${results.quick ? '-quick' : ''}`;
+}
+
+/** Draws the chart of a results file again (after a change to the chart); returns the file, if any. */
+export function writeChart(results: BenchResults, benchDir: string): string | null {
+  const chart = chartFor(results);
+  if (!chart) return null;
+  const file = path.join(benchDir, 'results', `${stampOf(results)}.svg`);
+  writeFileSync(file, chart);
+  return file;
+}
+
 /**
  * bench/results/<stamp>.json (everything measured), <stamp>.svg (the chart) and, for recorded
  * runs, a section appended to bench/RESULTS.md. Quick runs are marked in their file names.
@@ -37,7 +50,7 @@ function chartFor(results: BenchResults): string | null {
 export function writeReports(results: BenchResults, options: { benchDir: string; record: boolean }): string[] {
   const dir = path.join(options.benchDir, 'results');
   mkdirSync(dir, { recursive: true });
-  const stamp = `${results.startedAt.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}${results.quick ? '-quick' : ''}`;
+  const stamp = stampOf(results);
   const written: string[] = [];
   const json = path.join(dir, `${stamp}.json`);
   writeFileSync(json, `${JSON.stringify(results, null, 2)}\n`);
