@@ -65,7 +65,9 @@ export function buildServer(config: Config, deps: ServerDeps): FastifyInstance {
       },
       ...(deps.logStream !== undefined && { stream: deps.logStream }),
     },
-    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    // One compact line per answered request (the onResponse hook below) instead of Fastify's two
+    // with every header.
+    logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     genReqId: requestIdFor,
     // X-Forwarded-* is not trusted; the client address comes from the resolver above.
     trustProxy: false,
@@ -76,6 +78,20 @@ export function buildServer(config: Config, deps: ServerDeps): FastifyInstance {
     requestTimeout: 30_000,
     connectionTimeout: 30_000,
     return503OnClosing: true,
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    // The path only: query strings can carry patient names, and the audit log records accesses.
+    request.log.info(
+      {
+        method: request.method,
+        path: request.url.split('?')[0],
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+        clientAddress: clientAddress(request),
+      },
+      'request',
+    );
   });
 
   app.addHook('onRequest', async (request, reply) => {

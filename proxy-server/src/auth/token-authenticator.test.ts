@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../config.ts';
 import { createAccessTokenIssuer, TokenError } from './access-tokens.ts';
 import { loadSigningKey } from './signing-key.ts';
-import { createTokenAuthenticator } from './token-authenticator.ts';
+import { createTokenAuthenticator, withVerifiedTokenCache } from './token-authenticator.ts';
 
 // A hospital IdP stand-in: a real HTTP server publishing a JWKS, as an IdP's discovery would.
 const idpKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -72,5 +72,29 @@ describe('createTokenAuthenticator', () => {
     await expect(authenticator.verify(forged)).rejects.toBeInstanceOf(TokenError);
     const misissued = await idpToken({ role: 'admin' }, auth.issuer);
     await expect(authenticator.verify(misissued)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+  });
+});
+
+describe('withVerifiedTokenCache', () => {
+  it('verifies a token once, serves it from memory until it expires, then refuses it', async () => {
+    let clock = 1_000_000;
+    let calls = 0;
+    const verifier = withVerifiedTokenCache(
+      async (token) => {
+        calls++;
+        if (token !== 'good') throw new TokenError('TOKEN_INVALID', 'bad');
+        return { userId: '1', username: 'u', role: 'admin', tokenId: undefined, local: true, expiresAt: new Date(clock + 60_000) };
+      },
+      { now: () => clock, maxEntries: 2 },
+    );
+    await verifier.verify('good');
+    await verifier.verify('good');
+    expect(calls).toBe(1);
+    // Failures are never cached: each one is checked again.
+    await expect(verifier.verify('bad')).rejects.toBeInstanceOf(TokenError);
+    await expect(verifier.verify('bad')).rejects.toBeInstanceOf(TokenError);
+    expect(calls).toBe(3);
+    clock += 60_001;
+    await expect(verifier.verify('good')).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
   });
 });

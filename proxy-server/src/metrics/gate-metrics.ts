@@ -6,7 +6,8 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
  */
 export function createGateMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'reading_station_' });
+  // A coarser event-loop monitor: at the default 10 ms it costs an idle gate ~0.5 % of a core.
+  collectDefaultMetrics({ register: registry, prefix: 'reading_station_', eventLoopMonitoringPrecision: 100 });
   return {
     registry,
     decisions: new Counter({
