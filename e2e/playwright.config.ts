@@ -1,4 +1,5 @@
 import { defineConfig, devices } from '@playwright/test';
+import { CHROMIUM_EXECUTABLE, CHROMIUM_FLAGS } from './support/chromium.ts';
 
 /**
  * End-to-end tests in Debian's Chromium (never a downloaded browser) against a running stack:
@@ -7,23 +8,14 @@ import { defineConfig, devices } from '@playwright/test';
  * One worker: some specs stop Orthanc or revoke a user's sessions, which other tests running at
  * the same time would see.
  */
-const chromiumFlags = [
-  // FACTS.md: the flags that work as root on these machines.
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const chromiumFlags = [...CHROMIUM_FLAGS];
 
 const chromium = {
   ...devices['Desktop Chrome'],
   viewport: { width: 1400, height: 900 },
   // Canvas checks map image pixels to screen pixels one to one.
   deviceScaleFactor: 1,
-  launchOptions: { executablePath: '/usr/bin/chromium', args: chromiumFlags },
+  launchOptions: { executablePath: CHROMIUM_EXECUTABLE, args: chromiumFlags },
 };
 
 export default defineConfig({

@@ -1,23 +1,14 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { CHROMIUM_EXECUTABLE, CHROMIUM_FLAGS } from '../../../e2e/support/chromium.ts';
 import { loadStackConfig } from '../../../stack/src/config.ts';
 import { ensureSeries100 } from '../data/series-100.ts';
 import { loadAverage } from '../machine.ts';
 import { median, round } from '../stats.ts';
 import type { BenchContext } from './context.ts';
 
-/** FACTS.md: the flags Debian's Chromium needs here as root; never a downloaded browser. */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const CHROMIUM = CHROMIUM_EXECUTABLE;
 
 export interface StudyOpening {
   /** From setting `#/studies/<uid>` to the first IMAGE_RENDERED of the series (the viewer's hook). */

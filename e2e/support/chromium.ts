@@ -1,0 +1,15 @@
+/**
+ * Debian's Chromium, never a downloaded browser, with the flags that work as root on these
+ * machines (FACTS.md). Shared by the Playwright config and the viewer benchmark.
+ */
+export const CHROMIUM_EXECUTABLE = '/usr/bin/chromium';
+
+export const CHROMIUM_FLAGS: readonly string[] = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
