@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, type SqliteDatabase, sql } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.ts';
 import type { Database } from './schema.ts';
@@ -12,6 +12,8 @@ export type DialectName = 'sqlite' | 'postgres';
 // How long a SQLite writer waits for another process's lock (the CLI and the server share the file).
 const SQLITE_BUSY_TIMEOUT_MS = 5_000;
 const PG_INT8_OID = 20;
+// Distinct SQL texts the gate runs are a few dozen; `in (?, ?, …)` lists add one text per length.
+const SQLITE_STATEMENT_CACHE_SIZE = 256;
 
 export function createDatabase(config: DatabaseConfig): RsDatabase {
   return config.client === 'sqlite' ? createSqlite(config.filename) : createPostgres(config.connectionString);
@@ -26,7 +28,37 @@ function createSqlite(filename: string): RsDatabase {
   database.pragma('synchronous = FULL');
   database.pragma('foreign_keys = ON');
   database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(database) }) });
+}
+
+/**
+ * Kysely's SQLite driver prepares every query it runs. Preparing costs several times what running a
+ * short query does, so the same SQL text gets the same prepared statement back, least recently used
+ * out first. A statement still being iterated is busy and cannot run twice at once: that call gets
+ * a fresh one.
+ */
+export function cachingStatements(database: BetterSqlite3.Database, capacity = SQLITE_STATEMENT_CACHE_SIZE): SqliteDatabase {
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  return {
+    prepare(text: string) {
+      const cached = statements.get(text);
+      if (cached !== undefined && !cached.busy) {
+        statements.delete(text);
+        statements.set(text, cached);
+        return cached;
+      }
+      const statement = database.prepare(text);
+      if (cached === undefined) {
+        statements.set(text, statement);
+        if (statements.size > capacity) statements.delete(statements.keys().next().value as string);
+      }
+      return statement;
+    },
+    close() {
+      statements.clear();
+      database.close();
+    },
+  };
 }
 
 function createPostgres(connectionString: string): RsDatabase {
