@@ -1,5 +1,7 @@
+// Loaded by the SQLite writer's thread as well: no database code here, only hashing.
 import { createHash } from 'node:crypto';
 import type { AuditLogRow } from '../db/schema.ts';
+import type { TimedAuditEvent } from './audit-events.ts';
 
 /** The fields a row's hash covers, in a fixed order; the row id is covered so rows cannot move. */
 export type ChainedFields = Omit<AuditLogRow, 'hash'>;
@@ -47,4 +49,37 @@ export function checkChainSegment(rows: readonly AuditLogRow[], previous: AuditL
     prev = row;
   }
   return undefined;
+}
+
+const clip = (value: string | undefined, max: number): string | null =>
+  value === undefined ? null : value.length > max ? value.slice(0, max) : value;
+
+/** Turns a batch of events into rows chained onto `head` (the newest row so far, if any). */
+export function chainRows(batch: readonly TimedAuditEvent[], head: { id: number; hash: string } | undefined): AuditLogRow[] {
+  let prevId = head?.id ?? 0;
+  let prevHash: string | null = head?.hash ?? null;
+  return batch.map(({ event, at }) => {
+    const fields = {
+      id: prevId + 1,
+      at,
+      request_id: clip(event.requestId, 128),
+      user_id: event.userId ?? null,
+      username: clip(event.username, 128),
+      role: clip(event.role, 32),
+      action: event.action,
+      study_uid: clip(event.studyUid, 64),
+      series_uid: clip(event.seriesUid, 64),
+      instance_uid: clip(event.instanceUid, 64),
+      route_kind: clip(event.routeKind, 64),
+      client_ip: clip(event.clientIp, 64),
+      user_agent: clip(event.userAgent, 512),
+      result: event.result,
+      reason: clip(event.reason, 512),
+      prev_hash: prevHash,
+    };
+    const row = { ...fields, hash: auditRowHash(fields) };
+    prevId = row.id;
+    prevHash = row.hash;
+    return row;
+  });
 }

@@ -2,87 +2,11 @@ import { sql } from 'kysely';
 import type { RsDatabase } from '../db/database.ts';
 import { dialectOf } from '../db/database.ts';
 import type { AuditLogRow } from '../db/schema.ts';
-import { auditRowHash, checkChainSegment, type ChainProblem } from './audit-chain.ts';
+import { chainRows, checkChainSegment, type ChainProblem } from './audit-chain.ts';
+import { AuditUnavailableError, type AuditAppender, type AuditEvent, type TimedAuditEvent } from './audit-events.ts';
 
-export const AUDIT_ACTIONS = [
-  'DICOM_ACCESS',
-  'DICOM_ACCESS_DENIED',
-  'DICOM_QUERY',
-  'DICOM_BAD_REQUEST',
-  'LOGIN',
-  'LOGIN_FAILED',
-  'LOGIN_LOCKED_OUT',
-  'TOKEN_REFRESH',
-  'TOKEN_REFRESH_FAILED',
-  'TOKEN_REUSE_DETECTED',
-  'TOKEN_REJECTED',
-  'LOGOUT',
-  'WORKLIST_QUERY',
-] as const;
-export type AuditAction = (typeof AUDIT_ACTIONS)[number];
-
-export interface AuditEvent {
-  action: AuditAction;
-  result: 'success' | 'failure' | 'denied' | 'error';
-  requestId?: string | undefined;
-  userId?: number | undefined;
-  username?: string | undefined;
-  role?: string | undefined;
-  studyUid?: string | undefined;
-  seriesUid?: string | undefined;
-  instanceUid?: string | undefined;
-  routeKind?: string | undefined;
-  clientIp?: string | undefined;
-  userAgent?: string | undefined;
-  reason?: string | undefined;
-}
-
-/** Anything that durably appends audit events: the gate depends on this, not on a store. */
-export interface AuditAppender {
-  /** Resolves with the row id once the row is committed; rejects with AuditUnavailableError. */
-  append(event: AuditEvent): Promise<number>;
-}
-
-export interface TimedAuditEvent {
-  event: AuditEvent;
-  /** ISO 8601, taken when the event was handed in. */
-  at: string;
-}
-
-/** Turns a batch of events into rows chained onto `head` (the newest row so far, if any). */
-export function chainRows(batch: readonly TimedAuditEvent[], head: { id: number; hash: string } | undefined): AuditLogRow[] {
-  let prevId = head?.id ?? 0;
-  let prevHash: string | null = head?.hash ?? null;
-  return batch.map(({ event, at }) => {
-    const fields = {
-      id: prevId + 1,
-      at,
-      request_id: clip(event.requestId, 128),
-      user_id: event.userId ?? null,
-      username: clip(event.username, 128),
-      role: clip(event.role, 32),
-      action: event.action,
-      study_uid: clip(event.studyUid, 64),
-      series_uid: clip(event.seriesUid, 64),
-      instance_uid: clip(event.instanceUid, 64),
-      route_kind: clip(event.routeKind, 64),
-      client_ip: clip(event.clientIp, 64),
-      user_agent: clip(event.userAgent, 512),
-      result: event.result,
-      reason: clip(event.reason, 512),
-      prev_hash: prevHash,
-    };
-    const row = { ...fields, hash: auditRowHash(fields) };
-    prevId = row.id;
-    prevHash = row.hash;
-    return row;
-  });
-}
-
-/** Raised when the audit store cannot take a row; the gate answers 503 and serves nothing. */
-export class AuditUnavailableError extends Error {
-  override readonly name = 'AuditUnavailableError';
-}
+export { AUDIT_ACTIONS, AuditUnavailableError, type AuditAction, type AuditAppender, type AuditEvent, type TimedAuditEvent } from './audit-events.ts';
+export { chainRows } from './audit-chain.ts';
 
 /** The advisory lock that serialises audit writers on PostgreSQL ("RSAU" in ASCII). */
 const AUDIT_CHAIN_LOCK = 0x52534155;
@@ -91,9 +15,6 @@ interface Pending extends TimedAuditEvent {
   resolve: (id: number) => void;
   reject: (error: Error) => void;
 }
-
-const clip = (value: string | undefined, max: number): string | null =>
-  value === undefined ? null : value.length > max ? value.slice(0, max) : value;
 
 /**
  * The durable, hash-chained audit log. `append` resolves only after the row is committed.

@@ -4,7 +4,8 @@
 // meanwhile share the next commit (group commit).
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { chainRows, type TimedAuditEvent } from './audit-log.ts';
+import { chainRows } from './audit-chain.ts';
+import type { TimedAuditEvent } from './audit-events.ts';
 
 interface Job extends TimedAuditEvent {
   seq: number;
