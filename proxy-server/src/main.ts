@@ -1,6 +1,7 @@
 // proxy-server's process: configuration, migrations, listening and graceful shutdown. Everything
 // else lives in the app factory (app.ts), which tests build without a process around it.
-//   node proxy-server/src/main.ts [--config <file>]   (environment: RS_* — see config.ts)
+//   node proxy-server/dist/main.js [--config <file>]   (compiled: src/build/build.ts; or src/main.ts from the sources)
+//   environment: RS_* — see config.ts
 import { buildServer } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import type { Config } from './config.ts';

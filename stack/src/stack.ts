@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import type { StackConfig } from './config.ts';
 import { StackError } from './errors.ts';
-import { startGate } from './gate.ts';
+import { buildGate, startGate } from './gate.ts';
 import { stackLayout, type StackLayout } from './layout.ts';
 import { locateNginx, startNginx, writeNginxConfiguration, type NginxSettings } from './nginx.ts';
 import {
@@ -81,6 +81,7 @@ export async function stackUp(config: StackConfig, report: Report): Promise<Stac
   await assertPortFree('127.0.0.1', ports.gate, 'proxy-server', 'RS_GATE_PORT');
   await assertPortFree('127.0.0.1', ports.orthanc, 'Orthanc', 'RS_ORTHANC_PORT');
   const orthancVersion = await checkOrthancVersion(installation);
+  buildGate(report);
 
   const started: Partial<Record<ServiceName, StartedProcess>> = {};
   try {

@@ -36,5 +36,7 @@ describe('summariseCpuProfile', () => {
     expect(areaOf('file:///w/node_modules/@fastify/ajv-compiler/x.js', 'f')).toBe('@fastify/ajv-compiler');
     expect(areaOf('node:internal/crypto/util', 'jobPromise')).toBe('node internals');
     expect(areaOf('', '(garbage collector)')).toBe('(garbage collector)');
+    expect(areaOf('file:///w/proxy-server/src/app.ts', 'f')).toBe('proxy-server');
+    expect(areaOf('file:///w/proxy-server/dist/app.js', 'f')).toBe('proxy-server');
   });
 });

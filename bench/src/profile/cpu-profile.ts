@@ -43,7 +43,7 @@ export function areaOf(url: string, functionName: string): string {
   if (url === '') return functionName.startsWith('(') ? functionName : '(native)';
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (pkg) return pkg[1] as string;
-  if (url.includes('/proxy-server/src/')) return 'proxy-server';
+  if (/\/proxy-server\/(src|dist)\//.test(url)) return 'proxy-server';
   if (url.startsWith('node:')) return 'node internals';
   return 'other';
 }
@@ -93,7 +93,7 @@ export function summariseCpuProfile(json: unknown, options: { count?: number; wi
     const seen = new Set<string>();
     for (let current: number | undefined = id; current !== undefined; current = parent.get(current)) {
       const frame = byId.get(current)?.callFrame;
-      if (!frame || !frame.url.includes('/proxy-server/src/')) continue;
+      if (!frame || !/\/proxy-server\/(src|dist)\//.test(frame.url)) continue;
       const key = frameLabel(frame);
       if (seen.has(key)) continue;
       seen.add(key);

@@ -3,6 +3,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writ
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { repoRoot } from '../../../stack/src/config.ts';
+import { gateMain, gateNodeFlags } from '../../../stack/src/gate.ts';
 import type { BenchContext } from '../benchmarks/context.ts';
 import { runWrk, type LoadResult } from '../load/wrk.ts';
 import { loadAverage } from '../machine.ts';
@@ -35,7 +36,7 @@ export async function profileGateDecisions(
   const log = openSync(path.join(options.dir, 'gate.log'), 'w');
   const child = spawn(
     process.execPath,
-    ['--cpu-prof', `--cpu-prof-dir=${options.dir}`, path.join(repoRoot, 'proxy-server/src/main.ts'), '--config', configFile],
+    ['--cpu-prof', `--cpu-prof-dir=${options.dir}`, ...gateNodeFlags, gateMain, '--config', configFile],
     { cwd: repoRoot, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_ENV: 'production', HOME: process.env.HOME ?? '/' }, stdio: ['ignore', log, log] },
   );
   closeSync(log);

@@ -1,5 +1,10 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AuditUnavailableError, type AuditAppender, type AuditEvent } from './audit-log.ts';
+
+// The worker's module sits beside this one: .ts when Node runs the sources, .js when it runs dist/.
+const workerModule = new URL(`./sqlite-audit-worker${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url);
 
 type Reply = { ok: true; seqs: number[]; ids: number[] } | { ok: false; seqs: number[]; message: string };
 
@@ -16,7 +21,7 @@ export class SqliteAuditWriter implements AuditAppender {
 
   constructor(filename: string, options: { busyTimeoutMs?: number; now?: () => Date } = {}) {
     this.#now = options.now ?? (() => new Date());
-    this.#worker = new Worker(new URL('./sqlite-audit-worker.ts', import.meta.url), {
+    this.#worker = new Worker(workerModule, {
       workerData: { filename, busyTimeoutMs: options.busyTimeoutMs ?? 5000 },
     });
     this.#worker.on('message', (reply: Reply) => this.#settle(reply));
