@@ -41,12 +41,25 @@ export function cpuSeconds(pid: number): number {
   return stat.cpuSeconds;
 }
 
+function statusKiB(pid: number, field: string): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB$`, 'm').exec(status);
+  if (!match) throw new Error(`no ${field} for process ${pid}`);
+  return Number(match[1]);
+}
+
 /** Resident set size in MiB, from /proc/<pid>/status. */
 export function rssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);
-  if (!match) throw new Error(`no VmRSS for process ${pid}`);
-  return Number(match[1]) / 1024;
+  return statusKiB(pid, 'VmRSS') / 1024;
+}
+
+/**
+ * The anonymous part of the resident set (RssAnon) in MiB: the process's own memory — heaps,
+ * stacks, buffers. The rest of VmRSS is file-backed (Node's executable and libraries, mapped from
+ * disk and shared with every other process that maps them) and shared memory.
+ */
+export function anonMiB(pid: number): number {
+  return statusKiB(pid, 'RssAnon') / 1024;
 }
 
 /** A process and its direct children (nginx's master and workers). */
@@ -69,6 +82,8 @@ export interface RssSample {
   /** Seconds since sampling started. */
   t: number;
   rssMiB: number;
+  /** RssAnon; absent in results recorded before it was sampled. */
+  anonMiB?: number;
 }
 
 /** Samples a process's RSS every `intervalMs` until stopped. */
@@ -77,7 +92,11 @@ export function sampleRss(pid: number, intervalMs = 500): { stop(): RssSample[] 
   const started = performance.now();
   const take = (): void => {
     try {
-      samples.push({ t: Math.round(performance.now() - started) / 1000, rssMiB: Math.round(rssMiB(pid) * 10) / 10 });
+      samples.push({
+        t: Math.round(performance.now() - started) / 1000,
+        rssMiB: Math.round(rssMiB(pid) * 10) / 10,
+        anonMiB: Math.round(anonMiB(pid) * 10) / 10,
+      });
     } catch {
       // The process went away; the caller sees the gap in the series.
     }

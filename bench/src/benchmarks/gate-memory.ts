@@ -14,6 +14,8 @@ export interface MemoryRun {
   rssBeforeMiB: number;
   rss: RssSample[];
   rssPeakMiB: number;
+  /** Peak of RssAnon, the process's own (not file-backed) memory; absent in older results. */
+  anonPeakMiB?: number;
   /** Median of the last 5 s minus median of the first 5 s: growth while the load lasts. */
   rssDriftMiB: number;
   cpuMsPerRequest: number;
@@ -22,6 +24,7 @@ export interface MemoryRun {
 
 export interface MemorySummary {
   gateRssPeakMiB: number;
+  gateAnonPeakMiB?: number;
   pipeRssPeakMiB: number;
   gateRssDriftMiB: number;
   gateCpuMsPerRequest: number;
@@ -77,6 +80,7 @@ export async function runGateMemory(
         rssBeforeMiB,
         rss,
         rssPeakMiB: Math.max(...rss.map((s) => s.rssMiB)),
+        anonPeakMiB: Math.max(...rss.map((s) => s.anonMiB ?? 0)),
         rssDriftMiB: drift(rss),
         cpuMsPerRequest: variant === 'gate' ? cpu.gate : cpu.pipe,
         valid: result.errors === 0 && result.bytesPerRequest >= payload.frameBytes,
@@ -95,6 +99,7 @@ export async function runGateMemory(
     runs,
     summary: {
       gateRssPeakMiB: Math.max(...of('gate').map((run) => run.rssPeakMiB)),
+      gateAnonPeakMiB: Math.max(...of('gate').map((run) => run.anonPeakMiB ?? 0)),
       pipeRssPeakMiB: Math.max(...of('pipe').map((run) => run.rssPeakMiB)),
       gateRssDriftMiB: Math.max(...of('gate').map((run) => run.rssDriftMiB)),
       gateCpuMsPerRequest: round(gateCpu, 3),

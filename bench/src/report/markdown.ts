@@ -66,6 +66,7 @@ function memorySection(results: BenchResults): string[] {
     n(run.result.mibPerSecond, 0),
     n(run.rssBeforeMiB),
     n(run.rssPeakMiB),
+    run.anonPeakMiB === undefined ? '' : n(run.anonPeakMiB),
     n(run.rssDriftMiB),
     n(run.cpuMsPerRequest, 3),
     run.loadAverage1m,
@@ -74,9 +75,10 @@ function memorySection(results: BenchResults): string[] {
   return [
     `### 2. Gate memory and CPU (8 MiB frames, ${memory.runs[0]?.result.durationS.toFixed(0) ?? '?'} s at 64 connections)`,
     '',
-    table(['Node process under load', 'req/s', 'MiB/s', 'RSS before MiB', 'RSS peak MiB', 'RSS drift MiB', 'CPU ms/request', 'load'], rows),
+    table(['Node process under load', 'req/s', 'MiB/s', 'RSS before MiB', 'RSS peak MiB', 'of it anonymous, peak MiB', 'RSS drift MiB', 'CPU ms/request', 'load'], rows),
     '',
-    `CPU per request: pipe ÷ gate = **${n(s.cpuRatioPipeToGate)}×**. Drift is the median of the last 5 s minus that of the first 5 s.`,
+    `CPU per request: pipe ÷ gate = **${n(s.cpuRatioPipeToGate)}×**. Drift is the median of the last 5 s minus that of the first 5 s. ` +
+      'Anonymous (RssAnon) is the process\'s own memory; the rest of RSS is file-backed (Node\'s executable and libraries mapped from disk, shared with other processes).',
     '',
   ];
 }

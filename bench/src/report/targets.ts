@@ -25,7 +25,7 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
   if (memory) {
     checks.push({
       target: 'proxy-server RSS ≤ 120 MB and flat (8 MiB frames, 64 connections)',
-      figure: `peak ${memory.gateRssPeakMiB.toFixed(1)} MiB, drift ${memory.gateRssDriftMiB.toFixed(1)} MiB (pipe peak ${memory.pipeRssPeakMiB.toFixed(1)} MiB)`,
+      figure: `peak ${memory.gateRssPeakMiB.toFixed(1)} MiB${memory.gateAnonPeakMiB ? ` (anonymous ${memory.gateAnonPeakMiB.toFixed(1)})` : ''}, drift ${memory.gateRssDriftMiB.toFixed(1)} MiB (pipe peak ${memory.pipeRssPeakMiB.toFixed(1)} MiB)`,
       met: memory.gateRssPeakMiB <= RSS_LIMIT_MIB && Math.abs(memory.gateRssDriftMiB) <= 5,
     });
     checks.push({
