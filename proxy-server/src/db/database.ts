@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, type SqliteDatabase, sql } from 'kysely';
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type PgModule from 'pg';
 import type { DatabaseConfig } from '../config.ts';
 import type { Database } from './schema.ts';
 
@@ -61,7 +62,11 @@ export function cachingStatements(database: BetterSqlite3.Database, capacity = S
   };
 }
 
+// pg is loaded only for a PostgreSQL database: a gate on SQLite does not carry it in memory.
+const requirePg = (): typeof PgModule => createRequire(import.meta.url)('pg') as typeof PgModule;
+
 function createPostgres(connectionString: string): RsDatabase {
+  const pg = requirePg();
   const pool = new pg.Pool({
     connectionString,
     // bigint columns (audit ids, count(*)) come back as numbers, as they do from SQLite. Ids stay
