@@ -10,10 +10,17 @@
  *     (HTJ2K decodes in WASM inside those workers). Its `beforeSend` asks the bridge for the
  *     access token on every request, never caching it, and asks for the stored codestream as is
  *     (`transfer-syntax=*`): the loader picks the decoder from the part's transfer-syntax.
+ *
+ * Loading is spread as `load-scheduling.ts` says: decode workers on every core but one (at least
+ * two); only as many prefetches in flight as keep the connections and the workers busy, the rest
+ * waiting in Cornerstone's queue (where the frame on screen overtakes them and a closed study's
+ * prefetch can be dropped); and no more prefetched decodes handed to the workers than there are
+ * workers, so a frame the reader asks for never waits behind a worker's backlog.
  */
 import * as core from '@cornerstonejs/core';
 import * as dicomImageLoader from '@cornerstonejs/dicom-image-loader';
 import * as tools from '@cornerstonejs/tools';
+import { decodeWorkerCount, prefetchConcurrency } from './load-scheduling.ts';
 
 /** How the image loader gets a token: the bridge, asked per request. */
 export interface AccessTokenSource {
@@ -51,8 +58,12 @@ async function initialise(): Promise<void> {
   core.init();
   tools.init();
   for (const tool of REGISTERED_TOOLS) tools.addTool(tool);
+  const workers = decodeWorkerCount(navigator.hardwareConcurrency);
+  const { Prefetch } = core.Enums.RequestType;
+  core.imageLoadPoolManager.setMaxSimultaneousRequests(Prefetch, prefetchConcurrency(workers));
+  core.getWebWorkerManager().workerPoolManager.setMaxSimultaneousRequests(Prefetch, workers);
   dicomImageLoader.init({
-    maxWebWorkers: Math.max(1, Math.min(4, Math.floor((navigator.hardwareConcurrency || 2) / 2))),
+    maxWebWorkers: workers,
     beforeSend: async () => {
       const headers: Record<string, string> = { Accept: FRAME_ACCEPT };
       try {
@@ -70,6 +81,19 @@ async function initialise(): Promise<void> {
 /** Whether images are drawn by the CPU path (no WebGL, e.g. `--disable-3d-apis`). */
 export function usesCpuRendering(): boolean {
   return core.getShouldUseCPURendering();
+}
+
+/**
+ * Starts loading the image a viewport is about to show, with the options the viewport itself
+ * loads it with (RGBA on the CPU path), so its request and decode go out as soon as the metadata
+ * is known instead of after the viewport is set up; the viewport then finds it in the cache.
+ */
+export function loadImageToShow(imageId: string): void {
+  // `useRGBA` is the dicom-image-loader's option, beyond core's ImageLoaderOptions.
+  const options = { priority: -5, requestType: core.Enums.RequestType.Interaction, useRGBA: usesCpuRendering() };
+  core.imageLoader
+    .loadAndCacheImage(imageId, options)
+    .catch(() => undefined); // reported through IMAGE_LOAD_FAILED when the viewport asks for it
 }
 
 /** Adds instance metadata for the `wadors:` loader (it reads Image Pixel, Plane, VOI, …). */
