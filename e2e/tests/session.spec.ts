@@ -41,9 +41,12 @@ test('after the session is revoked server-side, the next request returns the use
 }) => {
   await signIn('dr.house');
   const study = demo.cohort.studies.find((s) => s.accessionNumber === TWO_SERIES_STUDY);
-  if (!study) throw new Error(`${TWO_SERIES_STUDY} is not in the demo data`);
+  const first = study?.series[0];
+  if (!study || !first) throw new Error(`${TWO_SERIES_STUDY} is not in the demo data`);
   await worklist.open(study.studyInstanceUid);
   await viewer.waitForRendered({ imageIndex: 0 });
+  // The first series' prefetch runs on after its first image; once it is done, nothing is in flight.
+  await expect(viewer.thumbnails.first().getByTestId('series-progress')).toContainText(`${first.sliceCount}/${first.sliceCount}`);
 
   expect(await revokeSessions(stackUnderTest, 'dr.house')).toMatch(/ended \d+ session/);
   // The next request: the second series' frames.

@@ -10,6 +10,7 @@
 import { ApiError, apiErrorFromXhr } from '../api/api-error.ts';
 import { core, tools, usesCpuRendering } from './cornerstone.ts';
 import { voiRangeOf, windowLevelOf, type WindowLevel } from './ct-presets.ts';
+import { prefetchOrder } from './load-scheduling.ts';
 import { summariseMeasurement, type Measurement } from './measurements.ts';
 
 const { Enums: CoreEnums, eventTarget, cache, imageLoader, imageLoadPoolManager } = core;
@@ -61,7 +62,32 @@ export interface PixelSample {
   modality: number;
 }
 
+/** Cornerstone's own figures for one loaded image: decode in the worker, and request to decoded. */
+export interface ImageLoadTiming {
+  imageIndex: number;
+  decodeMs: number | null;
+  loadMs: number | null;
+}
+
 let instanceCounter = 0;
+const PROGRESS_INTERVAL_MS = 100;
+let sharedEngine: core.RenderingEngine | null = null;
+
+/**
+ * One rendering engine for every viewer the app opens, one after the other: its WebGL context and
+ * offscreen canvas are made once (on a machine without a GPU that takes the better part of a
+ * second), and each viewer only enables and disables its own viewport in it.
+ */
+function renderingEngine(): core.RenderingEngine {
+  sharedEngine ??= new core.RenderingEngine('reading-station-engine');
+  return sharedEngine;
+}
+
+/**
+ * Each prefetch queues under a lower (sooner) pool priority than the one before it: the series
+ * just shown goes ahead of what is left of an earlier one, which still completes afterwards.
+ */
+let prefetchPriority = 0;
 
 export class StackViewer {
   readonly #element: HTMLDivElement;
@@ -82,6 +108,9 @@ export class StackViewer {
   #cineBusy = false;
   #renderCount = 0;
   #renderedImageIndex: number | null = null;
+  /** Series whose progress changed since it was last published; see `#publishProgressSoon`. */
+  readonly #progressPending = new Set<string>();
+  #progressTimer: number | null = null;
   #destroyed = false;
 
   constructor(element: HTMLDivElement, callbacks: StackViewerCallbacks) {
@@ -90,7 +119,7 @@ export class StackViewer {
     this.#callbacks = callbacks;
     this.#viewportId = `reading-station-stack-${instanceCounter}`;
     this.#toolGroupId = `reading-station-tools-${instanceCounter}`;
-    this.#engine = new core.RenderingEngine(`reading-station-engine-${instanceCounter}`);
+    this.#engine = renderingEngine();
     this.#engine.enableElement({
       viewportId: this.#viewportId,
       type: CoreEnums.ViewportType.STACK,
@@ -275,14 +304,35 @@ export class StackViewer {
     };
   }
 
+  /**
+   * Cornerstone's timings of the images of the shown series that are loaded, in series order
+   * (`decodeTimeInMS` and `loadTimeInMS`, which the image loader puts on each image).
+   */
+  loadTimings(): ImageLoadTiming[] {
+    const series = this.#state.seriesInstanceUid;
+    const imageIds = series ? (this.#seriesImages.get(series) ?? []) : [];
+    const timings: ImageLoadTiming[] = [];
+    imageIds.forEach((imageId, imageIndex) => {
+      const image = cache.getImage(imageId);
+      if (!image) return;
+      timings.push({ imageIndex, decodeMs: image.decodeTimeInMS ?? null, loadMs: image.loadTimeInMS ?? null });
+    });
+    return timings;
+  }
+
   destroy(): void {
     if (this.#destroyed) return;
     this.#destroyed = true;
+    // Loads this viewer queued and not yet started: a study opened next must not wait behind them.
+    // Started ones finish into the cache (dropping those would leave their cache entries pending).
+    imageLoadPoolManager.clearRequestStack(CoreEnums.RequestType.Prefetch);
+    imageLoadPoolManager.clearRequestStack(CoreEnums.RequestType.Interaction);
     this.stopCine();
+    if (this.#progressTimer !== null) window.clearTimeout(this.#progressTimer);
     this.#resizeObserver.disconnect();
     for (const remove of this.#removeListeners) remove();
     tools.ToolGroupManager.destroyToolGroup(this.#toolGroupId);
-    this.#engine.destroy();
+    this.#engine.disableElement(this.#viewportId);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -341,7 +391,7 @@ export class StackViewer {
       if (!series) return;
       this.#loaded.get(series)?.add(imageId);
       this.#failed.get(series)?.delete(imageId);
-      this.#publishProgress(series);
+      this.#publishProgressSoon(series);
     });
     const onFailure = (imageId: string | undefined, error: unknown): void => {
       if (!imageId) return;
@@ -392,12 +442,10 @@ export class StackViewer {
   #prefetch(seriesInstanceUid: string): void {
     const imageIds = this.#seriesImages.get(seriesInstanceUid) ?? [];
     const current = this.#viewport().getCurrentImageIdIndex();
-    // Outward from the slice on screen: the neighbours are what the reader scrolls to first.
-    const order = imageIds
-      .map((imageId, index) => ({ imageId, distance: Math.abs(index - current) }))
-      .sort((a, b) => a.distance - b.distance);
-    for (const { imageId } of order) {
-      if (cache.isLoaded(imageId) || cache.getImageLoadObject(imageId)) continue;
+    prefetchPriority -= 1;
+    for (const index of prefetchOrder(imageIds.length, current)) {
+      const imageId = imageIds[index];
+      if (!imageId || cache.isLoaded(imageId) || cache.getImageLoadObject(imageId)) continue;
       imageLoadPoolManager.addRequest(
         () =>
           imageLoader.loadAndCacheImage(imageId, { priority: 0, requestType: CoreEnums.RequestType.Prefetch }).then(
@@ -406,11 +454,32 @@ export class StackViewer {
           ),
         CoreEnums.RequestType.Prefetch,
         { imageId },
+        prefetchPriority,
       );
     }
   }
 
+  /**
+   * Progress of a load that is not the last of its series, published at most every
+   * PROGRESS_INTERVAL_MS: every update re-renders the viewer page, and a series loads dozens of
+   * images a second on the same thread that takes them in. The last one is published at once.
+   */
+  #publishProgressSoon(seriesInstanceUid: string): void {
+    const total = this.#seriesImages.get(seriesInstanceUid)?.length ?? 0;
+    const settled = (this.#loaded.get(seriesInstanceUid)?.size ?? 0) + (this.#failed.get(seriesInstanceUid)?.size ?? 0);
+    if (settled >= total) {
+      this.#publishProgress(seriesInstanceUid);
+      return;
+    }
+    this.#progressPending.add(seriesInstanceUid);
+    this.#progressTimer ??= window.setTimeout(() => {
+      this.#progressTimer = null;
+      for (const series of [...this.#progressPending]) this.#publishProgress(series);
+    }, PROGRESS_INTERVAL_MS);
+  }
+
   #publishProgress(seriesInstanceUid: string): void {
+    this.#progressPending.delete(seriesInstanceUid);
     const total = this.#seriesImages.get(seriesInstanceUid)?.length ?? 0;
     const progress: SeriesProgress = {
       loaded: this.#loaded.get(seriesInstanceUid)?.size ?? 0,

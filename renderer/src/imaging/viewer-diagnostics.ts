@@ -3,11 +3,12 @@
  *
  * The end-to-end tests (and a support engineer in DevTools) read what the viewer shows without
  * scraping pixels off a canvas: which slice is displayed, how often Cornerstone rendered, the
- * window/level, and the stored and modality values of the displayed image at given image
- * positions. It exposes nothing the screen does not already show — in particular no token: the
- * bridge never hands its token to anything but a request header.
+ * window/level, the stored and modality values of the displayed image at given image positions,
+ * and Cornerstone's own load and decode time of each loaded image of the series. It exposes nothing
+ * the screen does not already show — in particular no token: the bridge never hands its token to
+ * anything but a request header.
  */
-import type { PixelSample, StackViewer } from './stack-viewer.ts';
+import type { ImageLoadTiming, PixelSample, StackViewer } from './stack-viewer.ts';
 
 export interface ReadingStationViewerHook {
   readonly version: 1;
@@ -17,6 +18,11 @@ export interface ReadingStationViewerHook {
   readPixels(points: ReadonlyArray<{ x: number; y: number }>): PixelSample[] | null;
   /** Where image pixel (x, y) is drawn, in CSS pixels from the viewport's top-left corner. */
   canvasPointOf(x: number, y: number): { x: number; y: number } | null;
+  /**
+   * For each loaded image of the shown series, in series order: Cornerstone's `decodeTimeInMS`
+   * (decoding in the web worker, whole milliseconds) and `loadTimeInMS` (request to decoded).
+   */
+  loadTimings(): ImageLoadTiming[];
 }
 
 declare global {
@@ -32,6 +38,7 @@ export function exposeViewerDiagnostics(viewer: StackViewer): () => void {
     state: () => viewer.diagnostics(),
     readPixels: (points) => viewer.readPixels(points),
     canvasPointOf: (x, y) => viewer.canvasPointOf(x, y),
+    loadTimings: () => viewer.loadTimings(),
   };
   window.__readingStationViewer = hook;
   return () => {

@@ -11,14 +11,21 @@ interface Props {
   error: ApiError | null;
   progress: SeriesProgress | null;
   active: boolean;
+  /**
+   * Whether the preview may be loaded yet: the viewer holds previews back until its own first image
+   * is up (or failed), so their requests, decodes and draws do not go before it. Once true, stays so.
+   */
+  canLoadPreview: boolean;
   onSelect(): void;
 }
 
 /** A series in the side panel: its middle slice, what it is, and how much of it has loaded. */
-export function SeriesThumbnail({ summary, series, error, progress, active, onSelect }: Props) {
+export function SeriesThumbnail({ summary, series, error, progress, active, canLoadPreview, onSelect }: Props) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const [thumbnailFailed, setThumbnailFailed] = useState(false);
-  const middle = series ? series.imageIds[Math.floor(series.imageIds.length / 2)] : undefined;
+  const [previewAllowed, setPreviewAllowed] = useState(canLoadPreview);
+  if (canLoadPreview && !previewAllowed) setPreviewAllowed(true);
+  const middle = series && previewAllowed ? series.imageIds[Math.floor(series.imageIds.length / 2)] : undefined;
 
   useEffect(() => {
     const canvas = canvasRef.current;

@@ -5,7 +5,7 @@ import { navigate } from '../app/routes.ts';
 import { useSession } from '../app/session-context.ts';
 import { ErrorBanner } from '../common/ErrorBanner.tsx';
 import { useApiErrorHandler } from '../common/use-api-error.ts';
-import { ensureCornerstone } from '../imaging/cornerstone.ts';
+import { ensureCornerstone, loadImageToShow } from '../imaging/cornerstone.ts';
 import { StackViewer, type StackViewerState } from '../imaging/stack-viewer.ts';
 import { exposeViewerDiagnostics } from '../imaging/viewer-diagnostics.ts';
 import { MeasurementList } from './MeasurementList.tsx';
@@ -45,7 +45,8 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
   const viewportRef = useRef<HTMLDivElement>(null);
   const renewingRef = useRef(false);
 
-  // The study's series and their metadata; the first series is shown as soon as it is known.
+  // The study's series and their metadata; the first series is shown as soon as it is known, and
+  // the image it opens on is requested right then, while the viewport is still being set up.
   useEffect(() => {
     const controller = new AbortController();
     setSeries(null);
@@ -56,10 +57,16 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
       const summaries = await loadSeriesList(bridge, session.serverUrl, studyInstanceUid, controller.signal);
       if (controller.signal.aborted) return;
       setSeries(summaries.map((summary) => ({ summary, loaded: null, error: null })));
+      let firstImageRequested = false;
       for (const summary of summaries) {
         try {
           const result = await loadSeries(bridge, session.serverUrl, studyInstanceUid, summary, controller.signal);
           if (controller.signal.aborted) return;
+          const firstImage = result.series.imageIds[0];
+          if (!firstImageRequested && firstImage) {
+            firstImageRequested = true;
+            loadImageToShow(firstImage);
+          }
           setHeader((h) => h ?? result.header);
           setSeries((list) => list?.map((e) => (e.summary.seriesInstanceUid === summary.seriesInstanceUid ? { ...e, loaded: result.series } : e)) ?? null);
         } catch (error) {
@@ -104,12 +111,14 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
   );
 
   // The viewport exists only once the study is known to be readable: a refused study shows its
-  // message and no canvas at all.
+  // message and no canvas at all. It is set up once the first series' metadata is in (or every
+  // series has failed): setting up a viewport holds the page for a while (WebGL context, canvas
+  // sizing), and the first image's request must not wait behind that.
   const viewerRef = useRef<StackViewer | null>(null);
-  const hasSeries = series !== null;
+  const canCreateViewer = series !== null && (series.length === 0 || series.some((e) => e.loaded !== null || e.error !== null));
   useEffect(() => {
     const element = viewportRef.current;
-    if (!hasSeries || !element) return;
+    if (!canCreateViewer || !element) return;
     const created = new StackViewer(element, { onState: setState, onLoadError });
     viewerRef.current = created;
     setViewer(created);
@@ -120,8 +129,9 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
       created.destroy();
       viewerRef.current = null;
       setViewer(null);
+      setState(null);
     };
-  }, [hasSeries, onLoadError]);
+  }, [canCreateViewer, onLoadError]);
 
   // Register series as their metadata arrives; show the first one that can be shown.
   const registered = useRef(new Set<string>());
@@ -217,6 +227,9 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
   const currentSeries = series?.find((e) => e.summary.seriesInstanceUid === state?.seriesInstanceUid) ?? null;
   const seriesError = series?.find((e) => e.error)?.error ?? null;
   const banner = loadError ?? (state?.seriesInstanceUid ? null : seriesError);
+  // Series previews wait for the first image (or for it to fail): it goes first on the network,
+  // in the decoders and on the page.
+  const previewsMayLoad = state?.hasImage === true || loadError !== null || seriesError !== null;
 
   return (
     <main className="viewer-screen" data-testid="viewer">
@@ -234,6 +247,7 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
                 error={entry.error}
                 progress={state?.progress[entry.summary.seriesInstanceUid] ?? null}
                 active={state?.seriesInstanceUid === entry.summary.seriesInstanceUid}
+                canLoadPreview={previewsMayLoad}
                 onSelect={() => showSeries(entry.summary.seriesInstanceUid)}
               />
             </li>
@@ -252,9 +266,9 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
             onContextMenu={(event) => event.preventDefault()}
             hidden={series === null}
           />
-          {state && !state.hasImage && !banner && (
+          {series !== null && !state?.hasImage && !banner && (
             <p className="viewport-status" role="status">
-              {state.seriesInstanceUid ? 'Loading image…' : 'Loading study…'}
+              {state?.seriesInstanceUid ? 'Loading image…' : 'Loading study…'}
             </p>
           )}
           {state?.hasImage && header && <ViewportOverlay header={header} seriesDescription={currentSeries?.summary.description ?? ''} state={state} />}
