@@ -5,7 +5,7 @@ import { CHROMIUM_EXECUTABLE, CHROMIUM_FLAGS } from '../../../e2e/support/chromi
 import { loadStackConfig } from '../../../stack/src/config.ts';
 import { ensureSeries100 } from '../data/series-100.ts';
 import { loadAverage } from '../machine.ts';
-import { median, round } from '../stats.ts';
+import { median, percentile, round } from '../stats.ts';
 import type { BenchContext } from './context.ts';
 
 const CHROMIUM = CHROMIUM_EXECUTABLE;
@@ -26,6 +26,20 @@ export interface StudyOpening {
   /** The request for the frame that was drawn first: sent and received (the rest is decode and render). */
   shownFrameRequestMs: number;
   shownFrameResponseMs: number;
+  /**
+   * Cornerstone's `decodeTimeInMS` of every frame of the series once loaded (decode in the web
+   * worker, whole milliseconds), in series order; empty when the viewer does not report it.
+   */
+  decodeMs: number[];
+  /** `decodeMs` summarised; null when the viewer does not report it. */
+  decode: DecodeSummary | null;
+}
+
+/** Decode time per frame (Cornerstone's own figure) over a set of frames. */
+export interface DecodeSummary {
+  frames: number;
+  medianMs: number;
+  p90Ms: number;
 }
 
 /**
@@ -46,7 +60,7 @@ const RENDERINGS = [
 ] as const;
 export type Rendering = (typeof RENDERINGS)[number]['name'];
 
-type StateSummary = Record<ViewerState, { firstImageMs: number; seriesDecodedMs: number; msPerSlice: number }>;
+type StateSummary = Record<ViewerState, { firstImageMs: number; seriesDecodedMs: number; msPerSlice: number; decode: DecodeSummary | null }>;
 
 export interface ViewerRun {
   repetition: number;
@@ -68,8 +82,11 @@ export type ViewerResult =
       /** Medians with Cornerstone's default (WebGL) rendering; the targets are read from these. */
       summary: StateSummary;
       cpuRendering: StateSummary;
-      /** Cornerstone's own decodeTimeInMS is not reachable from outside the bundle (see RESULTS.md). */
-      decodeTimePerFrame: null;
+      /**
+       * Cornerstone's decodeTimeInMS per frame, over every frame of every opening (both renderings,
+       * all states; per state in `summary`/`cpuRendering`), or null when the viewer does not report it.
+       */
+      decodeTimePerFrame: DecodeSummary | null;
     };
 
 /** The page's globals this benchmark reads; the bench is type-checked without DOM types. */
@@ -83,6 +100,8 @@ interface PageGlobals {
       renderedImageIndex: number | null;
       renderingMode: string;
     };
+    /** Absent from viewers built before the hook reported Cornerstone's timings. */
+    loadTimings?(): Array<{ imageIndex: number; decodeMs: number | null; loadMs: number | null }>;
   };
   location: { hash: string };
   document: { querySelector(selector: string): { value: number; max: number } | null };
@@ -99,10 +118,10 @@ async function openStudy(
   page: Page,
   studyInstanceUid: string,
   options: { series: string | null; until: 'first-image' | 'series-loaded' },
-): Promise<StudyOpening> {
+): Promise<Omit<StudyOpening, 'decode'>> {
   return page.evaluate(
     ({ study, wanted, until, timeoutMs }) =>
-      new Promise<StudyOpening>((resolve, reject) => {
+      new Promise<Omit<StudyOpening, 'decode'>>((resolve, reject) => {
         const g = globalThis as unknown as PageGlobals;
         const t0 = g.performance.now();
         g.location.hash = `#/studies/${study}`;
@@ -129,6 +148,7 @@ async function openStudy(
             const metadata = since.filter((entry) => !entry.name.includes('/frames/') && entry.startTime - t0 < (firstImageMs ?? 0));
             // wadors image ids are the frame's URL behind a scheme prefix.
             const shown = frames.find((entry) => shownImageId.endsWith(entry.name));
+            const timings = until === 'first-image' ? [] : (g.__readingStationViewer?.loadTimings?.() ?? []);
             resolve({
               firstImageMs,
               seriesDecodedMs: until === 'first-image' ? Number.NaN : now,
@@ -140,6 +160,7 @@ async function openStudy(
               firstFrameResponseMs: Math.min(...frames.map((entry) => entry.responseEnd - t0)),
               shownFrameRequestMs: shown ? shown.startTime - t0 : Number.NaN,
               shownFrameResponseMs: shown ? shown.responseEnd - t0 : Number.NaN,
+              decodeMs: timings.flatMap((timing) => (timing.decodeMs === null ? [] : [timing.decodeMs])),
             });
             return;
           }
@@ -198,13 +219,15 @@ export async function runViewer(context: BenchContext, options: { quick: boolean
             await signIn(page, context.stack.file.baseUrl, admin.username, admin.password);
             if (state !== 'cold') await openStudy(page, warmUp, { series: null, until: state === 'warm' ? 'series-loaded' : 'first-image' });
             const loadAverage1m = loadAverage();
-            const opening = await openStudy(page, target.studyInstanceUid, { series: target.seriesInstanceUid, until: 'series-loaded' });
+            const opened = await openStudy(page, target.studyInstanceUid, { series: target.seriesInstanceUid, until: 'series-loaded' });
+            const opening: StudyOpening = { ...opened, decode: summariseDecode(opened.decodeMs) };
             runs.push({ repetition, rendering: rendering.name, renderingMode: await renderingMode(page), state, loadAverage1m, opening });
             context.log(
               `viewer ${rendering.name} ${repetition} ${state}: first image ${round(opening.firstImageMs, 0)} ms, 100 slices decoded ${round(opening.seriesDecodedMs, 0)} ms ` +
                 `(metadata by ${round(opening.lastMetadataResponseMs, 0)} ms, first frame ${round(opening.firstFrameRequestMs, 0)}–${round(opening.firstFrameResponseMs, 0)} ms, ` +
                 `shown frame ${round(opening.shownFrameRequestMs, 0)}–${round(opening.shownFrameResponseMs, 0)} ms, ` +
-                `last of ${opening.frameRequests} frames at ${round(opening.lastFrameResponseMs, 0)} ms), load ${loadAverage1m}`,
+                `last of ${opening.frameRequests} frames at ${round(opening.lastFrameResponseMs, 0)} ms, ` +
+                `decode per frame ${describeDecode(opening.decode)}), load ${loadAverage1m}`,
             );
           } finally {
             await browserContext.close();
@@ -219,10 +242,28 @@ export async function runViewer(context: BenchContext, options: { quick: boolean
     const of = (state: ViewerState) => {
       const chosen = runs.filter((run) => run.rendering === rendering && run.state === state);
       const decoded = median(chosen.map((run) => run.opening.seriesDecodedMs));
-      return { firstImageMs: round(median(chosen.map((run) => run.opening.firstImageMs)), 0), seriesDecodedMs: round(decoded, 0), msPerSlice: round(decoded / 100, 1) };
+      return {
+        firstImageMs: round(median(chosen.map((run) => run.opening.firstImageMs)), 0),
+        seriesDecodedMs: round(decoded, 0),
+        msPerSlice: round(decoded / 100, 1),
+        decode: summariseDecode(chosen.flatMap((run) => run.opening.decodeMs)),
+      };
     };
     return { cold: of('cold'), warm: of('warm'), switch: of('switch') };
   };
   const mode = runs.find((run) => run.rendering === 'webgl')?.renderingMode ?? 'unknown';
-  return { measured: true, slices: 100, renderingMode: mode, runs, summary: summarise('webgl'), cpuRendering: summarise('cpu'), decodeTimePerFrame: null };
+  const decodeTimePerFrame = summariseDecode(runs.flatMap((run) => run.opening.decodeMs));
+  context.log(`viewer: Cornerstone's decode time per frame over all openings: ${describeDecode(decodeTimePerFrame)}`);
+  return { measured: true, slices: 100, renderingMode: mode, runs, summary: summarise('webgl'), cpuRendering: summarise('cpu'), decodeTimePerFrame };
+}
+
+/** Median and 90th percentile (nearest rank) of per-frame decode times; null without any. */
+export function summariseDecode(decodeMs: readonly number[]): DecodeSummary | null {
+  if (decodeMs.length === 0) return null;
+  const sorted = [...decodeMs].sort((a, b) => a - b);
+  return { frames: sorted.length, medianMs: round(median(sorted), 1), p90Ms: percentile(sorted, 90) };
+}
+
+export function describeDecode(decode: DecodeSummary | null): string {
+  return decode ? `median ${decode.medianMs} ms, p90 ${decode.p90Ms} ms over ${decode.frames} frames` : 'not reported';
 }

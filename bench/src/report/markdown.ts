@@ -1,3 +1,4 @@
+import type { DecodeSummary } from '../benchmarks/viewer.ts';
 import type { BenchResults } from '../results.ts';
 import { checkTargets } from './targets.ts';
 
@@ -188,6 +189,7 @@ function viewerSection(results: BenchResults): string[] {
     `${n(run.opening.firstFrameRequestMs, 0)}–${n(run.opening.firstFrameResponseMs, 0)}`,
     `${n(run.opening.shownFrameRequestMs, 0)}–${n(run.opening.shownFrameResponseMs, 0)}`,
     n(run.opening.lastFrameResponseMs, 0),
+    decodeCell(run.opening.decode ?? null),
     run.loadAverage1m,
   ]);
   return [
@@ -196,7 +198,7 @@ function viewerSection(results: BenchResults): string[] {
     'Times from setting `#/studies/<uid>` in the signed-in web app, fresh browser context each. Cold: first study after login (codec WASM compiled on the way); ' +
       'warm: after another study was shown and fully loaded; switch: as soon as another study showed its first image (its prefetch still running).',
     '',
-    table(['rendering', 'rep', 'state', 'first image ms', 'series decoded ms', 'metadata done ms', 'first frame ms (sent–received)', 'shown frame ms (sent–received)', 'last frame received ms', 'load'], rows),
+    table(['rendering', 'rep', 'state', 'first image ms', 'series decoded ms', 'metadata done ms', 'first frame ms (sent–received)', 'shown frame ms (sent–received)', 'last frame received ms', 'decode ms/frame (median / p90)', 'load'], rows),
     '',
     `Medians (first image / series decoded): cold ${viewer.summary.cold.firstImageMs} / ${viewer.summary.cold.seriesDecodedMs} ms, ` +
       `warm ${viewer.summary.warm.firstImageMs} / ${viewer.summary.warm.seriesDecodedMs} ms (${viewer.summary.warm.msPerSlice} ms per slice), ` +
@@ -205,10 +207,16 @@ function viewerSection(results: BenchResults): string[] {
         ? `; CPU rendering: cold ${viewer.cpuRendering.cold.firstImageMs} / ${viewer.cpuRendering.cold.seriesDecodedMs} ms, warm ${viewer.cpuRendering.warm.firstImageMs} / ${viewer.cpuRendering.warm.seriesDecodedMs} ms, ` +
           `switch ${viewer.cpuRendering.switch.firstImageMs} / ${viewer.cpuRendering.switch.seriesDecodedMs} ms`
         : '') +
-      ". Cornerstone's per-frame decode time is not reachable from outside the bundle.",
+      '. ' +
+      (viewer.decodeTimePerFrame
+        ? `HTJ2K decode time per frame (Cornerstone's decodeTimeInMS, in the web worker): median ${viewer.decodeTimePerFrame.medianMs} ms, ` +
+          `p90 ${viewer.decodeTimePerFrame.p90Ms} ms over ${viewer.decodeTimePerFrame.frames} frames; warm with WebGL ${decodeCell(viewer.summary.warm.decode ?? null)} ms.`
+        : "Cornerstone's per-frame decode time was not reported by this build of the viewer."),
     '',
   ];
 }
+
+const decodeCell = (decode: DecodeSummary | null): string => (decode ? `${n(decode.medianMs, 1)} / ${n(decode.p90Ms, 0)}` : '–');
 
 /** The section `npm run bench` appends to RESULTS.md for one run. */
 export function resultsSection(results: BenchResults, files: { json: string; svg: string | null }): string {
