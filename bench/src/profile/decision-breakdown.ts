@@ -86,7 +86,7 @@ export async function decisionBreakdown(context: BenchContext, options: { dir: s
     const n = options.operations;
     const loadAverage1m = loadAverage();
     const steps = [
-      await measure('verify access token (jose, ES256)', n, 1, () => authenticator.verify(token)),
+      await measure('verify access token (ES256 once, then remembered until it expires)', n, 1, () => authenticator.verify(token)),
       await measure('load user (findUserById)', n, 1, () => findUserById(db, user.id)),
       await measure('session revoked? (isFamilyRevoked)', n, 1, () => refreshTokens.isFamilyRevoked(sessionId)),
       await measure('parse + load study + policy (decideDicomWebRequest)', n, 1, () => decideDicomWebRequest(db, user, resource, '')),
@@ -106,7 +106,7 @@ export async function decisionBreakdown(context: BenchContext, options: { dir: s
       const sqlText = 'select * from "users" where "id" = ?';
       const prepared = raw.prepare(sqlText);
       steps.push(
-        await measure('user query, prepared on every call (as Kysely does)', n, 1, async () => raw.prepare(sqlText).get(user.id)),
+        await measure('user query, prepared on every call (Kysely without a statement cache)', n, 1, async () => raw.prepare(sqlText).get(user.id)),
         await measure('user query, statement prepared once', n, 1, async () => prepared.get(user.id)),
       );
     } finally {
