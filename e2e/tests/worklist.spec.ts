@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { expect, test } from '../support/fixtures.ts';
 
 test('the worklist searches, sorts and opens a study from the keyboard', async ({ signIn, worklist, viewer, demo, page }) => {
@@ -33,7 +34,7 @@ test('the worklist searches, sorts and opens a study from the keyboard', async (
 test('the login screen says why a sign-in failed', async ({ loginPage }) => {
   await loginPage.goto();
   await loginPage.username.fill('rad.chen');
-  await loginPage.password.fill('not-the-password');
+  await loginPage.password.fill(`wrong-${randomUUID()}`);
   await loginPage.submit.click();
   await expect(loginPage.error).toHaveText('The user name or password is wrong.');
   await expect(loginPage.password).toHaveValue('');

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -175,7 +176,7 @@ describe('desktop session on the real stack and gnome-keyring', () => {
 
   it('reports wrong credentials from the server and stores nothing', async () => {
     const { service } = newService(userDataDir());
-    const result = await service.login({ username: USERNAME, password: 'not-the-password', serverUrl: stack.baseUrl });
+    const result = await service.login({ username: USERNAME, password: `wrong-${randomUUID()}`, serverUrl: stack.baseUrl });
     expect(result).toMatchObject({ ok: false, code: 'INVALID_CREDENTIALS' });
     expect(await stored()).toBeNull();
   });

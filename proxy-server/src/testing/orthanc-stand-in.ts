@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,7 +13,7 @@ const sha = (text: string) => createHash('sha1').update(text).digest('hex').slic
  */
 export class OrthancStandIn {
   readonly username = 'importer';
-  readonly password = 'orthanc-secret';
+  readonly password = randomBytes(12).toString('base64url');
   /** SOPInstanceUIDs the stand-in refuses with Orthanc's JSON error body. */
   readonly refuse = new Set<string>();
   /** Orthanc studies: id → series id → instance ids. */
