@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ensureBuilt, isStale } from '../../proxy-server/src/build/build.ts';
+import { build, isStale } from '../../proxy-server/src/build/build.ts';
 import { repoRoot } from './config.ts';
 import { StackError } from './errors.ts';
 import type { StackLayout } from './layout.ts';
@@ -19,10 +19,11 @@ export const gateNodeFlags = ['--max-semi-space-size=8'];
 
 /** Compiles proxy-server into dist/ when a source is newer than the last build. */
 export function buildGate(report: (line: string) => void): void {
-  if (!isStale({ packageDir: path.join(repoRoot, 'proxy-server') })) return;
+  const layout = { packageDir: path.join(repoRoot, 'proxy-server') };
+  if (!isStale(layout)) return;
   report('building proxy-server (TypeScript → proxy-server/dist)');
   try {
-    ensureBuilt({ packageDir: path.join(repoRoot, 'proxy-server') });
+    build(layout);
   } catch (error) {
     throw new StackError((error as Error).message);
   }
