@@ -9,7 +9,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{proxy-server,stack,electron,renderer,bench}/src/**/*.test.ts'],
+          include: ['{contract,demo-data,proxy-server,stack,electron,renderer,bench}/src/**/*.test.ts', 'scripts/**/*.test.ts'],
           environment: 'node',
           // Some unit tests encode HTJ2K or hash passwords: generous on a busy 2-core machine.
           testTimeout: 30_000,
