@@ -3,7 +3,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadStackConfig } from '../stack/src/config.ts';
-import { readDemoManifest } from '../stack/src/demo/generate.ts';
+import { readDemoManifest } from '@reading-station/demo-data';
 import { startPipeProxy } from './src/baseline/start-pipe-proxy.ts';
 import { runAddedLatency } from './src/benchmarks/added-latency.ts';
 import { runAuditedDecisions } from './src/benchmarks/audited-decisions.ts';

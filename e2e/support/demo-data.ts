@@ -3,9 +3,7 @@
  * the exact stored pixels of any slice, `phantomSlice(spec, sliceIndex)`.
  */
 import { loadStackConfig } from '../../stack/src/config.ts';
-import type { DemoSeries, DemoStudy } from '../../stack/src/demo/cohort.ts';
-import { readDemoManifest, type DemoManifest } from '../../stack/src/demo/generate.ts';
-import { phantomSlice } from '../../stack/src/demo/phantom.ts';
+import { phantomSlice, readDemoManifest, type DemoManifest, type DemoSeries, type DemoStudy } from '@reading-station/demo-data';
 
 export async function readDemoDataset(): Promise<DemoManifest> {
   const { demoCacheDir } = loadStackConfig();

@@ -3,7 +3,7 @@
  * and `signIn`, which logs a demo user in through the login form.
  */
 import { test as base, expect } from '@playwright/test';
-import type { DemoManifest } from '../../stack/src/demo/generate.ts';
+import type { DemoManifest } from '@reading-station/demo-data';
 import { LoginPage } from '../pages/login-page.ts';
 import { ViewerPage } from '../pages/viewer-page.ts';
 import { WorklistPage } from '../pages/worklist-page.ts';

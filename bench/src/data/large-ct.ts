@@ -1,6 +1,11 @@
-import { CT_IMAGE_STORAGE, IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../../../stack/src/demo/cohort.ts';
-import { writePart10, type NaturalDataset } from '../../../stack/src/demo/part10.ts';
-import { uidFromName } from '../../../stack/src/demo/uid.ts';
+import {
+  CT_IMAGE_STORAGE,
+  IMPLEMENTATION_CLASS_UID,
+  IMPLEMENTATION_VERSION_NAME,
+  uidFromName,
+  writePart10,
+  type NaturalDataset,
+} from '@reading-station/demo-data';
 
 /** Explicit VR little endian: the frame is stored and served uncompressed. */
 export const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';

@@ -2,11 +2,17 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createDatabase } from '../../../proxy-server/src/db/database.ts';
 import { importDicomFiles } from '../../../proxy-server/src/orthanc/import.ts';
-import { demoCohort, type DemoPatient, type DemoSeries, type DemoStudy } from '../../../stack/src/demo/cohort.ts';
-import { ctImageFile } from '../../../stack/src/demo/generate.ts';
-import { HTJ2K_ENCODE_OPTIONS, encodeHtj2k } from '../../../stack/src/demo/htj2k.ts';
-import { phantomSlice } from '../../../stack/src/demo/phantom.ts';
-import { uidFromName } from '../../../stack/src/demo/uid.ts';
+import {
+  HTJ2K_ENCODE_OPTIONS,
+  ctImageFile,
+  demoCohort,
+  encodeHtj2k,
+  phantomSlice,
+  uidFromName,
+  type DemoPatient,
+  type DemoSeries,
+  type DemoStudy,
+} from '@reading-station/demo-data';
 import type { BenchStack } from '../stack/bench-stack.ts';
 
 export const SERIES_100_SLICES = 100;

@@ -1,9 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadStackConfig } from '../../../stack/src/config.ts';
-import { readDemoManifest, type DemoManifest } from '../../../stack/src/demo/generate.ts';
-import { decodeHtj2k } from '../../../stack/src/demo/htj2k.ts';
-import { parseMultipartRelated } from '../../../stack/src/demo/multipart.ts';
-import { expectedDemoPixels } from '../../../stack/src/demo/generate.ts';
+import { decodeHtj2k, expectedDemoPixels, parseMultipartRelated, readDemoManifest, type DemoManifest } from '@reading-station/demo-data';
 import { FRAME_ACCEPT, accessToken, bearer, call, runningStack, type RunningStack } from '../support/gate-client.ts';
 
 let stack: RunningStack;

@@ -2,11 +2,15 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { HTJ2K_LOSSLESS, HTJ2K_LOSSLESS_RPCL } from '../../src/demo/cohort.ts';
-import { readDemoManifest, type DemoManifest } from '../../src/demo/generate.ts';
-import { decodeHtj2k } from '../../src/demo/htj2k.ts';
-import { parseMultipartRelated } from '../../src/demo/multipart.ts';
-import { phantomSlice } from '../../src/demo/phantom.ts';
+import {
+  HTJ2K_LOSSLESS,
+  HTJ2K_LOSSLESS_RPCL,
+  decodeHtj2k,
+  parseMultipartRelated,
+  phantomSlice,
+  readDemoManifest,
+  type DemoManifest,
+} from '@reading-station/demo-data';
 import { loadStackConfig } from '../../src/config.ts';
 import { runningStack, type RunningStack } from '../support/running-stack.ts';
 
