@@ -12,6 +12,7 @@ import { core, tools, usesCpuRendering } from './cornerstone.ts';
 import { voiRangeOf, windowLevelOf, type WindowLevel } from './ct-presets.ts';
 import { prefetchOrder } from './load-scheduling.ts';
 import { summariseMeasurement, type Measurement } from './measurements.ts';
+import { SeriesProgressTracker, type SeriesProgress } from './series-progress.ts';
 
 const { Enums: CoreEnums, eventTarget, cache, imageLoader, imageLoadPoolManager } = core;
 type StackViewport = core.Types.IStackViewport;
@@ -28,12 +29,6 @@ const TOOL_NAMES: Readonly<Record<PrimaryTool, string>> = {
   ellipseRoi: tools.EllipticalROITool.toolName,
 };
 const MEASUREMENT_TOOLS = new Set([TOOL_NAMES.length, TOOL_NAMES.angle, TOOL_NAMES.ellipseRoi]);
-
-export interface SeriesProgress {
-  loaded: number;
-  failed: number;
-  total: number;
-}
 
 export interface StackViewerState {
   seriesInstanceUid: string | null;
@@ -70,7 +65,6 @@ export interface ImageLoadTiming {
 }
 
 let instanceCounter = 0;
-const PROGRESS_INTERVAL_MS = 100;
 let sharedEngine: core.RenderingEngine | null = null;
 
 /**
@@ -98,19 +92,18 @@ export class StackViewer {
   readonly #toolGroup: NonNullable<ReturnType<typeof tools.ToolGroupManager.createToolGroup>>;
   readonly #resizeObserver: ResizeObserver;
   readonly #removeListeners: Array<() => void> = [];
-  /** imageId → series, for progress and for filtering global loader events. */
-  readonly #seriesOfImage = new Map<string, string>();
   readonly #seriesImages = new Map<string, readonly string[]>();
-  readonly #loaded = new Map<string, Set<string>>();
-  readonly #failed = new Map<string, Set<string>>();
+  /** Load progress per series; also tells which series a (global) loader event is about. */
+  readonly #progress = new SeriesProgressTracker({
+    publish: (series, progress) => this.#update({ progress: { ...this.#state.progress, [series]: progress } }),
+  });
   #state: StackViewerState;
   #cineTimer: number | null = null;
   #cineBusy = false;
+  /** New slices drawn since cine last started (at its current rate), and when: for the hook. */
+  #cineFrames = { count: 0, firstAt: 0, lastAt: 0 };
   #renderCount = 0;
   #renderedImageIndex: number | null = null;
-  /** Series whose progress changed since it was last published; see `#publishProgressSoon`. */
-  readonly #progressPending = new Set<string>();
-  #progressTimer: number | null = null;
   #destroyed = false;
 
   constructor(element: HTMLDivElement, callbacks: StackViewerCallbacks) {
@@ -157,10 +150,7 @@ export class StackViewer {
   /** Makes a series known (for its progress) before or without showing it. */
   registerSeries(seriesInstanceUid: string, imageIds: readonly string[]): void {
     this.#seriesImages.set(seriesInstanceUid, imageIds);
-    for (const imageId of imageIds) this.#seriesOfImage.set(imageId, seriesInstanceUid);
-    this.#loaded.set(seriesInstanceUid, new Set(imageIds.filter((id) => cache.isLoaded(id))));
-    this.#failed.set(seriesInstanceUid, new Set());
-    this.#publishProgress(seriesInstanceUid);
+    this.#progress.register(seriesInstanceUid, imageIds, (imageId) => cache.isLoaded(imageId));
   }
 
   /** Shows a registered series from `startIndex`; prefetches the rest once the first image is up. */
@@ -168,7 +158,7 @@ export class StackViewer {
     const imageIds = this.#seriesImages.get(seriesInstanceUid);
     if (!imageIds || imageIds.length === 0) throw new Error(`series ${seriesInstanceUid} has no images`);
     this.stopCine();
-    this.#failed.set(seriesInstanceUid, new Set());
+    this.#progress.clearFailures(seriesInstanceUid);
     this.#renderedImageIndex = null;
     this.#update({ seriesInstanceUid, imageIndex: startIndex, imageCount: imageIds.length, hasImage: false, voi: null });
     try {
@@ -235,6 +225,7 @@ export class StackViewer {
   playCine(framesPerSecond = this.#state.cine.framesPerSecond): void {
     this.stopCine();
     const fps = Math.max(1, Math.min(60, Math.round(framesPerSecond)));
+    this.#cineFrames = { count: 0, firstAt: 0, lastAt: 0 };
     this.#cineTimer = window.setInterval(() => this.#cineStep(), 1000 / fps);
     this.#update({ cine: { playing: true, framesPerSecond: fps } });
   }
@@ -288,6 +279,8 @@ export class StackViewer {
   /** Test/diagnostic view of what is on screen (see `viewer-diagnostics.ts`). */
   diagnostics() {
     const image = this.#displayedImage();
+    const frames = this.#cineFrames;
+    const measuredOverMs = frames.count >= 2 ? frames.lastAt - frames.firstAt : 0;
     return {
       seriesInstanceUid: this.#state.seriesInstanceUid,
       imageIndex: this.#state.imageIndex,
@@ -301,6 +294,17 @@ export class StackViewer {
       zoom: this.#state.zoom,
       renderingMode: this.#state.renderingMode,
       measurements: this.#state.measurements,
+      cine: {
+        playing: this.#state.cine.playing,
+        /** The chosen rate. */
+        framesPerSecond: this.#state.cine.framesPerSecond,
+        /** New slices Cornerstone drew (IMAGE_RENDERED) since cine last started, kept after it stops. */
+        framesShown: frames.count,
+        /** From the first to the last of those frames. */
+        measuredOverMs,
+        /** The rate they were actually shown at; null before two frames. */
+        framesShownPerSecond: measuredOverMs > 0 ? ((frames.count - 1) * 1000) / measuredOverMs : null,
+      },
     };
   }
 
@@ -328,7 +332,7 @@ export class StackViewer {
     imageLoadPoolManager.clearRequestStack(CoreEnums.RequestType.Prefetch);
     imageLoadPoolManager.clearRequestStack(CoreEnums.RequestType.Interaction);
     this.stopCine();
-    if (this.#progressTimer !== null) window.clearTimeout(this.#progressTimer);
+    this.#progress.dispose();
     this.#resizeObserver.disconnect();
     for (const remove of this.#removeListeners) remove();
     tools.ToolGroupManager.destroyToolGroup(this.#toolGroupId);
@@ -376,7 +380,9 @@ export class StackViewer {
       const image = viewport.getCornerstoneImage();
       if (!image) return;
       this.#renderCount += 1;
-      this.#renderedImageIndex = viewport.getCurrentImageIdIndex();
+      const renderedImageIndex = viewport.getCurrentImageIdIndex();
+      if (this.#state.cine.playing && renderedImageIndex !== this.#renderedImageIndex) this.#countCineFrame();
+      this.#renderedImageIndex = renderedImageIndex;
       const { voiRange } = viewport.getProperties();
       this.#update({
         hasImage: true,
@@ -386,19 +392,12 @@ export class StackViewer {
       });
     });
     on<core.Types.EventTypes.ImageLoadedEvent>(eventTarget, E.IMAGE_LOADED, (event) => {
-      const imageId = event.detail.image.imageId;
-      const series = this.#seriesOfImage.get(imageId);
-      if (!series) return;
-      this.#loaded.get(series)?.add(imageId);
-      this.#failed.get(series)?.delete(imageId);
-      this.#publishProgressSoon(series);
+      this.#progress.imageLoaded(event.detail.image.imageId);
     });
     const onFailure = (imageId: string | undefined, error: unknown): void => {
       if (!imageId) return;
-      const series = this.#seriesOfImage.get(imageId);
+      const series = this.#progress.imageFailed(imageId);
       if (!series) return;
-      this.#failed.get(series)?.add(imageId);
-      this.#publishProgress(series);
       if (series === this.#state.seriesInstanceUid) this.#callbacks.onLoadError(describeLoadError(error));
     };
     on<core.Types.EventTypes.ImageLoadedFailedEvent>(eventTarget, E.IMAGE_LOAD_FAILED, (event) => {
@@ -459,34 +458,10 @@ export class StackViewer {
     }
   }
 
-  /**
-   * Progress of a load that is not the last of its series, published at most every
-   * PROGRESS_INTERVAL_MS: every update re-renders the viewer page, and a series loads dozens of
-   * images a second on the same thread that takes them in. The last one is published at once.
-   */
-  #publishProgressSoon(seriesInstanceUid: string): void {
-    const total = this.#seriesImages.get(seriesInstanceUid)?.length ?? 0;
-    const settled = (this.#loaded.get(seriesInstanceUid)?.size ?? 0) + (this.#failed.get(seriesInstanceUid)?.size ?? 0);
-    if (settled >= total) {
-      this.#publishProgress(seriesInstanceUid);
-      return;
-    }
-    this.#progressPending.add(seriesInstanceUid);
-    this.#progressTimer ??= window.setTimeout(() => {
-      this.#progressTimer = null;
-      for (const series of [...this.#progressPending]) this.#publishProgress(series);
-    }, PROGRESS_INTERVAL_MS);
-  }
-
-  #publishProgress(seriesInstanceUid: string): void {
-    this.#progressPending.delete(seriesInstanceUid);
-    const total = this.#seriesImages.get(seriesInstanceUid)?.length ?? 0;
-    const progress: SeriesProgress = {
-      loaded: this.#loaded.get(seriesInstanceUid)?.size ?? 0,
-      failed: this.#failed.get(seriesInstanceUid)?.size ?? 0,
-      total,
-    };
-    this.#update({ progress: { ...this.#state.progress, [seriesInstanceUid]: progress } });
+  #countCineFrame(): void {
+    const now = performance.now();
+    const frames = this.#cineFrames;
+    this.#cineFrames = { count: frames.count + 1, firstAt: frames.count === 0 ? now : frames.firstAt, lastAt: now };
   }
 
   #cineStep(): void {

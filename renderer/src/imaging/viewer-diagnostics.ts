@@ -12,7 +12,10 @@ import type { ImageLoadTiming, PixelSample, StackViewer } from './stack-viewer.t
 
 export interface ReadingStationViewerHook {
   readonly version: 1;
-  /** What is on screen; `renderedImageIndex`/`renderCount` advance on Cornerstone's IMAGE_RENDERED. */
+  /**
+   * What is on screen; `renderedImageIndex`/`renderCount` advance on Cornerstone's IMAGE_RENDERED.
+   * `cine` holds the chosen rate and the rate slices were actually drawn at since cine last started.
+   */
   state(): ReturnType<StackViewer['diagnostics']>;
   /** Stored and modality values of the displayed image at (column x, row y); null before the first image. */
   readPixels(points: ReadonlyArray<{ x: number; y: number }>): PixelSample[] | null;

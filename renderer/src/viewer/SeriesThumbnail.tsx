@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { ApiError } from '../api/api-error.ts';
 import type { SeriesSummary } from '../api/study-api.ts';
 import { core, usesCpuRendering } from '../imaging/cornerstone.ts';
-import type { SeriesProgress } from '../imaging/stack-viewer.ts';
+import type { SeriesProgress } from '../imaging/series-progress.ts';
 import type { LoadedSeries } from './study-loader.ts';
 
 interface Props {
