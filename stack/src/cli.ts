@@ -21,7 +21,7 @@ function printLogins(demoUsersFile: string | null): void {
   process.stdout.write('\nDemo logins (generated for this stack):\n');
   for (const user of users) {
     process.stdout.write(
-      `  ${user.role.padEnd(12)} ${user.username.padEnd(16)} ${user.password}   (${user.studies.length} studies)\n`,
+      `  ${user.role.padEnd(12)} ${user.username.padEnd(16)} ${user.password}   (${user.studies.length} ${user.studies.length === 1 ? 'study' : 'studies'})\n`,
     );
   }
 }
