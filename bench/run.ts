@@ -2,8 +2,8 @@
 // See bench/README.md for what each benchmark measures and how to read the figures.
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadStackConfig } from '../stack/src/config.ts';
 import { readDemoManifest } from '@reading-station/demo-data';
+import { loadStackConfig } from '@reading-station/stack';
 import { startPipeProxy } from './src/baseline/start-pipe-proxy.ts';
 import { runAddedLatency } from './src/benchmarks/added-latency.ts';
 import { runAuditedDecisions } from './src/benchmarks/audited-decisions.ts';

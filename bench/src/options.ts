@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { repoRoot } from '../../stack/src/config.ts';
+import { repoRoot } from '@reading-station/stack';
 import type { PayloadName } from './benchmarks/context.ts';
 
 export const BENCHMARKS = ['overhead', 'memory', 'decisions', 'latency', 'profile', 'viewer'] as const;

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { repoRoot } from '../../stack/src/config.ts';
+import { repoRoot } from '@reading-station/stack';
 import { test as base, expect } from '../support/fixtures.ts';
 
 export const DESKTOP_MAIN = path.join(repoRoot, 'electron/dist/main/main.js');

@@ -2,7 +2,7 @@
  * The generated demo dataset the stack imported: its cohort (with each series' phantom spec) and
  * the exact stored pixels of any slice, `phantomSlice(spec, sliceIndex)`.
  */
-import { loadStackConfig } from '../../stack/src/config.ts';
+import { loadStackConfig } from '@reading-station/stack';
 import { phantomSlice, readDemoManifest, type DemoManifest, type DemoSeries, type DemoStudy } from '@reading-station/demo-data';
 
 export async function readDemoDataset(): Promise<DemoManifest> {

@@ -6,21 +6,11 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { repoRoot } from '../../stack/src/config.ts';
-import { z } from 'zod';
-import { StackFileSchema, type StackFile } from '../../stack/src/stack-file.ts';
+import { DemoUsersSchema, StackFileSchema, repoRoot, stackCli, type DemoUserLogin, type StackFile } from '@reading-station/stack';
 
 const run = promisify(execFile);
 
-/** One line of the stack's `demo-users.json` (stack/src/seed.ts): a login and exactly the studies it may see. */
-const demoUserLoginSchema = z.object({
-  username: z.string(),
-  password: z.string(),
-  role: z.string(),
-  displayName: z.string(),
-  studies: z.array(z.string()),
-});
-export type DemoUserLogin = z.infer<typeof demoUserLoginSchema>;
+export type { DemoUserLogin };
 
 export interface StackUnderTest {
   baseUrl: string;
@@ -41,7 +31,7 @@ export function readStackUnderTest(): StackUnderTest {
   }
   const stack = StackFileSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
   if (!stack.demoUsersFile) throw new Error(`the stack at ${stateDir} has no demo users; start it with the demo data (the default)`);
-  const users = z.array(demoUserLoginSchema).parse(JSON.parse(readFileSync(stack.demoUsersFile, 'utf8')));
+  const users = DemoUsersSchema.parse(JSON.parse(readFileSync(stack.demoUsersFile, 'utf8')));
   return { baseUrl: stack.baseUrl, stateDir, stack, users };
 }
 
@@ -53,7 +43,7 @@ export function demoUser(stack: StackUnderTest, username: string): DemoUserLogin
 
 /** Runs a repository CLI (Node 24 runs the TypeScript as is) against this stack. */
 async function repoCli(stack: StackUnderTest, script: string, args: readonly string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, [path.join(repoRoot, script), ...args], {
+  const { stdout } = await run(process.execPath, [path.resolve(repoRoot, script), ...args], {
     cwd: repoRoot,
     env: { ...process.env, RS_STACK_DIR: stack.stateDir },
     timeout: 90_000,
@@ -61,9 +51,9 @@ async function repoCli(stack: StackUnderTest, script: string, args: readonly str
   return stdout;
 }
 
-/** `node stack/src/cli.ts orthanc stop|start`: the PACS alone goes away or comes back. */
+/** The stack CLI's `orthanc stop|start`: the PACS alone goes away or comes back. */
 export function orthanc(stack: StackUnderTest, action: 'stop' | 'start'): Promise<string> {
-  return repoCli(stack, 'stack/src/cli.ts', ['orthanc', action]);
+  return repoCli(stack, stackCli, ['orthanc', action]);
 }
 
 /** The admin CLI's `user revoke-sessions`: every session of the user ends server-side. */

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { repoRoot } from '../../src/config.ts';
-import { StackFileSchema, type StackFile } from '../../src/stack-file.ts';
+import { repoRoot } from './config.ts';
+import { StackFileSchema, type StackFile } from './stack-file.ts';
 
+/** `.stack/demo-users.json` (written by seed.ts): every demo login and exactly the studies it may see. */
 export const DemoUsersSchema = z.array(
   z.object({
     username: z.string(),
@@ -22,8 +23,8 @@ export interface RunningStack extends StackFile {
 }
 
 /**
- * The stack the integration tests run against: the one `npm test` started (RS_STACK_DIR), or the
- * developer's `.stack`.
+ * The running stack that tests and tools use: the one in `$RS_STACK_DIR` (what `npm test` starts),
+ * or the developer's `.stack`.
  */
 export function runningStack(): RunningStack {
   const stateDir = process.env.RS_STACK_DIR ?? path.join(repoRoot, '.stack');

@@ -11,16 +11,8 @@ import type { StackConfig } from './config.ts';
 import { generateDemoDataset, studyRelation, type DemoCohort } from '@reading-station/demo-data';
 import { StackError } from './errors.ts';
 import type { StackLayout } from './layout.ts';
+import type { DemoUserLogin } from './running-stack.ts';
 import type { Report } from './stack.ts';
-
-/** One line of `.stack/demo-users.json`: a login and exactly the studies it may see. */
-export interface DemoUserLogin {
-  username: string;
-  password: string;
-  role: string;
-  displayName: string;
-  studies: string[];
-}
 
 /**
  * Who may see what, derived from the cohort's own relations (ordering physician, reading

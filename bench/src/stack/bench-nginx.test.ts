@@ -2,8 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { stackLayout } from '../../../stack/src/layout.ts';
-import { renderNginxConfiguration } from '../../../stack/src/nginx.ts';
+import { renderNginxConfiguration, stackLayout } from '@reading-station/stack';
 import { VARIANT_PREFIX, addBenchLocations, blockAt } from './bench-nginx.ts';
 
 function productConfig(): string {

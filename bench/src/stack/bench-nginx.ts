@@ -2,10 +2,16 @@ import { execFile } from 'node:child_process';
 import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { loadStackConfig } from '../../../stack/src/config.ts';
-import { stackLayout } from '../../../stack/src/layout.ts';
-import { locateNginx, renderNginxConfiguration, startNginx, type NginxSettings } from '../../../stack/src/nginx.ts';
-import { stopProcess, type StartedProcess } from '../../../stack/src/processes.ts';
+import {
+  loadStackConfig,
+  locateNginx,
+  renderNginxConfiguration,
+  stackLayout,
+  startNginx,
+  stopProcess,
+  type NginxSettings,
+  type StartedProcess,
+} from '@reading-station/stack';
 
 const execFileAsync = promisify(execFile);
 

@@ -2,21 +2,14 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { repoRoot } from '../../../stack/src/config.ts';
-import { isRunning } from '../../../stack/src/processes.ts';
-import { readStackFile, type StackFile } from '../../../stack/src/stack-file.ts';
-
-const DemoUsersSchema = z.array(
-  z.object({ username: z.string(), password: z.string(), role: z.string(), studies: z.array(z.string()) }),
-);
-export type DemoLogin = z.infer<typeof DemoUsersSchema>[number];
+import { DemoUsersSchema, isRunning, readStackFile, repoRoot, stackCli, type DemoUserLogin, type StackFile } from '@reading-station/stack';
 
 const OrthancConfigSchema = z.object({ RegisteredUsers: z.record(z.string(), z.string()) });
 
 export interface BenchStack {
   file: StackFile;
   gatePid: number;
-  demoUsers: DemoLogin[];
+  demoUsers: DemoUserLogin[];
   orthanc: { baseUrl: string; username: string; password: string; authorization: string };
   /** True when the bench started this stack (and so stops it at the end). */
   startedByBench: boolean;
@@ -29,16 +22,14 @@ export interface StackPorts {
   ops: number;
 }
 
-const cli = path.join(repoRoot, 'stack/src/cli.ts');
-
 function runCli(command: 'up' | 'down', env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, command], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [stackCli, command], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const output: string[] = [];
     const collect = (chunk: Buffer): void => {
       for (const line of chunk.toString('utf8').split('\n')) {
         // demo-users.json holds the passwords; the bench log does not need them.
-        if (line.trim() && !/^\s+\w+\s+\S+\s+\S+\s+\(\d+ studies\)$/.test(line)) {
+        if (line.trim() && !/^\s+\w+\s+\S+\s+\S+\s+\(\d+ stud(?:y|ies)\)$/.test(line)) {
           output.push(line);
           if (line.startsWith('[stack]')) log(line.replace(/^\[stack\]\s*/, 'stack: '));
         }

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import keytar from 'keytar';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runningStack, demoUser, type RunningStack } from '../../../stack/test/support/running-stack.ts';
+import { runningStack, demoUser, type RunningStack } from '@reading-station/stack';
 import type { Session, SessionEndReason } from '../../src/contract/reading-station-bridge.ts';
 import { HttpAuthApi } from '../../src/services/auth-api.ts';
 import { KeytarTokenVault } from '../../src/services/keytar-token-vault.ts';

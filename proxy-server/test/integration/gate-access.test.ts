@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadStackConfig } from '../../../stack/src/config.ts';
+import { loadStackConfig } from '@reading-station/stack';
 import { decodeHtj2k, expectedDemoPixels, parseMultipartRelated, readDemoManifest, type DemoManifest } from '@reading-station/demo-data';
 import { FRAME_ACCEPT, accessToken, bearer, call, runningStack, type RunningStack } from '../support/gate-client.ts';
 

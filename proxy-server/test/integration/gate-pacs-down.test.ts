@@ -1,11 +1,10 @@
 import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { promisify } from 'node:util';
+import { stackCli } from '@reading-station/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessToken, bearer, call, demoUser, runningStack, type RunningStack } from '../support/gate-client.ts';
 
 const run = promisify(execFile);
-const stackCli = path.resolve(import.meta.dirname, '../../../stack/src/cli.ts');
 let stack: RunningStack;
 
 const orthanc = (action: 'stop' | 'start') => run(process.execPath, [stackCli, 'orthanc', action], { env: process.env, timeout: 90_000 });

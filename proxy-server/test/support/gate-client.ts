@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import Database from 'better-sqlite3';
 import { expect } from 'vitest';
-import { demoUser, runningStack, type RunningStack } from '../../../stack/test/support/running-stack.ts';
+import { demoUser, runningStack, type RunningStack } from '@reading-station/stack';
 
 export { runningStack, demoUser, type RunningStack };
 

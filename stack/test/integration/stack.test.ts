@@ -12,7 +12,7 @@ import {
   type DemoManifest,
 } from '@reading-station/demo-data';
 import { loadStackConfig } from '../../src/config.ts';
-import { runningStack, type RunningStack } from '../support/running-stack.ts';
+import { runningStack, type RunningStack } from '../../src/running-stack.ts';
 
 let stack: RunningStack;
 let manifest: DemoManifest;
