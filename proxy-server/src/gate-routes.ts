@@ -1,6 +1,5 @@
 import type { RoutePlugin } from './app.ts';
-import { AuditLog, type AuditAppender } from './audit/audit-log.ts';
-import { SqliteAuditWriter } from './audit/sqlite-audit-writer.ts';
+import { createAuditAppender } from './audit/audit-appender.ts';
 import { createAccessTokenIssuer } from './auth/access-tokens.ts';
 import { authRoutes, type AuthServices } from './auth/auth-routes.ts';
 import { LoginThrottle } from './auth/login-throttle.ts';
@@ -9,6 +8,7 @@ import type { SigningKey } from './auth/signing-key.ts';
 import { createTokenAuthenticator } from './auth/token-authenticator.ts';
 import { dicomWebRoutes } from './dicomweb/dicomweb-routes.ts';
 import { createGateMetrics } from './metrics/gate-metrics.ts';
+import { metricsRoutes } from './metrics/metrics-routes.ts';
 import { worklistRoutes } from './worklist/worklist-routes.ts';
 
 /**
@@ -20,24 +20,8 @@ export function gateRoutes(signingKey: SigningKey): RoutePlugin {
     const { auth } = core.config;
     const refreshTokens = new RefreshTokenStore(core.db, { ttlSeconds: auth.refreshTokenTtlSeconds });
     const metrics = createGateMetrics();
-    // On a SQLite file the audit writer commits from its own thread (see sqlite-audit-worker.ts).
-    const database = core.config.database;
-    const auditLog: AuditAppender =
-      database.client === 'sqlite' && database.filename !== ':memory:' ? new SqliteAuditWriter(database.filename) : new AuditLog(core.db);
-    if (auditLog instanceof SqliteAuditWriter) app.addHook('onClose', async () => auditLog.close());
-    const audit: AuditAppender = {
-      async append(event) {
-        const done = metrics.auditWriteSeconds.startTimer();
-        try {
-          return await auditLog.append(event);
-        } catch (error) {
-          metrics.auditFailures.inc();
-          throw error;
-        } finally {
-          done();
-        }
-      },
-    };
+    const { appender: audit, close: closeAudit } = createAuditAppender({ database: core.config.database, db: core.db, metrics });
+    app.addHook('onClose', closeAudit);
     const services: AuthServices = {
       db: core.db,
       audit,
@@ -60,9 +44,6 @@ export function gateRoutes(signingKey: SigningKey): RoutePlugin {
     await authRoutes(app, services);
     await app.register(async (scope) => dicomWebRoutes(scope, services));
     await worklistRoutes(app, services);
-    // nginx refuses /api/metrics on the public port; its operations port (loopback) proxies here.
-    app.get('/api/metrics', async (_request, reply) =>
-      reply.header('cache-control', 'no-store').type(metrics.registry.contentType).send(await metrics.registry.metrics()),
-    );
+    await app.register(metricsRoutes, { metrics });
   };
 }
