@@ -1,48 +1,25 @@
-// The public surface of @reading-station/proxy-server for other workspaces (the stack runner, tests):
-// configuration, the registry database, the access policy, DICOM import and the app factory.
+// The public surface of @reading-station/proxy-server for other workspaces: what the stack runner
+// seeds the registry with, and what the bench times one gate decision with. The gate itself runs
+// as a process (dist/main.js, built by the "./build" export); its HTTP API is the interface to it.
 
-export { ConfigError, DEFAULT_SQLITE_FILENAME, LOG_LEVELS, configSchema, loadConfig } from './config.ts';
-export type { Config, ConfigInput, DatabaseConfig, LoadConfigOptions, LogLevel } from './config.ts';
-
-export { createDatabase, dialectOf, pingDatabase } from './db/database.ts';
-export type { DialectName, RsDatabase } from './db/database.ts';
-export { MigrationError, migrateToLatest, pendingMigrations } from './db/migrations.ts';
-export type { AuditLogTable, Database, PatientsTable, RefreshTokensTable, StudiesTable, UsersTable } from './db/schema.ts';
-
-export { RegistryError } from './registry-error.ts';
-export type { RegistryErrorCode } from './registry-error.ts';
-
-export { ROLES, isRole } from './users/roles.ts';
-export type { Role } from './users/roles.ts';
-export { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, hashPassword, verifyPassword } from './users/passwords.ts';
-export { normalizeUsername } from './users/username.ts';
-export { createUser, findUserById, findUserByUsername, setUserDisabled, verifyCredentials } from './users/user-repository.ts';
-export type { CredentialCheck, NewUser, User } from './users/user-repository.ts';
-
-export { findPatientById, findPatientByPatientId, linkPatientUser, upsertPatient } from './patients/patient-repository.ts';
-export type { Patient, PatientAttributes } from './patients/patient-repository.ts';
-
-export { STUDY_STATUSES } from './studies/study-status.ts';
-export type { StudyStatus } from './studies/study-status.ts';
-export { assignStudy, findStudyByUid, listStudies, listStudiesVisibleTo, upsertImportedStudy } from './studies/study-repository.ts';
-export type { ImportedStudy, ListStudiesOptions, Study, StudyAssignment } from './studies/study-repository.ts';
-
-export { canAccessStudy } from './policy/study-access-policy.ts';
-export type { StudyAccessSubject, StudyAccessTarget } from './policy/study-access-policy.ts';
-
-export { DicomHeaderError, isDicomPart10, readDicomHeader } from './dicom/dicom-header.ts';
-export type { DicomInstanceHeader } from './dicom/dicom-header.ts';
-export { OrthancClient, OrthancError } from './orthanc/orthanc-client.ts';
-export type { OrthancClientOptions, OrthancConnection, StoredInstance, StudyStatistics } from './orthanc/orthanc-client.ts';
+// The registry: the stack runner's first start and the bench's own test data.
+export { loadConfig } from './config.ts';
+export type { Config } from './config.ts';
+export { createDatabase } from './db/database.ts';
+export type { RsDatabase } from './db/database.ts';
+export { migrateToLatest } from './db/migrations.ts';
+export { createUser, findUserById, findUserByUsername } from './users/user-repository.ts';
+export type { NewUser, User } from './users/user-repository.ts';
+export { assignStudy } from './studies/study-repository.ts';
+export type { StudyAssignment } from './studies/study-repository.ts';
 export { importDicomFiles } from './orthanc/import.ts';
 export type { ImportFailure, ImportOptions, ImportProgress, ImportSummary } from './orthanc/import.ts';
 
-export { buildServer } from './app.ts';
-export type { CoreServices, RoutePlugin, ServerDeps } from './app.ts';
-export { HttpError, sendErrorBody } from './http/http-errors.ts';
-export type { ErrorBody } from './http/http-errors.ts';
-export { createClientAddressResolver } from './http/client-address.ts';
-export type { ClientAddressResolver } from './http/client-address.ts';
-
-export { runCli } from './cli/program.ts';
-export type { CliIo } from './cli/program.ts';
+// One decision's steps, for the bench's in-process breakdown (bench/src/profile/decision-breakdown.ts).
+export { loadSigningKey } from './auth/signing-key.ts';
+export { createTokenAuthenticator } from './auth/token-authenticator.ts';
+export { RefreshTokenStore } from './auth/refresh-tokens.ts';
+export { AuditLog } from './audit/audit-log.ts';
+export type { AuditEvent } from './audit/audit-log.ts';
+export { decideDicomWebRequest } from './dicomweb/dicomweb-gate.ts';
+export type { GateDecision } from './dicomweb/dicomweb-gate.ts';

@@ -1,14 +1,14 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { build, isStale } from '../../proxy-server/src/build/build.ts';
+import { build, isStale, packageDir } from '@reading-station/proxy-server/build';
 import { repoRoot } from './config.ts';
 import { StackError } from './errors.ts';
 import type { StackLayout } from './layout.ts';
 import { startDetached, waitUntilReady, type StartedProcess } from './processes.ts';
 
-/** proxy-server's entry point, compiled to JavaScript (proxy-server/src/build/build.ts). */
-export const gateMain = path.join(repoRoot, 'proxy-server/dist/main.js');
+/** proxy-server's entry point, compiled to JavaScript (@reading-station/proxy-server/build). */
+export const gateMain = path.join(packageDir, 'dist/main.js');
 
 /**
  * Node's flags for the gate. Under load V8 let the gate's young generation grow to 64 MiB (two
@@ -19,7 +19,7 @@ export const gateNodeFlags = ['--max-semi-space-size=8'];
 
 /** Compiles proxy-server into dist/ when a source is newer than the last build. */
 export function buildGate(report: (line: string) => void): void {
-  const layout = { packageDir: path.join(repoRoot, 'proxy-server') };
+  const layout = { packageDir };
   if (!isStale(layout)) return;
   report('building proxy-server (TypeScript → proxy-server/dist)');
   try {

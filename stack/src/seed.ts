@@ -1,14 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { SingleBar } from 'cli-progress';
-import { createDatabase } from '../../proxy-server/src/db/database.ts';
-import { migrateToLatest } from '../../proxy-server/src/db/migrations.ts';
-import { importDicomFiles } from '../../proxy-server/src/orthanc/import.ts';
-import { assignStudy } from '../../proxy-server/src/studies/study-repository.ts';
-import { createUser, findUserByUsername } from '../../proxy-server/src/users/user-repository.ts';
-import type { StackConfig } from './config.ts';
 import { generateDemoDataset, studyRelation, type DemoCohort } from '@reading-station/demo-data';
+import { assignStudy, createDatabase, createUser, findUserByUsername, importDicomFiles, migrateToLatest } from '@reading-station/proxy-server';
+import { SingleBar } from 'cli-progress';
+import type { StackConfig } from './config.ts';
 import { StackError } from './errors.ts';
 import type { StackLayout } from './layout.ts';
 import type { DemoUserLogin } from './running-stack.ts';

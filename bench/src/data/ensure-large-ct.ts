@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createDatabase } from '../../../proxy-server/src/db/database.ts';
-import { importDicomFiles } from '../../../proxy-server/src/orthanc/import.ts';
+import { createDatabase, importDicomFiles } from '@reading-station/proxy-server';
 import type { BenchStack } from '../stack/bench-stack.ts';
 import { largeCt, largeCtInstance } from './large-ct.ts';
 

@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createDatabase } from '../../../proxy-server/src/db/database.ts';
-import { importDicomFiles } from '../../../proxy-server/src/orthanc/import.ts';
+import { createDatabase, importDicomFiles } from '@reading-station/proxy-server';
 import {
   HTJ2K_ENCODE_OPTIONS,
   ctImageFile,

@@ -1,13 +1,16 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { AuditLog, type AuditEvent } from '../../../proxy-server/src/audit/audit-log.ts';
-import { RefreshTokenStore } from '../../../proxy-server/src/auth/refresh-tokens.ts';
-import { loadSigningKey } from '../../../proxy-server/src/auth/signing-key.ts';
-import { createTokenAuthenticator } from '../../../proxy-server/src/auth/token-authenticator.ts';
-import { loadConfig } from '../../../proxy-server/src/config.ts';
-import { createDatabase } from '../../../proxy-server/src/db/database.ts';
-import { decideDicomWebRequest } from '../../../proxy-server/src/dicomweb/dicomweb-gate.ts';
-import { findUserById } from '../../../proxy-server/src/users/user-repository.ts';
+import {
+  AuditLog,
+  RefreshTokenStore,
+  createDatabase,
+  createTokenAuthenticator,
+  decideDicomWebRequest,
+  findUserById,
+  loadConfig,
+  loadSigningKey,
+  type AuditEvent,
+} from '@reading-station/proxy-server';
 import type { BenchContext } from '../benchmarks/context.ts';
 import { loadAverage } from '../machine.ts';
 import { round } from '../stats.ts';
