@@ -70,8 +70,9 @@ function attributes(cookie: string): string[] {
     .sort();
 }
 
-async function auditRow(requestId: string | string[] | undefined) {
-  const rows = await temp.db.selectFrom('audit_log').selectAll().where('request_id', '=', String(requestId)).execute();
+/** The one audit row written for `response`'s request. */
+async function auditRow(response: LightMyRequestResponse) {
+  const rows = await temp.db.selectFrom('audit_log').selectAll().where('request_id', '=', String(response.headers['x-request-id'])).execute();
   expect(rows).toHaveLength(1);
   return rows[0]!;
 }
@@ -91,7 +92,7 @@ describe('the refresh cookie', () => {
     expect(body).toMatchObject({ tokenType: 'Bearer', expiresIn: 300, user: { username: 'ada', role: 'admin' } });
     expect(body).not.toHaveProperty('refreshToken');
     expect(response.headers['cache-control']).toBe('no-store');
-    expect(await auditRow(response.headers['x-request-id'])).toMatchObject({ action: 'LOGIN', result: 'success', username: 'ada', reason: 'web' });
+    expect(await auditRow(response)).toMatchObject({ action: 'LOGIN', result: 'success', username: 'ada', reason: 'web' });
   });
 
   it('drops Secure only when auth.secureCookies is off', async () => {
@@ -113,7 +114,7 @@ describe('the refresh cookie', () => {
     expect(refreshed.statusCode).toBe(200);
     const second = COOKIE.exec(setCookie(refreshed))![1]!;
     expect(second).not.toBe(first);
-    expect(await auditRow(refreshed.headers['x-request-id'])).toMatchObject({ action: 'TOKEN_REFRESH', username: 'ada' });
+    expect(await auditRow(refreshed)).toMatchObject({ action: 'TOKEN_REFRESH', username: 'ada' });
 
     const reused = await server.inject({ method: 'POST', url: '/api/auth/refresh', headers: { cookie: `rs_refresh=${first}` } });
     expect(reused.statusCode).toBe(401);
@@ -121,14 +122,14 @@ describe('the refresh cookie', () => {
     const cleared = setCookie(reused);
     expect(cleared).toMatch(/^rs_refresh=(;|$)/);
     expect(attributes(cleared)).toEqual(expect.arrayContaining(['Max-Age=0', 'HttpOnly', 'Path=/api/auth', 'SameSite=Strict', 'Secure']));
-    expect(await auditRow(reused.headers['x-request-id'])).toMatchObject({ action: 'TOKEN_REUSE_DETECTED', result: 'denied', username: 'ada' });
+    expect(await auditRow(reused)).toMatchObject({ action: 'TOKEN_REUSE_DETECTED', result: 'denied', username: 'ada' });
   });
 
   it('answers a refresh without any token 401 and audits it', async () => {
     const response = await gate().inject({ method: 'POST', url: '/api/auth/refresh' });
     expect(response.statusCode).toBe(401);
     expect(response.json()).toMatchObject({ code: 'SESSION_EXPIRED' });
-    expect(await auditRow(response.headers['x-request-id'])).toMatchObject({ action: 'TOKEN_REFRESH_FAILED', reason: 'no refresh token' });
+    expect(await auditRow(response)).toMatchObject({ action: 'TOKEN_REFRESH_FAILED', reason: 'no refresh token' });
   });
 
   it('is cleared at logout, which ends the session of its access tokens too', async () => {
@@ -141,12 +142,12 @@ describe('the refresh cookie', () => {
     const cleared = setCookie(logout);
     expect(cleared).toMatch(/^rs_refresh=(;|$)/);
     expect(attributes(cleared)).toEqual(expect.arrayContaining(['Max-Age=0', 'HttpOnly', 'Path=/api/auth', 'SameSite=Strict', 'Secure']));
-    expect(await auditRow(logout.headers['x-request-id'])).toMatchObject({ action: 'LOGOUT', username: 'ada' });
+    expect(await auditRow(logout)).toMatchObject({ action: 'LOGOUT', username: 'ada' });
 
     const after = await server.inject({ method: 'GET', url: '/api/ris/worklist', headers: { authorization: `Bearer ${accessToken}` } });
     expect(after.statusCode).toBe(401);
     expect(after.json()).toMatchObject({ code: 'SESSION_REVOKED' });
-    expect(await auditRow(after.headers['x-request-id'])).toMatchObject({ action: 'TOKEN_REJECTED', result: 'denied', reason: 'SESSION_REVOKED: the session was ended' });
+    expect(await auditRow(after)).toMatchObject({ action: 'TOKEN_REJECTED', result: 'denied', reason: 'SESSION_REVOKED: the session was ended' });
   });
 });
 
@@ -162,7 +163,7 @@ describe('routes that need an access token', () => {
     if (method === 'GET') {
       expect(response.json()).toEqual({ error: 'authentication failed', code: 'TOKEN_MISSING', requestId: response.headers['x-request-id'] });
     }
-    expect(await auditRow(response.headers['x-request-id'])).toMatchObject({ action: 'TOKEN_REJECTED', result: 'denied', reason: expect.stringMatching(/^TOKEN_MISSING: /) });
+    expect(await auditRow(response)).toMatchObject({ action: 'TOKEN_REJECTED', result: 'denied', reason: expect.stringMatching(/^TOKEN_MISSING: /) });
   });
 
   it('answers 503 AUDIT_UNAVAILABLE, not 401, when the rejection cannot be audited, and counts the failure', async () => {
@@ -205,7 +206,7 @@ describe('routes that need an access token', () => {
     const worklist = await server.inject({ method: 'GET', url: '/api/ris/worklist', headers: { authorization } });
     expect(worklist.statusCode).toBe(200);
     expect(worklist.json()).toMatchObject({ items: [], total: 0 });
-    expect(await auditRow(worklist.headers['x-request-id'])).toMatchObject({ action: 'WORKLIST_QUERY', username: 'ada', reason: '0 of 0 studies' });
+    expect(await auditRow(worklist)).toMatchObject({ action: 'WORKLIST_QUERY', username: 'ada', reason: '0 of 0 studies' });
 
     const badQuery = await server.inject({ method: 'GET', url: '/api/ris/worklist?limit=-1', headers: { authorization } });
     expect(badQuery.statusCode).toBe(400);
@@ -215,12 +216,12 @@ describe('routes that need an access token', () => {
     expect(search.statusCode).toBe(200);
     expect(search.headers['x-accel-redirect']).toMatch(/^\/internal-orthanc\//);
     expect(search.body).toBe('');
-    expect(await auditRow(search.headers['x-request-id'])).toMatchObject({ action: 'DICOM_QUERY', result: 'success', username: 'ada' });
+    expect(await auditRow(search)).toMatchObject({ action: 'DICOM_QUERY', result: 'success', username: 'ada' });
 
     const missing = await server.inject({ method: 'GET', url: '/api/ris/dicom-web/studies/1.2.3/metadata', headers: { authorization } });
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toMatchObject({ code: 'STUDY_NOT_FOUND' });
-    expect(await auditRow(missing.headers['x-request-id'])).toMatchObject({ action: 'DICOM_ACCESS_DENIED', result: 'denied' });
+    expect(await auditRow(missing)).toMatchObject({ action: 'DICOM_ACCESS_DENIED', result: 'denied' });
   });
 
   it('leaves the read-only refusals and WADO-URI without a token and without an audit row', async () => {
