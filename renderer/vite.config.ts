@@ -1,7 +1,7 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 
-// FACTS.md (Cornerstone3D 5.14 under Vite 8): ES-module workers; the dicom-image-loader must not be
+// docs/facts.md, Vite worker settings (Cornerstone3D 5.14 under Vite 8): ES-module workers; the dicom-image-loader must not be
 // pre-bundled by the dev server (its worker and WASM glue are resolved relative to its own files)
 // while the codec glue modules must be, or decoding hangs.
 export default defineConfig({

@@ -84,7 +84,7 @@ ensure_node() {
   [ -x "$node" ] || die "Node $RS_NODE_MAJOR did not install into $RS_NODE_PREFIX"
 }
 
-# Put Node 24 first on PATH and build native modules against its own headers (FACTS.md: the
+# Put Node 24 first on PATH and build native modules against its own headers (docs/facts.md, Node 24 and npm's nodedir: the
 # machine's npm config may point node-gyp at an older Node's headers, and better-sqlite3 then
 # builds against the wrong ABI and fails to load).
 use_node() {

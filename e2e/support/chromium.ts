@@ -1,6 +1,6 @@
 /**
  * Debian's Chromium, never a downloaded browser, with the flags that work as root on these
- * machines (FACTS.md). Shared by the Playwright config and the viewer benchmark.
+ * machines (docs/facts.md, Chromium). Shared by the Playwright config and the viewer benchmark.
  */
 export const CHROMIUM_EXECUTABLE = '/usr/bin/chromium';
 

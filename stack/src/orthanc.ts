@@ -8,7 +8,7 @@ import { startDetached, waitUntilReady, type StartedProcess } from './processes.
 
 const execFileAsync = promisify(execFile);
 
-/** HTJ2K frames are served correctly from Orthanc 1.13 + DICOMweb 1.24 on (FACTS.md). */
+/** HTJ2K frames are served correctly from Orthanc 1.13 + DICOMweb 1.24 on (docs/facts.md, Orthanc). */
 export const MIN_ORTHANC_VERSION = [1, 13, 0] as const;
 
 /**
@@ -104,7 +104,7 @@ export interface OrthancCredentials {
 }
 
 /**
- * Locked down as FACTS.md lists: loopback only, HTTP auth with credentials only nginx holds, no
+ * Locked down as docs/facts.md lists (Orthanc lock-down): loopback only, HTTP auth with credentials only nginx holds, no
  * DICOM port, no explorer, no WebDAV, no Lua, no WADO-URI (it ignores the study), no error details.
  */
 export function orthancConfiguration(options: {

@@ -52,7 +52,7 @@ const STATES: readonly ViewerState[] = ['cold', 'warm', 'switch'];
 
 /**
  * How Chromium draws: with WebGL (SwiftShader here: headless, no GPU) as Cornerstone chooses by
- * default, and with 3D APIs disabled, when Cornerstone falls back to its CPU path (FACTS.md).
+ * default, and with 3D APIs disabled, when Cornerstone falls back to its CPU path (docs/facts.md, Chromium).
  */
 const RENDERINGS = [
   { name: 'webgl', args: [] },

@@ -1,6 +1,6 @@
 /**
  * The renderer's Content-Security-Policy, sent as a response header by the app protocol for every
- * file (a worker takes its CSP from its own response, not from the page's <meta>; FACTS.md).
+ * file (a worker takes its CSP from its own response, not from the page's <meta>; docs/facts.md, CSP).
  * Remote scripts never run; `wasm-unsafe-eval` is there only because Cornerstone's codecs are
  * WebAssembly. `connect-src` names the configured server and nothing else, so a page changes
  * server only by reloading after the setting changed.

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
 /*
- * THE ELECTRON MODULE HERE IS A STAND-IN. No Electron binary can run on our machines (FACTS.md),
+ * THE ELECTRON MODULE HERE IS A STAND-IN. No Electron binary can run on our machines (docs/facts.md, Electron),
  * so this is the one place where a stand-in is the evidence: it records what the window factory
  * asks Electron for (web preferences, handlers, event guards, the protocol handler) and the tests
  * then drive those recorded handlers as Electron would. What it proves is our configuration and

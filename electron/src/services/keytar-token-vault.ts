@@ -34,7 +34,7 @@ export async function loadKeytar(): Promise<KeytarApi> {
 
 /**
  * Maps the keychain backends' error texts to a problem the user can act on. The Linux texts are
- * libsecret's, as observed with gnome-keyring (FACTS.md): no D-Bus session → "Cannot autolaunch
+ * libsecret's, as observed with gnome-keyring (docs/facts.md, keytar): no D-Bus session → "Cannot autolaunch
  * D-Bus…", no unlocked login collection → "Object does not exist at path …/collection/login" or
  * "Cannot create an item in a locked collection".
  */

@@ -9,7 +9,7 @@ export class ServerSettingsError extends Error {
 }
 
 // Strict: the file holds the server URL and nothing else. Anything token-like appearing here
-// would break DESIGN §1.5, so an unknown key makes the file invalid rather than ignored.
+// would break the token model (docs/security.md, tokens), so an unknown key makes the file invalid rather than ignored.
 const settingsFileSchema = z.strictObject({ serverUrl: serverOriginSchema });
 
 export const SETTINGS_FILE_NAME = 'settings.json';

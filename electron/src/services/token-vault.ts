@@ -1,6 +1,6 @@
 /**
  * Where the desktop app keeps the one secret that outlives a restart: the refresh token. Only the
- * OS keychain may hold it (DESIGN §1.5), so this interface has no "fallback" and an unavailable
+ * OS keychain may hold it (docs/security.md, tokens), so this interface has no "fallback" and an unavailable
  * keychain is an error the user sees. The keytar implementation is in keytar-token-vault.ts; a
  * `@napi-rs/keyring` one can replace it behind this interface (keytar is archived).
  */

@@ -12,7 +12,7 @@ import { writeStandInElectronDist } from './support/stand-in-electron-dist.ts';
 
 /*
  * Packaging for real with electron-builder (the `dir` target: what every installer wraps), using
- * a stand-in Electron distribution because none can be downloaded here (FACTS.md). Everything
+ * a stand-in Electron distribution because none can be downloaded here (docs/facts.md, Electron). Everything
  * else is the real thing: electron-builder.yml, the tsc build, the built renderer, production
  * node_modules, asar packing and unpacking, and the fuses flipped in the executable. Network
  * access is pointed at a closed local port, so any download attempt would fail this test.

@@ -4,7 +4,7 @@ import { isDicomUid } from './dicom-uid.ts';
 /**
  * Query parameters are allow-listed per route and re-encoded strictly before they reach nginx:
  * nginx passes the redirect's query string to Orthanc verbatim, and a raw space or control
- * character there makes Orthanc echo the request, credentials included (FACTS.md).
+ * character there makes Orthanc echo the request, credentials included (docs/facts.md, why the gate encodes queries strictly).
  */
 export type QueryParameter = readonly [name: string, value: string];
 export type QueryResult = { ok: true; params: QueryParameter[] } | { ok: false; reason: string };

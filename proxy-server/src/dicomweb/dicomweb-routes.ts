@@ -168,7 +168,7 @@ export async function dicomWebRoutes(app: FastifyInstance, services: GateService
     handler: async (_request, reply) =>
       sendError(reply.header('allow', 'GET, HEAD'), 405, 'METHOD_NOT_ALLOWED', 'the DICOMweb gate is read-only: use GET or HEAD'),
   });
-  // Orthanc's WADO-URI ignores the study (FACTS.md), so it is neither proxied nor enabled.
+  // Orthanc's WADO-URI ignores the study (docs/facts.md, Orthanc lock-down), so it is neither proxied nor enabled.
   app.get('/api/ris/wado', async (_request, reply) =>
     sendError(reply, 400, 'WADO_URI_NOT_SUPPORTED', 'WADO-URI is not supported; use WADO-RS under /api/ris/dicom-web/'),
   );

@@ -2,7 +2,7 @@
  * Cornerstone3D, initialised once for the whole app. Everything else asks this module (`ensureCornerstone`)
  * and never calls an `init` itself.
  *
- * Order matters (FACTS.md, Cornerstone3D 5.14):
+ * Order matters (docs/facts.md, Cornerstone3D):
  *  1. core `init()` — detects WebGL; without it Cornerstone switches to CPU rendering by itself.
  *  2. tools `init()` and every tool registered with `addTool` — before any `enableElement`,
  *     otherwise dragging on a viewport silently does nothing.

@@ -9,7 +9,7 @@ import { join } from 'node:path';
  * so the keychain tests run the same from `npm test` as root with no desktop session and without
  * touching anyone's keyring: the keyring files live in a temporary XDG_DATA_HOME.
  *
- * - `unlocked`: a login keyring created and unlocked with a random password (FACTS.md recipe).
+ * - `unlocked`: a login keyring created and unlocked with a random password (the recipe in docs/facts.md, keytar).
  * - `locked`: the daemon runs but no login collection is unlocked; writes fail as on a locked
  *   desktop ("Object does not exist at path …/collection/login").
  *

@@ -8,7 +8,7 @@ const FUSE_WIRE_VERSION = 1;
 
 /**
  * A directory shaped like an unpacked Linux Electron distribution, for electron-builder's
- * `electronDist` when no real one can be downloaded (FACTS.md). electron-builder copies it to
+ * `electronDist` when no real one can be downloaded (docs/facts.md, Electron). electron-builder copies it to
  * `linux-unpacked/`, renames `electron` to the executable name and flips the fuses in it, so the
  * stand-in executable carries a fuse wire with the given initial states (index = FuseV1Options),
  * so a test can see which fuses the packaging config flipped.
