@@ -1,1 +1,9 @@
-export {};
+/**
+ * @reading-station/contract: what crosses a process boundary, defined once. See README.md.
+ */
+export * from './roles.ts';
+export * from './error-codes.ts';
+export * from './auth-schemas.ts';
+export * from './session-renewal.ts';
+export * from './dicomweb.ts';
+export * from './viewer-hook.ts';

@@ -1,0 +1,83 @@
+/**
+ * TEST / DIAGNOSTIC HOOK — `window.__readingStationViewer`, set by the renderer's viewer
+ * (renderer/src/imaging/viewer-diagnostics.ts) and read by the end-to-end tests and the viewer
+ * benchmark inside `page.evaluate`, and by a support engineer in DevTools. It says what the
+ * viewer shows without scraping pixels off a canvas, and exposes nothing the screen does not
+ * already show: no token ever.
+ *
+ * Plain data and functions only, and no DOM types, so that Node-side code (Playwright specs, the
+ * benchmark) can be type-checked against it.
+ */
+
+/** A measurement as the viewer lists it. */
+export interface ViewerMeasurement {
+  id: string;
+  kind: 'length' | 'angle' | 'roi';
+  /** The value as shown, e.g. `42.3 mm`, `37.5°`, `area 120.4 mm² · mean 38.2 HU`. */
+  text: string;
+  /** Slice (0-based) the measurement was drawn on, if known. */
+  imageIndex: number | null;
+}
+
+/** What is on screen. */
+export interface ViewerHookState {
+  seriesInstanceUid: string | null;
+  imageIndex: number;
+  imageCount: number;
+  /** Advances on Cornerstone's IMAGE_RENDERED. */
+  renderedImageIndex: number | null;
+  renderCount: number;
+  imageId: string | null;
+  columns: number | null;
+  rows: number | null;
+  voi: { windowWidth: number; windowCenter: number } | null;
+  zoom: number;
+  renderingMode: 'cpu' | 'gpu';
+  measurements: ViewerMeasurement[];
+  cine: {
+    playing: boolean;
+    /** The chosen rate. */
+    framesPerSecond: number;
+    /** New slices drawn (IMAGE_RENDERED) since cine last started, kept after it stops. */
+    framesShown: number;
+    /** From the first to the last of those frames. */
+    measuredOverMs: number;
+    /** The rate they were actually drawn at; null before two frames. */
+    framesShownPerSecond: number | null;
+    /** A slice cine asked for is still being set (it is drawn even if cine stops meanwhile). */
+    frameInFlight: boolean;
+  };
+}
+
+/** Stored and modality (rescaled, HU for CT) values of one pixel of the displayed image. */
+export interface PixelSample {
+  stored: number;
+  modality: number;
+}
+
+/** Cornerstone's own figures for one loaded image: decode in the worker, and request to decoded. */
+export interface ImageLoadTiming {
+  imageIndex: number;
+  decodeMs: number | null;
+  loadMs: number | null;
+}
+
+export interface ReadingStationViewerHook {
+  readonly version: 1;
+  /** What is on screen; `renderedImageIndex`/`renderCount` advance on Cornerstone's IMAGE_RENDERED. */
+  state(): ViewerHookState;
+  /** Stored and modality values of the displayed image at (column x, row y); null before the first image. */
+  readPixels(points: ReadonlyArray<{ x: number; y: number }>): PixelSample[] | null;
+  /** Where image pixel (x, y) is drawn, in CSS pixels from the viewport's top-left corner. */
+  canvasPointOf(x: number, y: number): { x: number; y: number } | null;
+  /**
+   * For each loaded image of the shown series, in series order: Cornerstone's `decodeTimeInMS`
+   * (decoding in the web worker, whole milliseconds) and `loadTimeInMS` (request to decoded).
+   */
+  loadTimings(): ImageLoadTiming[];
+}
+
+/** The page's globals as far as the hook goes: `(globalThis as ViewerHookGlobals).__readingStationViewer`. */
+export interface ViewerHookGlobals {
+  __readingStationViewer?: ReadingStationViewerHook;
+}
