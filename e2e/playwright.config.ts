@@ -1,5 +1,5 @@
 import { defineConfig, devices } from '@playwright/test';
-import { CHROMIUM_EXECUTABLE, CHROMIUM_FLAGS } from './support/chromium.ts';
+import { CHROMIUM_EXECUTABLE, CHROMIUM_FLAGS } from '@reading-station/stack';
 
 /**
  * End-to-end tests in Debian's Chromium (never a downloaded browser) against a running stack:

@@ -1,8 +1,9 @@
 // The public surface of @reading-station/stack for other workspaces (e2e, bench, the gate's and the
 // desktop's integration tests): where the repository is, the stack's settings, its state files
-// (stack.json, demo-users.json), process helpers, nginx rendering, how the gate is launched, and
-// the CLI that starts and stops it all. Starting a stack goes through that CLI, as an operator
-// would; this module does not load the seeding code (the gate's registry, the demo generator).
+// (stack.json, demo-users.json), process helpers, nginx rendering, how the gate is launched, the
+// Chromium that drives its web app, and the CLI that starts and stops it all. Starting a stack
+// goes through that CLI, as an operator would; this module does not load the seeding code (the
+// gate's registry, the demo generator).
 
 import { fileURLToPath } from 'node:url';
 
@@ -24,3 +25,4 @@ export type { StartedProcess } from './processes.ts';
 export { locateNginx, renderNginxConfiguration, startNginx } from './nginx.ts';
 export type { NginxSettings } from './nginx.ts';
 export { gateMain, gateNodeFlags } from './gate.ts';
+export { CHROMIUM_EXECUTABLE, CHROMIUM_FLAGS } from './chromium.ts';

@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { CHROMIUM_EXECUTABLE, CHROMIUM_FLAGS } from '../../../e2e/support/chromium.ts';
-import { loadStackConfig } from '@reading-station/stack';
+import { CHROMIUM_EXECUTABLE, CHROMIUM_FLAGS, loadStackConfig } from '@reading-station/stack';
 import { ensureSeries100 } from '../data/series-100.ts';
 import { loadAverage } from '../machine.ts';
 import { median, percentile, round } from '../stats.ts';

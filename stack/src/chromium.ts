@@ -1,6 +1,7 @@
 /**
  * Debian's Chromium, never a downloaded browser, with the flags that work as root on these
- * machines (docs/facts.md, Chromium). Shared by the Playwright config and the viewer benchmark.
+ * machines (docs/facts.md, Chromium). Shared by the Playwright config (e2e) and the viewer benchmark
+ * (bench), which both drive the stack's web app.
  */
 export const CHROMIUM_EXECUTABLE = '/usr/bin/chromium';
 
