@@ -3,20 +3,13 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { IPC_REQUEST_CHANNELS } from './channels.ts';
 import { IpcRefusedError, registerIpcHandlers, type IpcRequestHandlers } from './ipc-main.ts';
 
-// A stand-in for Electron's ipcMain that records what is registered and lets a test invoke a
-// channel the way Electron would: (event, ...args). There is no Electron binary on CI; the
-// wrapper's own logic (sender check, validation, channel list) is what is under test.
-const registered = vi.hoisted(() => new Map<string, (event: unknown, ...args: unknown[]) => Promise<unknown>>());
-vi.mock('electron', () => ({
-  ipcMain: {
-    handle: (channel: string, listener: (event: unknown, ...args: unknown[]) => Promise<unknown>) => {
-      if (registered.has(channel)) throw new Error(`second handler for ${channel}`);
-      registered.set(channel, listener);
-    },
-    removeHandler: (channel: string) => registered.delete(channel),
-  },
-}));
-
+// The shared stand-in for the `electron` module (testing/fake-electron.ts; no Electron binary runs
+// on the build machines) records what is registered with ipcMain, and a test invokes a channel the
+// way Electron would: (event, ...args). The wrapper's own logic (sender check, validation, channel
+// list) is what is under test.
+const electron = await vi.hoisted(async () => (await import('../testing/fake-electron.ts')).createFakeElectron());
+vi.mock('electron', () => electron.module);
+const registered = electron.ipcMainHandlers;
 
 const appFrame = { senderFrame: { url: 'app://reading-station/index.html' } };
 const session = { user: { id: 1, username: 'rad', displayName: 'Rad', role: 'radiologist' as const }, serverUrl: 'https://pacs.example', accessTokenExpiresAt: '2026-01-01T00:00:00.000Z' };

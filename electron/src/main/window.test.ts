@@ -5,84 +5,13 @@ import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
 /*
- * THE ELECTRON MODULE HERE IS A STAND-IN. No Electron binary can run on our machines (docs/facts.md, Electron),
- * so this is the one place where a stand-in is the evidence: it records what the window factory
- * asks Electron for (web preferences, handlers, event guards, the protocol handler) and the tests
- * then drive those recorded handlers as Electron would. What it proves is our configuration and
- * our guards' decisions; that Electron honours them is Electron's own test suite's job, and the
- * Playwright Electron specs check it end to end where a binary exists.
+ * The window factory against the shared stand-in for the `electron` module (testing/
+ * fake-electron.ts: no Electron binary can run on the build machines). It records what the
+ * factory asks Electron for (web preferences, handlers, event guards, the protocol handler) and
+ * the tests then drive those recorded handlers as Electron would.
  */
-
-type Handler = (...args: never[]) => unknown;
-
-const standIn = await vi.hoisted(async () => {
-  const { EventEmitter } = await import('node:events');
-  class FakeWebContents extends EventEmitter {
-    windowOpenHandler: ((details: { url: string }) => { action: string }) | undefined;
-    setWindowOpenHandler(handler: (details: { url: string }) => { action: string }) {
-      this.windowOpenHandler = handler;
-    }
-  }
-  class FakeSession extends EventEmitter {
-    handlers: Record<string, Handler> = {};
-    protocols = new Map<string, (request: Request) => Promise<Response>>();
-    protocol = {
-      handle: (scheme: string, handler: (request: Request) => Promise<Response>) => {
-        if (this.protocols.has(scheme)) throw new Error(`scheme ${scheme} handled twice`);
-        this.protocols.set(scheme, handler);
-      },
-    };
-    setPermissionRequestHandler(handler: Handler) {
-      this.handlers.permissionRequest = handler;
-    }
-    setPermissionCheckHandler(handler: Handler) {
-      this.handlers.permissionCheck = handler;
-    }
-    setDevicePermissionHandler(handler: Handler) {
-      this.handlers.devicePermission = handler;
-    }
-    setDisplayMediaRequestHandler(handler: Handler) {
-      this.handlers.displayMedia = handler;
-    }
-  }
-  const sessions = new Map<string, FakeSession>();
-  const windows: FakeBrowserWindow[] = [];
-  class FakeBrowserWindow extends EventEmitter {
-    options: { webPreferences: Record<string, unknown> } & Record<string, unknown>;
-    webContents = new FakeWebContents();
-    loadedUrl: string | undefined;
-    contentProtection = false;
-    constructor(options: FakeBrowserWindow['options']) {
-      super();
-      this.options = options;
-      windows.push(this);
-    }
-    loadURL(url: string) {
-      this.loadedUrl = url;
-      return Promise.resolve();
-    }
-    setContentProtection(on: boolean) {
-      this.contentProtection = on;
-    }
-    show() {}
-  }
-  return {
-    sessions,
-    windows,
-    FakeWebContents,
-    module: {
-      BrowserWindow: FakeBrowserWindow,
-      session: {
-        fromPartition: (partition: string) => {
-          let found = sessions.get(partition);
-          if (!found) sessions.set(partition, (found = new FakeSession()));
-          return found;
-        },
-      },
-    },
-  };
-});
-vi.mock('electron', () => standIn.module);
+const electron = await vi.hoisted(async () => (await import('../testing/fake-electron.ts')).createFakeElectron());
+vi.mock('electron', () => electron.module);
 
 const { createMainWindow, hardenWebContents, APP_PARTITION } = await import('./window.ts');
 const { createAppRequestHandler } = await import('./app-protocol.ts');
@@ -96,11 +25,10 @@ let serverUrl: string | null = 'https://pacs.hospital.example';
 const handleAppRequest = createAppRequestHandler({ rendererDir, contentSecurityPolicy: () => buildContentSecurityPolicy(serverUrl) });
 
 function openWindow(options: { devTools?: boolean; contentProtection?: boolean } = {}) {
-  standIn.sessions.clear();
-  standIn.windows.length = 0;
+  electron.reset();
   createMainWindow({ preloadPath: '/opt/reading-station/dist/preload/preload.js', handleAppRequest, devTools: options.devTools ?? false, ...options });
-  const window = standIn.windows[0];
-  const appSession = standIn.sessions.get(APP_PARTITION);
+  const window = electron.windows[0];
+  const appSession = electron.sessions.get(APP_PARTITION);
   if (!window || !appSession) throw new Error('the factory made no window or no app session');
   return { window, appSession };
 }
@@ -247,7 +175,7 @@ describe('createMainWindow', () => {
 
 describe('hardenWebContents', () => {
   it('guards any web contents, not only the main window', () => {
-    const contents = new standIn.FakeWebContents();
+    const contents = new electron.FakeWebContents();
     hardenWebContents(contents as unknown as Parameters<typeof hardenWebContents>[0]);
     expect(attempt(contents, 'will-navigate', 'https://evil.example/')).toBe(true);
     expect(contents.windowOpenHandler?.({ url: 'https://evil.example/' })).toEqual({ action: 'deny' });

@@ -3,45 +3,29 @@ import { describe, expect, it, vi } from 'vitest';
 import type { ReadingStationBridge, Session } from '../contract/reading-station-bridge.ts';
 
 /*
- * The preload against a stand-in for `electron` (contextBridge + ipcRenderer): no Electron binary
- * runs here. It shows what the page is given (exactly the bridge, nothing else) and which channel
- * each intent uses.
+ * The preload against the shared stand-in for the `electron` module (testing/fake-electron.ts:
+ * contextBridge and ipcRenderer; no Electron binary runs on the build machines). It shows what the
+ * page is given (exactly the bridge, nothing else) and which channel each intent uses.
  */
-const standIn = await vi.hoisted(async () => {
-  const { EventEmitter: Emitter } = await import('node:events');
-  const exposed = new Map<string, unknown>();
-  const invocations: Array<{ channel: string; args: unknown[] }> = [];
-  const ipcRenderer = Object.assign(new Emitter(), {
-    invoke: (channel: string, ...args: unknown[]) => {
-      invocations.push({ channel, args });
-      return Promise.resolve(`result of ${channel}`);
-    },
-  });
-  return {
-    exposed,
-    invocations,
-    ipcRenderer,
-    module: { contextBridge: { exposeInMainWorld: (key: string, api: unknown) => exposed.set(key, api) }, ipcRenderer },
-  };
-});
-vi.mock('electron', () => standIn.module);
+const electron = await vi.hoisted(async () => (await import('../testing/fake-electron.ts')).createFakeElectron());
+vi.mock('electron', () => electron.module);
 await import('./preload.ts');
 
-const bridge = standIn.exposed.get('readingStation') as ReadingStationBridge;
+const bridge = electron.exposedInMainWorld.get('readingStation') as ReadingStationBridge;
 
 describe('preload', () => {
   it('exposes one object, window.readingStation, with exactly the bridge members', () => {
-    expect([...standIn.exposed.keys()]).toEqual(['readingStation']);
+    expect([...electron.exposedInMainWorld.keys()]).toEqual(['readingStation']);
     expect(Object.keys(bridge).sort()).toEqual(
       ['currentSession', 'getAccessToken', 'getServerSettings', 'host', 'login', 'logout', 'onSessionChange', 'refreshAccessToken', 'setServerUrl'].sort(),
     );
     expect(bridge.host).toBe('desktop');
     // Nothing that would hand the page raw IPC, Node or the environment.
-    expect(Object.values(bridge).some((value) => value === standIn.ipcRenderer)).toBe(false);
+    expect(Object.values(bridge).some((value) => value === electron.module.ipcRenderer)).toBe(false);
   });
 
   it('maps each intent to its channel, forwarding only the contract fields', async () => {
-    standIn.invocations.length = 0;
+    electron.ipcRendererInvocations.length = 0;
     const loginInput = { username: 'rad', password: 'pw', serverUrl: 'https://pacs.example', extra: 'dropped' };
     await bridge.login(loginInput);
     await bridge.login({ username: 'rad', password: 'pw' });
@@ -51,7 +35,7 @@ describe('preload', () => {
     await bridge.refreshAccessToken();
     await bridge.getServerSettings();
     await bridge.setServerUrl('https://pacs.example');
-    expect(standIn.invocations).toEqual([
+    expect(electron.ipcRendererInvocations).toEqual([
       { channel: 'rs:auth:login', args: [{ username: 'rad', password: 'pw', serverUrl: 'https://pacs.example' }] },
       { channel: 'rs:auth:login', args: [{ username: 'rad', password: 'pw' }] },
       { channel: 'rs:auth:logout', args: [] },
@@ -67,16 +51,16 @@ describe('preload', () => {
     const seen: unknown[][] = [];
     const unsubscribe = bridge.onSessionChange((...args) => seen.push(args));
     const session = { user: { id: 1, username: 'rad', displayName: 'R', role: 'radiologist' }, serverUrl: 'https://pacs.example', accessTokenExpiresAt: 'x' } satisfies Session;
-    const ipcEvent = { sender: standIn.ipcRenderer };
-    standIn.ipcRenderer.emit('rs:session:changed', ipcEvent, session, undefined);
-    standIn.ipcRenderer.emit('rs:session:changed', ipcEvent, null, 'expired');
+    const ipcEvent = { sender: electron.module.ipcRenderer };
+    electron.module.ipcRenderer.emit('rs:session:changed', ipcEvent, session, undefined);
+    electron.module.ipcRenderer.emit('rs:session:changed', ipcEvent, null, 'expired');
     expect(seen).toEqual([
       [session, undefined],
       [null, 'expired'],
     ]);
     unsubscribe();
-    standIn.ipcRenderer.emit('rs:session:changed', ipcEvent, null, 'logout');
+    electron.module.ipcRenderer.emit('rs:session:changed', ipcEvent, null, 'logout');
     expect(seen).toHaveLength(2);
-    expect((standIn.ipcRenderer as EventEmitter).listenerCount('rs:session:changed')).toBe(0);
+    expect((electron.module.ipcRenderer as EventEmitter).listenerCount('rs:session:changed')).toBe(0);
   });
 });
