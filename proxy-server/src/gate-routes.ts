@@ -2,6 +2,7 @@ import type { RoutePlugin } from './app.ts';
 import { createAuditAppender } from './audit/audit-appender.ts';
 import { createAccessTokenIssuer } from './auth/access-tokens.ts';
 import { authRoutes, type AuthServices } from './auth/auth-routes.ts';
+import type { AuthenticationServices } from './auth/authenticate-plugin.ts';
 import { LoginThrottle } from './auth/login-throttle.ts';
 import { RefreshTokenStore } from './auth/refresh-tokens.ts';
 import type { SigningKey } from './auth/signing-key.ts';
@@ -12,8 +13,9 @@ import { metricsRoutes } from './metrics/metrics-routes.ts';
 import { worklistRoutes } from './worklist/worklist-routes.ts';
 
 /**
- * The product's routes: authentication, the DICOMweb gate and the worklist, sharing one audit log,
- * one token authenticator and one login throttle.
+ * The product's routes, each its own plugin: sessions (login, refresh, logout), the DICOMweb gate,
+ * the worklist and the metrics. They share one audit backend, one token authenticator and one login
+ * throttle. The gate's reads and the worklist need an access token (auth/authenticate-plugin.ts).
  */
 export function gateRoutes(signingKey: SigningKey): RoutePlugin {
   return async (app, core) => {
@@ -22,12 +24,18 @@ export function gateRoutes(signingKey: SigningKey): RoutePlugin {
     const metrics = createGateMetrics();
     const { appender: audit, close: closeAudit } = createAuditAppender({ database: core.config.database, db: core.db, metrics });
     app.addHook('onClose', closeAudit);
-    const services: AuthServices = {
+    const authentication: AuthenticationServices = {
       db: core.db,
       audit,
       metrics,
+      clientAddress: core.clientAddress,
       verifier: createTokenAuthenticator(auth, signingKey),
       isSessionRevoked: (sessionId) => refreshTokens.isFamilyRevoked(sessionId),
+    };
+    const sessions: AuthServices = {
+      db: core.db,
+      audit,
+      metrics,
       clientAddress: core.clientAddress,
       issuer: createAccessTokenIssuer({
         privateKey: signingKey.privateKey,
@@ -41,9 +49,9 @@ export function gateRoutes(signingKey: SigningKey): RoutePlugin {
       throttle: new LoginThrottle(auth.lockout),
       secureCookies: auth.secureCookies,
     };
-    await authRoutes(app, services);
-    await app.register(async (scope) => dicomWebRoutes(scope, services));
-    await worklistRoutes(app, services);
+    await app.register(authRoutes, sessions);
+    await app.register(dicomWebRoutes, authentication);
+    await app.register(worklistRoutes, authentication);
     await app.register(metricsRoutes, { metrics });
   };
 }

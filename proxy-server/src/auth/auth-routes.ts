@@ -1,7 +1,8 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fastifyCookie, { type CookieSerializeOptions } from '@fastify/cookie';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { AuditUnavailableError, type AuditEvent } from '../audit/audit-log.ts';
-import type { GateServices } from '../dicomweb/dicomweb-routes.ts';
+import { AuditUnavailableError, type AuditEvent } from '../audit/audit-events.ts';
+import type { GateServices } from '../gate-services.ts';
 import { sendErrorBody as sendError } from '../http/http-errors.ts';
 import { findUserById, verifyCredentials, type User } from '../users/user-repository.ts';
 import type { AccessTokenIssuer } from './access-tokens.ts';
@@ -40,17 +41,15 @@ function publicUser(user: User) {
   return { id: user.id, username: user.username, displayName: user.displayName, role: user.role };
 }
 
-function cookieValue(request: FastifyRequest): string | undefined {
-  const header = request.headers.cookie;
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const [name, ...rest] = part.trim().split('=');
-    if (name === REFRESH_COOKIE) return rest.join('=');
-  }
-  return undefined;
-}
+/**
+ * `POST /api/auth/login`, `/refresh`, `/logout`: sessions. These take a password or a refresh
+ * token, never an access token. Cookies (the browser's refresh token) are read and written through
+ * @fastify/cookie, registered in this plugin's scope only: no other route parses cookies.
+ */
+export const authRoutes: FastifyPluginAsync<AuthServices> = async (app, services) => {
+  await app.register(fastifyCookie);
+  const cookieAttributes: CookieSerializeOptions = { path: COOKIE_PATH, httpOnly: true, sameSite: 'strict', secure: services.secureCookies };
 
-export async function authRoutes(app: FastifyInstance, services: AuthServices): Promise<void> {
   const audit = async (request: FastifyRequest, event: AuditEvent): Promise<void> => {
     try {
       await services.audit.append({
@@ -66,11 +65,13 @@ export async function authRoutes(app: FastifyInstance, services: AuthServices): 
   };
 
   const setRefreshCookie = (reply: FastifyReply, refresh: IssuedRefreshToken | undefined) => {
-    const attributes = [`Path=${COOKIE_PATH}`, 'HttpOnly', 'SameSite=Strict', ...(services.secureCookies ? ['Secure'] : [])];
-    const value = refresh
-      ? `${REFRESH_COOKIE}=${refresh.token}; Max-Age=${Math.max(0, Math.floor((refresh.expiresAt.getTime() - Date.now()) / 1000))}`
-      : `${REFRESH_COOKIE}=; Max-Age=0`;
-    reply.header('set-cookie', `${value}; ${attributes.join('; ')}`);
+    if (refresh === undefined) {
+      // Max-Age=0 (and an Expires in 1970): the browser drops the cookie.
+      reply.clearCookie(REFRESH_COOKIE, cookieAttributes);
+      return;
+    }
+    const maxAge = Math.max(0, Math.floor((refresh.expiresAt.getTime() - Date.now()) / 1000));
+    reply.setCookie(REFRESH_COOKIE, refresh.token, { ...cookieAttributes, maxAge });
   };
 
   const session = async (reply: FastifyReply, user: User, refresh: IssuedRefreshToken, client: 'web' | 'desktop') => {
@@ -149,7 +150,7 @@ export async function authRoutes(app: FastifyInstance, services: AuthServices): 
       const body = refreshBody.safeParse(request.body ?? {});
       if (!body.success) return sendError(reply, 400, 'INVALID_REQUEST', 'malformed refresh request');
       const client = body.data.refreshToken ? 'desktop' : body.data.client;
-      const token = body.data.refreshToken ?? cookieValue(request);
+      const token = body.data.refreshToken ?? request.cookies[REFRESH_COOKIE];
       if (!token) {
         await audit(request, { action: 'TOKEN_REFRESH_FAILED', result: 'failure', reason: 'no refresh token' });
         return sendError(reply, 401, 'SESSION_EXPIRED', 'authentication failed: no session; log in again');
@@ -180,7 +181,7 @@ export async function authRoutes(app: FastifyInstance, services: AuthServices): 
     '/api/auth/logout',
     guarded(async (request, reply) => {
       const body = refreshBody.safeParse(request.body ?? {});
-      const token = (body.success ? body.data.refreshToken : undefined) ?? cookieValue(request);
+      const token = (body.success ? body.data.refreshToken : undefined) ?? request.cookies[REFRESH_COOKIE];
       const userId = token ? await services.refreshTokens.revokeFamilyOf(token) : undefined;
       const user = userId ? await findUserById(services.db, userId) : undefined;
       await audit(request, { action: 'LOGOUT', result: 'success', userId: user?.id, username: user?.username, role: user?.role });
@@ -188,4 +189,4 @@ export async function authRoutes(app: FastifyInstance, services: AuthServices): 
       return reply.code(204).header('cache-control', 'no-store').send();
     }),
   );
-}
+};

@@ -1,14 +1,14 @@
-import type { FastifyInstance } from 'fastify';
-import { AuditUnavailableError } from '../audit/audit-log.ts';
-import { authenticate, type GateServices } from '../dicomweb/dicomweb-routes.ts';
+import type { FastifyPluginAsync } from 'fastify';
+import { AuditUnavailableError } from '../audit/audit-events.ts';
+import { authenticatedUser, requireAuthentication, type AuthenticationServices } from '../auth/authenticate-plugin.ts';
 import { sendErrorBody } from '../http/http-errors.ts';
 import { listWorklist, worklistQuerySchema } from './worklist.ts';
 
 /** `GET /api/ris/worklist`: the caller's studies from the registry. Listing PHI is audited too. */
-export async function worklistRoutes(app: FastifyInstance, services: GateServices): Promise<void> {
+export const worklistRoutes: FastifyPluginAsync<AuthenticationServices> = async (app, services) => {
+  requireAuthentication(app, services);
   app.get('/api/ris/worklist', async (request, reply) => {
-    const user = await authenticate(services, request, reply);
-    if (!user) return reply;
+    const user = authenticatedUser(request);
     const query = worklistQuerySchema.safeParse(request.query);
     if (!query.success) {
       const issue = query.error.issues[0];
@@ -33,4 +33,4 @@ export async function worklistRoutes(app: FastifyInstance, services: GateService
     }
     return reply.header('cache-control', 'private, no-store').send(result);
   });
-}
+};
