@@ -5,5 +5,8 @@ export * from './roles.ts';
 export * from './error-codes.ts';
 export * from './auth-schemas.ts';
 export * from './session-renewal.ts';
+export * from './auth-client.ts';
 export * from './dicomweb.ts';
 export * from './viewer-hook.ts';
+export type * from './reading-station-bridge.ts';
+export * from './desktop-ipc.ts';

@@ -1,6 +1,8 @@
 /**
  * Builds the desktop shell into dist/:
  * - dist/main/main.js and the modules it imports: `tsc -p tsconfig.build.json` (ES modules);
+ * - dist/contract/: @reading-station/contract compiled beside them, and their imports of it pointed
+ *   there (an asar archive holds no TypeScript Node could run; see contract/scripts/emit-javascript.ts);
  * - dist/preload/preload.js: the sandboxed preload, as CommonJS. A sandboxed preload is run as
  *   one script whose `require` knows only `electron`, `events`, `timers` and `url` (no ESM, no
  *   local files), so the preload imports nothing at run time but `electron` and is transpiled on
@@ -12,6 +14,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { emitContractInto } from '@reading-station/contract/emit-javascript';
 import ts from 'typescript';
 
 const electronDir = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -20,6 +23,7 @@ const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 
 rmSync(dist, { recursive: true, force: true });
 execFileSync(process.execPath, [tsc, '-p', join(electronDir, 'tsconfig.build.json')], { stdio: 'inherit' });
+emitContractInto(dist);
 
 const preloadSource = join(electronDir, 'src', 'preload', 'preload.ts');
 const output = ts.transpileModule(readFileSync(preloadSource, 'utf8'), {

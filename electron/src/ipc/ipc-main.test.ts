@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { IPC_REQUEST_CHANNELS } from './channels.ts';
+import { IPC_REQUEST_CHANNELS } from '@reading-station/contract';
 import { IpcRefusedError, registerIpcHandlers, type IpcRequestHandlers } from './ipc-main.ts';
 
 // The shared stand-in for the `electron` module (testing/fake-electron.ts; no Electron binary runs

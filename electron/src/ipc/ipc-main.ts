@@ -7,7 +7,7 @@ import {
   type IpcEventChannels,
   type IpcRequestChannel,
   type IpcRequestChannels,
-} from './channels.ts';
+} from '@reading-station/contract';
 
 /**
  * The only module that touches `ipcMain` (a unit test enforces it). Before any handler runs, the

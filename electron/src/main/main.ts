@@ -2,7 +2,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, protocol } from 'electron';
 import { registerIpcHandlers, sendIpcEvent } from '../ipc/ipc-main.ts';
-import { HttpAuthApi } from '../services/auth-api.ts';
+import { createDesktopAuthApi } from '../services/auth-api.ts';
 import { KeytarTokenVault } from '../services/keytar-token-vault.ts';
 import { ServerSettingsStore } from '../services/server-settings-store.ts';
 import { SessionService } from '../services/session-service.ts';
@@ -49,7 +49,7 @@ if (!app.requestSingleInstanceLock()) {
       const sessions = new SessionService({
         vault: new KeytarTokenVault(),
         settings,
-        createAuthApi: (serverUrl) => new HttpAuthApi(serverUrl, { userAgent: `ReadingStation/${app.getVersion()} (${process.platform}; desktop)` }),
+        createAuthApi: (serverUrl) => createDesktopAuthApi(serverUrl, { userAgent: `ReadingStation/${app.getVersion()} (${process.platform}; desktop)` }),
         onWarning: log,
       });
       void sessions.start();

@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
-import type { ReadingStationBridge, Session } from '../contract/reading-station-bridge.ts';
+import type { ReadingStationBridge, Session } from '@reading-station/contract';
 
 /*
  * The preload against the shared stand-in for the `electron` module (testing/fake-electron.ts:

@@ -1,6 +1,5 @@
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import type { ReadingStationBridge, Session, SessionEndReason } from '../contract/reading-station-bridge.ts';
-import type { IpcRequestChannel, IpcRequestChannels } from '../ipc/channels.ts';
+import type { IpcRequestChannel, IpcRequestChannels, ReadingStationBridge, Session, SessionEndReason } from '@reading-station/contract';
 
 /*
  * The desktop implementation of ReadingStationBridge, exposed as `window.readingStation`.

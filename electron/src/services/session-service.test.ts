@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Session, SessionEndReason } from '../contract/reading-station-bridge.ts';
-import { AuthApiError, type AuthApi, type TokenResponse } from './auth-api.ts';
+import { AuthClientError, type DesktopTokenResponse, type Session, type SessionEndReason } from '@reading-station/contract';
+import type { AuthApi } from './auth-api.ts';
 import { SessionService, type ServerSettingsSource } from './session-service.ts';
 import { parseServerUrl } from './server-url.ts';
 import { KeychainUnavailableError, vaultAccountName, type StoredRefreshToken, type TokenVault, type VaultAccount } from './token-vault.ts';
@@ -63,43 +63,43 @@ class ScriptedServer implements AuthApi {
   now: () => number;
   /** When set, refresh waits for this before answering (to interleave calls). */
   gate: Promise<void> | undefined;
-  failNext: AuthApiError | undefined;
+  failNext: AuthClientError | undefined;
 
   constructor(now: () => number) {
     this.now = now;
   }
 
-  async login(username: string, password: string): Promise<TokenResponse> {
+  async login({ username, password }: { username: string; password: string }): Promise<DesktopTokenResponse> {
     this.calls.push(`login ${username}`);
     if (this.failNext) throw this.#takeFailure();
-    if (password !== 'right') throw new AuthApiError('INVALID_CREDENTIALS', 'authentication failed', { status: 401 });
+    if (password !== 'right') throw new AuthClientError('INVALID_CREDENTIALS', { status: 401, serverCode: 'INVALID_CREDENTIALS' });
     return this.#issue(username);
   }
 
-  async refresh(refreshToken: string): Promise<TokenResponse> {
+  async refresh(refreshToken: string): Promise<DesktopTokenResponse> {
     this.calls.push(`refresh ${refreshToken}`);
     await this.gate;
     if (this.failNext) throw this.#takeFailure();
-    if (this.revoked.has(refreshToken)) throw new AuthApiError('REFRESH_TOKEN_REUSED', 'reused', { status: 401 });
-    if (!this.live.has(refreshToken)) throw new AuthApiError('SESSION_EXPIRED', 'expired', { status: 401 });
+    if (this.revoked.has(refreshToken)) throw new AuthClientError('SESSION_REVOKED', { operation: 'refresh', status: 401, serverCode: 'REFRESH_TOKEN_REUSED' });
+    if (!this.live.has(refreshToken)) throw new AuthClientError('SESSION_EXPIRED', { operation: 'refresh', status: 401, serverCode: 'SESSION_EXPIRED' });
     this.live.delete(refreshToken);
     this.revoked.add(refreshToken);
     return this.#issue('rad');
   }
 
-  async logout(refreshToken: string): Promise<void> {
+  async logout({ refreshToken }: { refreshToken: string }): Promise<void> {
     this.calls.push(`logout ${refreshToken}`);
     this.live.delete(refreshToken);
     this.revoked.add(refreshToken);
   }
 
-  #takeFailure(): AuthApiError {
-    const failure = this.failNext as AuthApiError;
+  #takeFailure(): AuthClientError {
+    const failure = this.failNext as AuthClientError;
     this.failNext = undefined;
     return failure;
   }
 
-  #issue(username: string): TokenResponse {
+  #issue(username: string): DesktopTokenResponse {
     this.next += 1;
     const refreshToken = `refresh-${this.next}`;
     this.live.add(refreshToken);
@@ -150,7 +150,7 @@ describe('SessionService', () => {
 
   it('passes on a lockout with its wait', async () => {
     const { service, server } = setUp();
-    server.failNext = new AuthApiError('LOGIN_LOCKED_OUT', 'too many failed logins', { status: 429, retryAfterSeconds: 42 });
+    server.failNext = new AuthClientError('LOGIN_LOCKED_OUT', { message: 'too many failed logins', status: 429, retryAfterSeconds: 42 });
     expect(await service.login({ username: 'rad', password: 'right' })).toEqual({ ok: false, code: 'LOGIN_LOCKED_OUT', message: 'too many failed logins', retryAfterSeconds: 42 });
   });
 
@@ -198,11 +198,31 @@ describe('SessionService', () => {
     service.dispose();
   });
 
+  it('renews short-lived tokens by the contract’s rule: three quarters into their life', async () => {
+    const { service, server, advance } = setUp();
+    server.ttlSeconds = 30;
+    await service.login({ username: 'rad', password: 'right' });
+    advance(22_000); // 8 s left: outside the 7.5 s lead
+    expect(await service.getAccessToken()).toBe('access-1');
+    advance(600);
+    expect(await service.getAccessToken()).toBe('access-2');
+    service.dispose();
+  });
+
+  it('ends the session as expired when the server no longer knows it', async () => {
+    const { service, server, vault, changes } = setUp();
+    await service.login({ username: 'rad', password: 'right' });
+    server.live.delete('refresh-1');
+    expect(await service.refreshAccessToken()).toBeNull();
+    expect(changes.at(-1)).toEqual([null, 'expired']);
+    expect(vault.entries.size).toBe(0);
+  });
+
   it('keeps a still-valid token when renewal fails for a passing reason', async () => {
     const { service, server, advance } = setUp();
     await service.login({ username: 'rad', password: 'right' });
     advance(250_000);
-    server.failNext = new AuthApiError('SERVER_UNREACHABLE', 'cannot reach');
+    server.failNext = new AuthClientError('SERVER_UNREACHABLE', { operation: 'refresh' });
     expect(await service.getAccessToken()).toBe('access-1');
     await expect(service.refreshAccessToken()).resolves.toBe('access-2');
     service.dispose();
@@ -258,7 +278,7 @@ describe('SessionService', () => {
     const vault = new MemoryVault();
     vault.entries.set(`rad@${SERVER}`, { username: 'rad', serverUrl: SERVER, refreshToken: 'refresh-9' });
     const { service, server } = setUp({ vault });
-    server.failNext = new AuthApiError('SERVER_UNREACHABLE', 'cannot reach');
+    server.failNext = new AuthClientError('SERVER_UNREACHABLE', { operation: 'refresh' });
     expect(await service.start()).toBeNull();
     expect(vault.entries.size).toBe(1);
   });

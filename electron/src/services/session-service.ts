@@ -1,5 +1,15 @@
-import type { LoginResult, ServerSettings, Session, SessionEndReason, SessionUser } from '../contract/reading-station-bridge.ts';
-import { AuthApiError, type AuthApi, type TokenResponse } from './auth-api.ts';
+import {
+  AuthClientError,
+  accessTokenTimes,
+  loginFailure,
+  type DesktopTokenResponse,
+  type LoginResult,
+  type ServerSettings,
+  type Session,
+  type SessionEndReason,
+  type SessionUser,
+} from '@reading-station/contract';
+import type { AuthApi } from './auth-api.ts';
 import { ServerSettingsError } from './server-settings-store.ts';
 import { InvalidServerUrlError, parseServerUrl } from './server-url.ts';
 import { KeychainUnavailableError, type StoredRefreshToken, type TokenVault, type VaultAccount } from './token-vault.ts';
@@ -16,8 +26,6 @@ export interface SessionServiceOptions {
   createAuthApi: (serverUrl: string) => AuthApi;
   /** Milliseconds since the epoch; injectable for tests of renewal timing. */
   now?: () => number;
-  /** Renew this long before expiry at most (default 60 s; never more than a quarter of the token's life). */
-  renewLeadMs?: number;
   /** Called with diagnostics that must not interrupt the user (never with a token). */
   onWarning?: (message: string) => void;
 }
@@ -35,8 +43,9 @@ interface ActiveSession {
   account: VaultAccount;
   user: SessionUser;
   accessToken: string;
+  /** When the access token expires, by this process's clock. */
   accessExpiresAt: number;
-  /** When to renew: before expiry by the lead time. */
+  /** When to renew it: the contract's renewal rule (session-renewal.ts). */
   renewAt: number;
   /** Kept in main-process memory to renew without a keychain read each time; never sent to the renderer. */
   refreshToken: string;
@@ -65,7 +74,6 @@ export class SessionService {
   readonly #settings: ServerSettingsSource;
   readonly #createAuthApi: (serverUrl: string) => AuthApi;
   readonly #now: () => number;
-  readonly #renewLeadMs: number;
   readonly #warn: (message: string) => void;
   readonly #listeners = new Set<SessionChangeListener>();
 
@@ -82,7 +90,6 @@ export class SessionService {
     this.#settings = options.settings;
     this.#createAuthApi = options.createAuthApi;
     this.#now = options.now ?? Date.now;
-    this.#renewLeadMs = options.renewLeadMs ?? 60_000;
     this.#warn = options.onWarning ?? (() => {});
   }
 
@@ -133,11 +140,11 @@ export class SessionService {
     }
 
     const api = this.#createAuthApi(serverUrl);
-    let tokens: TokenResponse;
+    let tokens: DesktopTokenResponse;
     try {
-      tokens = await api.login(input.username, input.password);
+      tokens = await api.login({ username: input.username, password: input.password });
     } catch (error) {
-      if (error instanceof AuthApiError) return loginFailure(error);
+      if (error instanceof AuthClientError) return loginFailure(error);
       throw error;
     }
 
@@ -147,7 +154,7 @@ export class SessionService {
     } catch (error) {
       // A locked collection reads as empty but refuses writes (see KeytarTokenVault), so this is
       // where a locked keychain shows. The session just opened must not outlive this call.
-      await api.logout(tokens.refreshToken).catch(() => this.#warn('could not revoke the session opened before the keychain refused it'));
+      await api.logout({ refreshToken: tokens.refreshToken }).catch(() => this.#warn('could not revoke the session opened before the keychain refused it'));
       if (error instanceof KeychainUnavailableError) return keychainFailure(error);
       throw error;
     }
@@ -206,7 +213,7 @@ export class SessionService {
     this.#clearTimer();
     let revokedOnServer = false;
     try {
-      await state.api.logout(state.refreshToken);
+      await state.api.logout({ refreshToken: state.refreshToken });
       revokedOnServer = true;
     } catch (error) {
       this.#warn(`logout: the server did not confirm the revocation (${error instanceof Error ? error.message : 'unknown error'})`);
@@ -283,11 +290,11 @@ export class SessionService {
         continue;
       }
       const generation = this.#generation;
-      let tokens: TokenResponse;
+      let tokens: DesktopTokenResponse;
       try {
         tokens = await api.refresh(entry.refreshToken);
       } catch (error) {
-        if (error instanceof AuthApiError && error.sessionIsOver) {
+        if (error instanceof AuthClientError && error.sessionEnd) {
           await this.#vault.remove(entry).catch(() => false);
           continue;
         }
@@ -296,7 +303,7 @@ export class SessionService {
         return null;
       }
       if (generation !== this.#generation) {
-        await api.logout(tokens.refreshToken).catch(() => undefined);
+        await api.logout({ refreshToken: tokens.refreshToken }).catch(() => undefined);
         return this.#publicSession();
       }
       const account = { username: tokens.user.username, serverUrl };
@@ -318,13 +325,13 @@ export class SessionService {
     const state = this.#state;
     if (!state) return null;
     const generation = this.#generation;
-    let tokens: TokenResponse;
+    let tokens: DesktopTokenResponse;
     try {
       tokens = await state.api.refresh(state.refreshToken);
     } catch (error) {
       if (generation !== this.#generation) return this.#state?.accessToken ?? null;
-      if (error instanceof AuthApiError && error.sessionIsOver) {
-        await this.#end(error.code === 'REFRESH_TOKEN_REUSED' ? 'revoked' : 'expired');
+      if (error instanceof AuthClientError && error.sessionEnd) {
+        await this.#end(error.sessionEnd);
         return null;
       }
       this.#scheduleRetry();
@@ -332,7 +339,7 @@ export class SessionService {
     }
     if (generation !== this.#generation) {
       // Logged out (or in as someone else) while this was in flight: revoke what just arrived.
-      await state.api.logout(tokens.refreshToken).catch(() => undefined);
+      await state.api.logout({ refreshToken: tokens.refreshToken }).catch(() => undefined);
       return this.#state?.accessToken ?? null;
     }
     await this.#storeRotated(state.account, tokens.refreshToken);
@@ -351,17 +358,15 @@ export class SessionService {
     }
   }
 
-  #apply(tokens: TokenResponse, account: VaultAccount, api: AuthApi): void {
+  #apply(tokens: DesktopTokenResponse, account: VaultAccount, api: AuthApi): void {
     const now = this.#now();
-    const expiresAt = Date.parse(tokens.expiresAt);
-    const lifetime = Math.max(0, Math.min(expiresAt - now, tokens.expiresIn * 1000));
-    const lead = Math.min(this.#renewLeadMs, lifetime / 4);
+    const { expiresAtMs, renewAtMs } = accessTokenTimes(tokens.expiresIn, now);
     this.#state = {
       account,
       user: tokens.user,
       accessToken: tokens.accessToken,
-      accessExpiresAt: expiresAt,
-      renewAt: expiresAt - lead,
+      accessExpiresAt: expiresAtMs,
+      renewAt: renewAtMs,
       refreshToken: tokens.refreshToken,
       api,
     };
@@ -403,7 +408,7 @@ export class SessionService {
 
   /** Revokes a session we no longer use and deletes its entry unless `keep` now owns that entry. */
   async #discard(api: AuthApi, account: VaultAccount, refreshToken: string, keep: VaultAccount): Promise<void> {
-    await api.logout(refreshToken).catch(() => this.#warn('an earlier session could not be revoked on the server'));
+    await api.logout({ refreshToken }).catch(() => this.#warn('an earlier session could not be revoked on the server'));
     if (account.username === keep.username && account.serverUrl === keep.serverUrl) return;
     await this.#vault.remove(account).catch(() => false);
   }
@@ -438,24 +443,4 @@ export class SessionService {
 
 function keychainFailure(error: KeychainUnavailableError): LoginResult {
   return { ok: false, code: 'KEYCHAIN_UNAVAILABLE', message: error.message };
-}
-
-function loginFailure(error: AuthApiError): LoginResult {
-  switch (error.code) {
-    case 'INVALID_CREDENTIALS':
-    case 'AUDIT_UNAVAILABLE':
-    case 'SERVER_UNREACHABLE':
-    case 'SERVER_ERROR':
-      return { ok: false, code: error.code, message: error.message };
-    case 'LOGIN_LOCKED_OUT':
-      return {
-        ok: false,
-        code: 'LOGIN_LOCKED_OUT',
-        message: error.message,
-        ...(error.retryAfterSeconds !== undefined ? { retryAfterSeconds: error.retryAfterSeconds } : {}),
-      };
-    case 'SESSION_EXPIRED':
-    case 'REFRESH_TOKEN_REUSED':
-      return { ok: false, code: 'SERVER_ERROR', message: error.message };
-  }
 }

@@ -8,8 +8,8 @@ import { promisify } from 'node:util';
 import keytar from 'keytar';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runningStack, demoUser, type RunningStack } from '@reading-station/stack';
-import type { Session, SessionEndReason } from '../../src/contract/reading-station-bridge.ts';
-import { HttpAuthApi } from '../../src/services/auth-api.ts';
+import type { Session, SessionEndReason } from '@reading-station/contract';
+import { createDesktopAuthApi } from '../../src/services/auth-api.ts';
 import { KeytarTokenVault } from '../../src/services/keytar-token-vault.ts';
 import { ServerSettingsStore } from '../../src/services/server-settings-store.ts';
 import { SessionService } from '../../src/services/session-service.ts';
@@ -41,7 +41,7 @@ function newService(userData: string, options: { now?: () => number } = {}) {
   const service = new SessionService({
     vault: new KeytarTokenVault(),
     settings: new ServerSettingsStore(userData),
-    createAuthApi: (url) => new HttpAuthApi(url, { userAgent: 'ReadingStation-tests (desktop)' }),
+    createAuthApi: (url) => createDesktopAuthApi(url, { userAgent: 'ReadingStation-tests (desktop)' }),
     ...options,
   });
   const changes: Array<[Session | null, SessionEndReason | undefined]> = [];

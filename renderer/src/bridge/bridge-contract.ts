@@ -11,4 +11,4 @@ export type {
   Session,
   SessionEndReason,
   SessionUser,
-} from '../../../electron/src/contract/reading-station-bridge.ts';
+} from '@reading-station/contract';

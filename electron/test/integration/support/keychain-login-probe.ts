@@ -7,7 +7,7 @@
  * Input comes from the environment (RS_PROBE_SERVER, RS_PROBE_USERNAME, RS_PROBE_PASSWORD,
  * RS_PROBE_USER_DATA), never argv, so the password does not show in process listings.
  */
-import { HttpAuthApi } from '../../../src/services/auth-api.ts';
+import { createDesktopAuthApi } from '../../../src/services/auth-api.ts';
 import { KeytarTokenVault } from '../../../src/services/keytar-token-vault.ts';
 import { ServerSettingsStore } from '../../../src/services/server-settings-store.ts';
 import { SessionService } from '../../../src/services/session-service.ts';
@@ -21,7 +21,7 @@ const need = (name: string): string => {
 const service = new SessionService({
   vault: new KeytarTokenVault(),
   settings: new ServerSettingsStore(need('RS_PROBE_USER_DATA')),
-  createAuthApi: (serverUrl) => new HttpAuthApi(serverUrl),
+  createAuthApi: (serverUrl) => createDesktopAuthApi(serverUrl),
 });
 const result = await service.login({ username: need('RS_PROBE_USERNAME'), password: need('RS_PROBE_PASSWORD'), serverUrl: need('RS_PROBE_SERVER') });
 service.dispose();

@@ -1,24 +1,26 @@
 import { z } from 'zod';
-import type { LoginResult, ServerSettings, Session, SessionEndReason } from '../contract/reading-station-bridge.ts';
+import { loginRequestSchema } from './auth-schemas.ts';
+import type { LoginResult, ServerSettings, Session, SessionEndReason } from './reading-station-bridge.ts';
 
 /**
- * The one IPC contract between the preload (renderer side) and the main process. Every request
- * channel maps to `(args) => Promise<result>`; both sides are typed from this map, the preload
- * by `import type` only (a sandboxed preload cannot load this module's zod at run time), the main
- * side through ipc-main.ts, which also validates the arguments with the schemas below.
+ * The one IPC contract between the desktop app's preload (renderer process) and its main process.
+ * Every request channel maps to `(args) => Promise<result>`; both sides are typed from this map,
+ * the preload by `import type` only (a sandboxed preload cannot load this module's zod at run
+ * time), the main side through electron's ipc-main.ts, which also validates the arguments with the
+ * schemas below.
  *
  * Channels carry intents (log in, give me a token for the next request), never a generic secret
  * get/set: the refresh token has no channel at all.
  */
 
-export interface LoginRequest {
+export interface IpcLoginRequest {
   username: string;
   password: string;
   serverUrl?: string | undefined;
 }
 
 export type IpcRequestChannels = {
-  'rs:auth:login': (input: LoginRequest) => Promise<LoginResult>;
+  'rs:auth:login': (input: IpcLoginRequest) => Promise<LoginResult>;
   'rs:auth:logout': () => Promise<void>;
   'rs:session:current': () => Promise<Session | null>;
   'rs:session:access-token': () => Promise<string | null>;
@@ -40,13 +42,7 @@ export type IpcEventChannel = keyof IpcEventChannels;
  * `satisfies` clause fails to compile when a schema drifts from the channel map above.
  */
 export const requestArgumentSchemas = {
-  'rs:auth:login': z.tuple([
-    z.strictObject({
-      username: z.string().min(1).max(128),
-      password: z.string().min(1).max(1024),
-      serverUrl: z.string().max(2048).optional(),
-    }),
-  ]),
+  'rs:auth:login': z.tuple([loginRequestSchema.pick({ username: true, password: true }).extend({ serverUrl: z.string().max(2048).optional() })]),
   'rs:auth:logout': z.tuple([]),
   'rs:session:current': z.tuple([]),
   'rs:session:access-token': z.tuple([]),

@@ -2,17 +2,9 @@
  * The one contract between the Reading Station UI and its host. The desktop preload implements it
  * over IPC (the refresh token stays in the main process and the OS keychain); the web host
  * implements it over /api/auth/* (the refresh token is an HttpOnly cookie). The renderer imports
- * this file as a type only and never learns which host it runs in beyond `host`.
+ * these types only and never learns which host it runs in beyond `host`.
  */
-
-export type Role = 'admin' | 'radiologist' | 'doctor' | 'patient' | 'nurse' | 'lab';
-
-export interface SessionUser {
-  id: number;
-  username: string;
-  displayName: string;
-  role: Role;
-}
+import type { SessionUser } from './auth-schemas.ts';
 
 export interface Session {
   user: SessionUser;
