@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildServer } from './app.ts';
 import type { ServerDeps } from './app.ts';
 import { loadConfig } from './config.ts';
-import type { Config } from './config.ts';
+import type { Config } from './config-schema.ts';
 import type { Database } from './db/schema.ts';
 import { HttpError } from './http/http-errors.ts';
 import { createTempDatabase } from './testing/temp-database.ts';

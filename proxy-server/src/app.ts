@@ -1,7 +1,7 @@
 import Fastify, { LogController } from 'fastify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DestinationStream } from 'pino';
-import type { Config } from './config.ts';
+import type { Config } from './config-schema.ts';
 import type { RsDatabase } from './db/database.ts';
 import { healthRoutes } from './health/health-routes.ts';
 import { createClientAddressResolver } from './http/client-address.ts';

@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.ts';
+import type { Config } from './config-schema.ts';
+import { CONFIG_ENVIRONMENT, ConfigError, loadConfig } from './config.ts';
 
 let dir: string;
 
@@ -216,5 +217,35 @@ describe('loadConfig', () => {
   it('refuses --config without a file', () => {
     expect(configErrorOf(() => loadConfig({ argv: ['--config'] })).message).toBe('config: --config needs a file path');
     expect(configErrorOf(() => loadConfig({ argv: ['--config='] })).message).toBe('config: --config needs a file path');
+  });
+});
+
+describe('the environment table', () => {
+  const lookUp = (value: unknown, keyPath: string): unknown =>
+    keyPath.split('.').reduce<unknown>((node, key) => (typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : undefined), value);
+
+  it.each(CONFIG_ENVIRONMENT.map((variable) => [variable.name, variable] as const))('%s reaches its key in the schema', (_name, variable) => {
+    // A value the schema may refuse: then the one error line must name the key and the variable.
+    const env = { [variable.name]: 'Q', ...(variable.client === undefined ? {} : { RS_DB_CLIENT: variable.client }) };
+    let config: Config;
+    try {
+      config = loadConfig({ env });
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      expect(error.issues).toEqual([expect.stringMatching(new RegExp(`^config: ${variable.key.replaceAll('.', '\\.')}(\\.\\d+)?: .* from ${variable.name}\\)$`))]);
+      return;
+    }
+    expect(lookUp(config, variable.key)).toBeDefined();
+    expect(JSON.stringify(lookUp(config, variable.key))).toContain('Q');
+  });
+
+  it('is what the README documents, row by row', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const rows = readme.split('\n').filter((line) => line.startsWith('| `'));
+    for (const variable of CONFIG_ENVIRONMENT) {
+      expect(rows.filter((row) => row.startsWith(`| \`${variable.key}\``) && row.includes(`\`${variable.name}\``)), variable.name).toHaveLength(1);
+    }
+    const documented = new Set(rows.flatMap((row) => [...(row.split('|')[2] ?? '').matchAll(/`(RS_[A-Z_]+)`/g)].map((match) => match[1])));
+    expect([...documented].sort()).toEqual(CONFIG_ENVIRONMENT.map((variable) => variable.name).sort());
   });
 });

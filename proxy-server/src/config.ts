@@ -1,127 +1,56 @@
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { z } from 'zod';
+import type { z } from 'zod';
+import { configSchema, type Config } from './config-schema.ts';
 
-// Configuration is read once at boot (file, then environment overrides), validated here and
-// passed down; nothing else in the server reads process.env.
+// Configuration is read once at boot: an optional JSON file, then environment variables (one
+// table below), then the schema's defaults. Every bad key gets its own line naming where its value
+// came from. Nothing else in the server reads process.env.
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+/** How a variable's text becomes a value. */
+export type EnvironmentParse = 'text' | 'integer' | 'list';
 
-export const DEFAULT_SQLITE_FILENAME = 'data/reading-station.sqlite';
-
-const PORT_EXPECTATION = 'expected an integer between 1 and 65535';
-const HTTP_URL_EXPECTATION = 'expected an absolute http:// or https:// URL';
-
-function expecting(message: string) {
-  return { error: message };
+export interface EnvironmentVariable {
+  readonly name: string;
+  /** The key it sets, as a dot path into the configuration. */
+  readonly key: string;
+  readonly parse: EnvironmentParse;
+  /** A key of one database client's section: applied only when that client is chosen. */
+  readonly client?: 'sqlite' | 'postgres';
 }
 
-const httpUrl = z
-  .string(expecting(HTTP_URL_EXPECTATION))
-  .refine((value) => {
-    try {
-      const url = new URL(value);
-      return url.protocol === 'http:' || url.protocol === 'https:';
-    } catch {
-      return false;
-    }
-  }, expecting(HTTP_URL_EXPECTATION));
+/** Names the JSON file (like `--config`, which wins); not a key itself. */
+export const CONFIG_FILE_VARIABLE = 'RS_CONFIG_FILE';
 
-const listenSchema = z.strictObject(
-  {
-    host: z.string(expecting('expected a host name or IP address')).min(1, expecting('expected a host name or IP address')).default('127.0.0.1'),
-    port: z
-      .int(expecting(PORT_EXPECTATION))
-      .min(1, expecting(PORT_EXPECTATION))
-      .max(65535, expecting(PORT_EXPECTATION))
-      .default(3001),
-  },
-  expecting('expected an object with host and port'),
-);
+/**
+ * Every environment variable the server reads, and the key it overrides. The loader applies this
+ * table and nothing else; the tests check each row against the schema and the README.
+ */
+export const CONFIG_ENVIRONMENT: readonly EnvironmentVariable[] = [
+  { name: 'RS_HOST', key: 'listen.host', parse: 'text' },
+  { name: 'RS_PORT', key: 'listen.port', parse: 'integer' },
+  { name: 'RS_DB_CLIENT', key: 'database.client', parse: 'text' },
+  { name: 'RS_DB_FILENAME', key: 'database.filename', parse: 'text', client: 'sqlite' },
+  // Alone (no RS_DB_CLIENT, no database section in the file) it also chooses postgres.
+  { name: 'RS_DB_URL', key: 'database.connectionString', parse: 'text', client: 'postgres' },
+  { name: 'RS_ORTHANC_HEALTH_URL', key: 'orthancHealthUrl', parse: 'text' },
+  { name: 'RS_TRUSTED_PROXIES', key: 'trustedProxies', parse: 'list' },
+  { name: 'RS_PUBLIC_BASE_URL', key: 'publicBaseUrl', parse: 'text' },
+  { name: 'RS_LOG_LEVEL', key: 'logLevel', parse: 'text' },
+  { name: 'RS_SIGNING_KEY_FILE', key: 'auth.signingKeyFile', parse: 'text' },
+  { name: 'RS_ACCESS_TOKEN_TTL', key: 'auth.accessTokenTtlSeconds', parse: 'integer' },
+];
 
-const sqliteSchema = z.strictObject({
-  client: z.literal('sqlite'),
-  filename: z
-    .string(expecting('expected a file path (or ":memory:")'))
-    .min(1, expecting('expected a file path (or ":memory:")'))
-    .default(DEFAULT_SQLITE_FILENAME)
-    // Resolved once here so logs and every later open agree on the same file.
-    .transform((filename) => (filename === ':memory:' ? filename : path.resolve(filename))),
-});
-
-const postgresSchema = z.strictObject({
-  client: z.literal('postgres'),
-  connectionString: z
-    .string(expecting('expected a postgres:// or postgresql:// connection URL'))
-    .regex(/^postgres(ql)?:\/\/\S+$/, expecting('expected a postgres:// or postgresql:// connection URL')),
-});
-
-const databaseSchema = z.discriminatedUnion('client', [sqliteSchema, postgresSchema], expecting('expected client "sqlite" or "postgres"'));
-
-const ipOrCidr = z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()], expecting('expected an IP address or CIDR range'));
-
-const seconds = (min: number, max: number) => {
-  const expectation = `expected an integer number of seconds between ${min} and ${max}`;
-  return z.int(expecting(expectation)).min(min, expecting(expectation)).max(max, expecting(expectation));
+const PARSERS: Record<EnvironmentParse, (text: string) => unknown> = {
+  text: (text) => text,
+  // Digits become a number; anything else stays a string so the error shows what was given.
+  integer: (text) => (/^\d+$/.test(text) ? Number(text) : text),
+  // Comma-separated; blanks around and between entries are dropped.
+  list: (text) =>
+    text
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== ''),
 };
-
-export const ACCESS_TOKEN_ALGORITHMS = ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'] as const;
-
-const authSchema = z.strictObject({
-  // Access tokens: short-lived JWTs, signed with the private key in signingKeyFile (PKCS#8 PEM).
-  // Without a key file the gate makes one at start: sessions then survive a restart only through
-  // their refresh tokens, and several gate processes would not accept each other's tokens.
-  issuer: z.string().min(1).default('reading-station'),
-  audience: z.string().min(1).default('reading-station-dicomweb'),
-  algorithm: z.enum(ACCESS_TOKEN_ALGORITHMS, expecting(`expected one of ${ACCESS_TOKEN_ALGORITHMS.join(', ')}`)).default('ES256'),
-  signingKeyFile: z.string().min(1).optional(),
-  accessTokenTtlSeconds: seconds(10, 3600).default(300),
-  // A reading shift; each refresh rotates the token and restarts this clock.
-  refreshTokenTtlSeconds: seconds(60, 30 * 24 * 3600).default(8 * 3600),
-  // The refresh cookie's Secure flag. Browsers accept Secure cookies from http://localhost too.
-  secureCookies: z.boolean().default(true),
-  lockout: z
-    .strictObject({
-      maxFailuresPerAccount: z.int().min(1).default(5),
-      maxFailuresPerAddress: z.int().min(1).default(50),
-      windowSeconds: seconds(1, 86400).default(900),
-      lockoutSeconds: seconds(1, 86400).default(900),
-    })
-    .prefault({}),
-  // A hospital identity provider whose access tokens the gate also accepts (verified against its
-  // JWKS). The account must exist here: studies are related to local users.
-  idp: z
-    .strictObject({
-      jwksUrl: httpUrl,
-      issuer: z.string().min(1),
-      audience: z.string().min(1),
-      algorithms: z.array(z.enum(ACCESS_TOKEN_ALGORITHMS)).min(1).default(['RS256']),
-      roleClaim: z.string().min(1).default('role'),
-      usernameClaim: z.string().min(1).default('preferred_username'),
-    })
-    .optional(),
-});
-
-export const configSchema = z.strictObject({
-  auth: authSchema.prefault({}),
-  listen: listenSchema.prefault({}),
-  database: databaseSchema.prefault({ client: 'sqlite' }),
-  // A URL that nginx answers with Orthanc's /system through an ops-only location, so readiness
-  // proves the whole path nginx → Orthanc. Optional so the admin CLI runs without it; the server
-  // then reports itself not ready.
-  orthancHealthUrl: httpUrl.optional(),
-  // Peers whose X-Real-IP header is believed (nginx). Anyone else's address is taken from the socket.
-  trustedProxies: z.array(ipOrCidr, expecting('expected a list of IP addresses or CIDR ranges')).default(['127.0.0.1', '::1']),
-  // The origin users reach (nginx); used to build public URLs. Unset means "derive from the request".
-  publicBaseUrl: httpUrl.optional(),
-  logLevel: z.enum(LOG_LEVELS, expecting(`expected one of ${LOG_LEVELS.join(', ')}`)).default('info'),
-});
-
-export type Config = z.output<typeof configSchema>;
-export type DatabaseConfig = Config['database'];
-export type AuthConfig = Config['auth'];
-export type ConfigInput = z.input<typeof configSchema>;
 
 /** A configuration that cannot be used; `issues` has one line per bad key, `message` joins them. */
 export class ConfigError extends Error {
@@ -146,9 +75,12 @@ const SECRET_PATHS = new Set(['database.connectionString']);
 
 type RawObject = Record<string, unknown>;
 
+/** Where each key's value came from (`in <file>`, `from <VARIABLE>`), for the error lines. */
+type Sources = Map<string, string>;
+
 export function loadConfig({ argv = [], env = {} }: LoadConfigOptions = {}): Config {
-  const sources = new Map<string, string>();
-  const configFile = configFileFrom(argv) ?? nonEmpty(env.RS_CONFIG_FILE);
+  const sources: Sources = new Map();
+  const configFile = configFileFrom(argv) ?? nonEmpty(env[CONFIG_FILE_VARIABLE]);
   const raw = configFile === undefined ? {} : readConfigFile(configFile);
   if (configFile !== undefined) {
     for (const leaf of keyPaths(raw)) sources.set(leaf, `in ${configFile}`);
@@ -210,64 +142,52 @@ function fileErrorReason(error: unknown): string {
   }
 }
 
-function applyEnvironment(raw: RawObject, env: Environment, sources: Map<string, string>): void {
-  const set = (keyPath: string, variable: string, value: unknown) => {
-    setPath(raw, keyPath.split('.'), value);
-    sources.set(keyPath, `from ${variable}`);
-  };
-  const host = nonEmpty(env.RS_HOST);
-  if (host !== undefined) set('listen.host', 'RS_HOST', host);
-  const port = nonEmpty(env.RS_PORT);
-  // Digits become a number; anything else stays a string so the error shows what was given.
-  if (port !== undefined) set('listen.port', 'RS_PORT', /^\d+$/.test(port) ? Number(port) : port);
-  const ttl = nonEmpty(env.RS_ACCESS_TOKEN_TTL);
-  if (ttl !== undefined) set('auth.accessTokenTtlSeconds', 'RS_ACCESS_TOKEN_TTL', /^\d+$/.test(ttl) ? Number(ttl) : ttl);
-  const keyFile = nonEmpty(env.RS_SIGNING_KEY_FILE);
-  if (keyFile !== undefined) set('auth.signingKeyFile', 'RS_SIGNING_KEY_FILE', keyFile);
-  const logLevel = nonEmpty(env.RS_LOG_LEVEL);
-  if (logLevel !== undefined) set('logLevel', 'RS_LOG_LEVEL', logLevel);
-  const healthUrl = nonEmpty(env.RS_ORTHANC_HEALTH_URL);
-  if (healthUrl !== undefined) set('orthancHealthUrl', 'RS_ORTHANC_HEALTH_URL', healthUrl);
-  const publicBaseUrl = nonEmpty(env.RS_PUBLIC_BASE_URL);
-  if (publicBaseUrl !== undefined) set('publicBaseUrl', 'RS_PUBLIC_BASE_URL', publicBaseUrl);
-  const proxies = nonEmpty(env.RS_TRUSTED_PROXIES);
-  if (proxies !== undefined) {
-    const list = proxies.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
-    raw.trustedProxies = list;
-    for (const key of [...sources.keys()]) if (key.startsWith('trustedProxies.')) sources.delete(key);
-    list.forEach((_, index) => sources.set(`trustedProxies.${index}`, 'from RS_TRUSTED_PROXIES'));
-    sources.set('trustedProxies', 'from RS_TRUSTED_PROXIES');
-  }
-  applyDatabaseEnvironment(raw, env, sources);
+interface GivenVariable {
+  variable: EnvironmentVariable;
+  value: unknown;
 }
 
-function applyDatabaseEnvironment(raw: RawObject, env: Environment, sources: Map<string, string>): void {
-  const client = nonEmpty(env.RS_DB_CLIENT);
-  const filename = nonEmpty(env.RS_DB_FILENAME);
-  const url = nonEmpty(env.RS_DB_URL);
-  if (client === undefined && filename === undefined && url === undefined) return;
+/** Overrides `raw` with every variable of CONFIG_ENVIRONMENT that is set (blank counts as unset). */
+function applyEnvironment(raw: RawObject, env: Environment, sources: Sources): void {
+  const given: GivenVariable[] = [];
+  for (const variable of CONFIG_ENVIRONMENT) {
+    const text = nonEmpty(env[variable.name]);
+    if (text !== undefined) given.push({ variable, value: PARSERS[variable.parse](text) });
+  }
+  const client = chooseDatabaseSection(raw, given, sources);
+  for (const { variable, value } of given) {
+    // Only the variables of the chosen client apply, so one environment can carry both.
+    if (variable.client !== undefined && variable.client !== client) continue;
+    setPath(raw, variable.key.split('.'), value);
+    // The variable replaces the key whole (a list too): what the file said under it is gone.
+    for (const key of [...sources.keys()]) if (key === variable.key || key.startsWith(`${variable.key}.`)) sources.delete(key);
+    sources.set(variable.key, `from ${variable.name}`);
+    if (Array.isArray(value)) value.forEach((_, index) => sources.set(`${variable.key}.${index}`, `from ${variable.name}`));
+  }
+}
 
+/**
+ * When any database variable is set, decides which client's section the environment fills:
+ * RS_DB_CLIENT, else the file's client, else postgres if a postgres-only variable is set, else
+ * sqlite. Switching client from the environment replaces the file's section, whose keys belong to
+ * the other dialect. Returns the chosen client (undefined when no database variable is set).
+ */
+function chooseDatabaseSection(raw: RawObject, given: readonly GivenVariable[], sources: Sources): unknown {
+  const database = given.filter(({ variable }) => variable.key.startsWith('database.'));
+  if (database.length === 0) return undefined;
   const fromFile = isObject(raw.database) ? raw.database : undefined;
-  const effectiveClient = client ?? fromFile?.client ?? (url !== undefined ? 'postgres' : 'sqlite');
-  // Switching client from the environment replaces the file's section: its keys belong to the other dialect.
-  const database: RawObject = fromFile !== undefined && fromFile.client === effectiveClient ? { ...fromFile } : { client: effectiveClient };
-  if (database !== fromFile) {
+  const client =
+    database.find(({ variable }) => variable.key === 'database.client')?.value ??
+    fromFile?.client ??
+    (database.some(({ variable }) => variable.client === 'postgres') ? 'postgres' : 'sqlite');
+  if (fromFile === undefined || fromFile.client !== client) {
+    raw.database = { client };
     for (const key of [...sources.keys()]) if (key.startsWith('database.')) sources.delete(key);
   }
-  if (client !== undefined) sources.set('database.client', 'from RS_DB_CLIENT');
-  // Only the variable that belongs to the chosen client applies, so one environment can carry both.
-  if (effectiveClient === 'sqlite' && filename !== undefined) {
-    database.filename = filename;
-    sources.set('database.filename', 'from RS_DB_FILENAME');
-  }
-  if (effectiveClient === 'postgres' && url !== undefined) {
-    database.connectionString = url;
-    sources.set('database.connectionString', 'from RS_DB_URL');
-  }
-  raw.database = database;
+  return client;
 }
 
-function describeIssues(issues: readonly z.core.$ZodIssue[], raw: RawObject, sources: Map<string, string>): string[] {
+function describeIssues(issues: readonly z.core.$ZodIssue[], raw: RawObject, sources: Sources): string[] {
   const lines: string[] = [];
   const seen = new Set<string>();
   const add = (keyPath: string, text: string) => {
@@ -288,7 +208,7 @@ function describeIssues(issues: readonly z.core.$ZodIssue[], raw: RawObject, sou
   return lines;
 }
 
-function describeValue(keyPath: string, value: unknown, sources: Map<string, string>): string {
+function describeValue(keyPath: string, value: unknown, sources: Sources): string {
   if (value === undefined) return '(missing)';
   const suffix = sourceSuffix(keyPath, sources);
   if (SECRET_PATHS.has(keyPath)) return `(value hidden${suffix})`;
@@ -297,7 +217,7 @@ function describeValue(keyPath: string, value: unknown, sources: Map<string, str
   return `(got ${shown}${suffix})`;
 }
 
-function sourceSuffix(keyPath: string, sources: Map<string, string>): string {
+function sourceSuffix(keyPath: string, sources: Sources): string {
   const source = sources.get(keyPath);
   return source === undefined ? '' : ` ${source}`;
 }

@@ -6,7 +6,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildServer } from './app.ts';
 import { loadSigningKey, type SigningKey } from './auth/signing-key.ts';
 import { loadConfig } from './config.ts';
-import type { Config } from './config.ts';
+import type { Config } from './config-schema.ts';
 import { createDatabase } from './db/database.ts';
 import { gateRoutes } from './gate-routes.ts';
 import { createTempDatabase, type TempDatabase } from './testing/temp-database.ts';

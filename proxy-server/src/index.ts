@@ -4,7 +4,7 @@
 
 // The registry: the stack runner's first start and the bench's own test data.
 export { loadConfig } from './config.ts';
-export type { Config } from './config.ts';
+export type { Config } from './config-schema.ts';
 export { createDatabase } from './db/database.ts';
 export type { RsDatabase } from './db/database.ts';
 export { migrateToLatest } from './db/migrations.ts';

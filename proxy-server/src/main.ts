@@ -4,7 +4,7 @@
 //   environment: RS_* — see config.ts
 import { buildServer } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
-import type { Config } from './config.ts';
+import type { Config } from './config-schema.ts';
 import { createDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrations.ts';
 import { loadSigningKey, type SigningKey } from './auth/signing-key.ts';

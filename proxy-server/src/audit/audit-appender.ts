@@ -1,4 +1,4 @@
-import type { DatabaseConfig } from '../config.ts';
+import type { DatabaseConfig } from '../config-schema.ts';
 import type { RsDatabase } from '../db/database.ts';
 import type { GateMetrics } from '../metrics/gate-metrics.ts';
 import type { AuditAppender } from './audit-events.ts';

@@ -11,7 +11,7 @@ import {
   type KeyObject,
 } from 'jose';
 import { z } from 'zod';
-import type { ACCESS_TOKEN_ALGORITHMS } from '../config.ts';
+import type { ACCESS_TOKEN_ALGORITHMS } from '../config-schema.ts';
 import { ROLES, type Role } from '../users/roles.ts';
 
 /** Asymmetric algorithms only: the gate never holds a shared secret an attacker could sign with. */

@@ -1,6 +1,6 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { AuthConfig } from '../config.ts';
+import type { AuthConfig } from '../config-schema.ts';
 import type { AccessTokenAlgorithm } from './access-tokens.ts';
 
 export interface SigningKey {

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, exportJWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configSchema } from '../config.ts';
+import { configSchema } from '../config-schema.ts';
 import { createAccessTokenIssuer, TokenError } from './access-tokens.ts';
 import { loadSigningKey } from './signing-key.ts';
 import { createTokenAuthenticator, withVerifiedTokenCache } from './token-authenticator.ts';

@@ -1,5 +1,5 @@
 import { decodeJwt } from 'jose';
-import type { AuthConfig } from '../config.ts';
+import type { AuthConfig } from '../config-schema.ts';
 import { createAccessTokenVerifier, TokenError, type AccessTokenVerifier, type VerifiedAccessToken } from './access-tokens.ts';
 import type { SigningKey } from './signing-key.ts';
 

@@ -4,7 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, type SqliteDatabase, sql } from 'kysely';
 import { createRequire } from 'node:module';
 import type PgModule from 'pg';
-import type { DatabaseConfig } from '../config.ts';
+import type { DatabaseConfig } from '../config-schema.ts';
 import type { Database } from './schema.ts';
 
 export type RsDatabase = Kysely<Database>;

@@ -1,0 +1,123 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+// What a configuration may contain: the schema every source (file, environment, defaults) is
+// validated against, and the types the server is handed. Loading it is config.ts's job.
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const DEFAULT_SQLITE_FILENAME = 'data/reading-station.sqlite';
+
+const PORT_EXPECTATION = 'expected an integer between 1 and 65535';
+const HTTP_URL_EXPECTATION = 'expected an absolute http:// or https:// URL';
+
+function expecting(message: string) {
+  return { error: message };
+}
+
+const httpUrl = z
+  .string(expecting(HTTP_URL_EXPECTATION))
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return url.protocol === 'http:' || url.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  }, expecting(HTTP_URL_EXPECTATION));
+
+const listenSchema = z.strictObject(
+  {
+    host: z.string(expecting('expected a host name or IP address')).min(1, expecting('expected a host name or IP address')).default('127.0.0.1'),
+    port: z
+      .int(expecting(PORT_EXPECTATION))
+      .min(1, expecting(PORT_EXPECTATION))
+      .max(65535, expecting(PORT_EXPECTATION))
+      .default(3001),
+  },
+  expecting('expected an object with host and port'),
+);
+
+const sqliteSchema = z.strictObject({
+  client: z.literal('sqlite'),
+  filename: z
+    .string(expecting('expected a file path (or ":memory:")'))
+    .min(1, expecting('expected a file path (or ":memory:")'))
+    .default(DEFAULT_SQLITE_FILENAME)
+    // Resolved once here so logs and every later open agree on the same file.
+    .transform((filename) => (filename === ':memory:' ? filename : path.resolve(filename))),
+});
+
+const postgresSchema = z.strictObject({
+  client: z.literal('postgres'),
+  connectionString: z
+    .string(expecting('expected a postgres:// or postgresql:// connection URL'))
+    .regex(/^postgres(ql)?:\/\/\S+$/, expecting('expected a postgres:// or postgresql:// connection URL')),
+});
+
+const databaseSchema = z.discriminatedUnion('client', [sqliteSchema, postgresSchema], expecting('expected client "sqlite" or "postgres"'));
+
+const ipOrCidr = z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()], expecting('expected an IP address or CIDR range'));
+
+const seconds = (min: number, max: number) => {
+  const expectation = `expected an integer number of seconds between ${min} and ${max}`;
+  return z.int(expecting(expectation)).min(min, expecting(expectation)).max(max, expecting(expectation));
+};
+
+export const ACCESS_TOKEN_ALGORITHMS = ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'] as const;
+
+const authSchema = z.strictObject({
+  // Access tokens: short-lived JWTs, signed with the private key in signingKeyFile (PKCS#8 PEM).
+  // Without a key file the gate makes one at start: sessions then survive a restart only through
+  // their refresh tokens, and several gate processes would not accept each other's tokens.
+  issuer: z.string().min(1).default('reading-station'),
+  audience: z.string().min(1).default('reading-station-dicomweb'),
+  algorithm: z.enum(ACCESS_TOKEN_ALGORITHMS, expecting(`expected one of ${ACCESS_TOKEN_ALGORITHMS.join(', ')}`)).default('ES256'),
+  signingKeyFile: z.string().min(1).optional(),
+  accessTokenTtlSeconds: seconds(10, 3600).default(300),
+  // A reading shift; each refresh rotates the token and restarts this clock.
+  refreshTokenTtlSeconds: seconds(60, 30 * 24 * 3600).default(8 * 3600),
+  // The refresh cookie's Secure flag. Browsers accept Secure cookies from http://localhost too.
+  secureCookies: z.boolean().default(true),
+  lockout: z
+    .strictObject({
+      maxFailuresPerAccount: z.int().min(1).default(5),
+      maxFailuresPerAddress: z.int().min(1).default(50),
+      windowSeconds: seconds(1, 86400).default(900),
+      lockoutSeconds: seconds(1, 86400).default(900),
+    })
+    .prefault({}),
+  // A hospital identity provider whose access tokens the gate also accepts (verified against its
+  // JWKS). The account must exist here: studies are related to local users.
+  idp: z
+    .strictObject({
+      jwksUrl: httpUrl,
+      issuer: z.string().min(1),
+      audience: z.string().min(1),
+      algorithms: z.array(z.enum(ACCESS_TOKEN_ALGORITHMS)).min(1).default(['RS256']),
+      roleClaim: z.string().min(1).default('role'),
+      usernameClaim: z.string().min(1).default('preferred_username'),
+    })
+    .optional(),
+});
+
+export const configSchema = z.strictObject({
+  auth: authSchema.prefault({}),
+  listen: listenSchema.prefault({}),
+  database: databaseSchema.prefault({ client: 'sqlite' }),
+  // A URL that nginx answers with Orthanc's /system through an ops-only location, so readiness
+  // proves the whole path nginx → Orthanc. Optional so the admin CLI runs without it; the server
+  // then reports itself not ready.
+  orthancHealthUrl: httpUrl.optional(),
+  // Peers whose X-Real-IP header is believed (nginx). Anyone else's address is taken from the socket.
+  trustedProxies: z.array(ipOrCidr, expecting('expected a list of IP addresses or CIDR ranges')).default(['127.0.0.1', '::1']),
+  // The origin users reach (nginx); used to build public URLs. Unset means "derive from the request".
+  publicBaseUrl: httpUrl.optional(),
+  logLevel: z.enum(LOG_LEVELS, expecting(`expected one of ${LOG_LEVELS.join(', ')}`)).default('info'),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type DatabaseConfig = Config['database'];
+export type AuthConfig = Config['auth'];
+export type ConfigInput = z.input<typeof configSchema>;
