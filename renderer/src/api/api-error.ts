@@ -3,7 +3,7 @@
  * the ones only the client sees (network down, session over, undecodable image). Each carries a
  * message that says what happened and what to do; banners show it as is.
  */
-import { z } from 'zod';
+import { SESSION_END_MESSAGES, readErrorBody } from '@reading-station/contract';
 
 export type ApiErrorCode =
   | 'SESSION_ENDED'
@@ -54,7 +54,7 @@ export function remedyFor(code: ApiErrorCode): ErrorRemedy {
 export function messageFor(code: ApiErrorCode, status?: number, serverCode?: string): string {
   switch (code) {
     case 'SESSION_ENDED':
-      return 'Your session has ended. Sign in again to continue.';
+      return SESSION_END_MESSAGES.expired;
     case 'STUDY_FORBIDDEN':
       return 'You do not have permission for this study.';
     case 'STUDY_NOT_FOUND':
@@ -72,13 +72,9 @@ export function messageFor(code: ApiErrorCode, status?: number, serverCode?: str
   }
 }
 
-const errorBodySchema = z.object({ error: z.string().optional(), code: z.string().optional(), requestId: z.string().optional() }).loose();
-
 /** Maps an HTTP failure (status and the gate's JSON body, if any) to what the UI shows. */
 export function apiErrorFromStatus(status: number, body: unknown): ApiError {
-  const parsed = errorBodySchema.safeParse(body);
-  const serverCode = parsed.success ? parsed.data.code : undefined;
-  const requestId = parsed.success ? parsed.data.requestId : undefined;
+  const { code: serverCode, requestId } = readErrorBody(body);
   const details = { status, ...(serverCode ? { serverCode } : {}), ...(requestId ? { requestId } : {}) };
   if (status === 401) return new ApiError('SESSION_ENDED', details);
   if (status === 403) return new ApiError('STUDY_FORBIDDEN', details);

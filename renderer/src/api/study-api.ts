@@ -2,6 +2,7 @@
  * A study's series and their instances, from the gate's DICOMweb routes (QIDO series search and
  * WADO-RS series metadata). The metadata objects are kept whole: the image loader needs them.
  */
+import { DICOM_JSON } from '@reading-station/contract';
 import type { ReadingStationBridge } from '../bridge/bridge-contract.ts';
 import { dicomJsonArraySchema, numberValue, numberValues, stringValue, Tag, type DicomJsonObject } from '../dicom/dicom-json.ts';
 import { ApiError } from './api-error.ts';
@@ -29,7 +30,7 @@ export function dicomWebRoot(serverUrl: string): string {
 }
 
 async function fetchDicomJson(bridge: Bridge, url: string, signal?: AbortSignal): Promise<DicomJsonObject[]> {
-  const response = await authorizedFetch(bridge, url, { accept: 'application/dicom+json', ...(signal ? { signal } : {}) });
+  const response = await authorizedFetch(bridge, url, { accept: DICOM_JSON, ...(signal ? { signal } : {}) });
   const text = await response.text();
   let json: unknown;
   try {

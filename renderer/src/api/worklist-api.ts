@@ -3,6 +3,7 @@
  * this user see. Servers without that route yet answer 404 NOT_FOUND; then the same rows come from
  * the gate's QIDO study search (also constrained to the user's studies), searched and sorted here.
  */
+import { DICOM_JSON } from '@reading-station/contract';
 import { z } from 'zod';
 import type { ReadingStationBridge } from '../bridge/bridge-contract.ts';
 import { dicomJsonArraySchema, numberValue, stringValue, stringValues, Tag, type DicomJsonObject } from '../dicom/dicom-json.ts';
@@ -65,7 +66,7 @@ export async function fetchWorklist(bridge: Bridge, serverUrl: string, query: Wo
 
 async function fetchWorklistFromQido(bridge: Bridge, serverUrl: string, query: WorklistQuery, options: { signal?: AbortSignal }): Promise<Worklist> {
   const params = new URLSearchParams({ includefield: 'all', limit: '1000' });
-  const response = await authorizedFetch(bridge, `${serverUrl}/api/ris/dicom-web/studies?${params}`, { ...options, accept: 'application/dicom+json' });
+  const response = await authorizedFetch(bridge, `${serverUrl}/api/ris/dicom-web/studies?${params}`, { ...options, accept: DICOM_JSON });
   const text = await response.text();
   const parsed = dicomJsonArraySchema.safeParse(text ? JSON.parse(text) : []);
   if (!parsed.success) throw new ApiError('UNEXPECTED', { message: 'The study list came back in a form this app does not understand. Contact IT.' });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { renewalLeadMs } from '@reading-station/contract';
 import type { Session, SessionEndReason } from './bridge-contract.ts';
-import { createWebBridge, renewalMarginMs } from './web-bridge.ts';
+import { createWebBridge } from './web-bridge.ts';
 
 const ORIGIN = 'https://reading.example';
 
@@ -75,7 +76,9 @@ describe('web bridge', () => {
     server.answer('/api/auth/login', server.ok(30));
     server.answer('/api/auth/refresh', server.ok(30));
     await bridge.login({ username: 'rad.chen', password: 'pw' });
-    advance(30_000 - renewalMarginMs(30_000) + 1);
+    advance(30_000 - renewalLeadMs(30_000) - 1);
+    expect(await bridge.getAccessToken()).toBe('access-1');
+    advance(2);
     const tokens = await Promise.all([bridge.getAccessToken(), bridge.getAccessToken(), bridge.refreshAccessToken()]);
     expect(tokens).toEqual(['access-2', 'access-2', 'access-2']);
     expect(server.calls.filter((c) => c.url.endsWith('/refresh'))).toHaveLength(1);
@@ -97,7 +100,7 @@ describe('web bridge', () => {
     server.answer('/api/auth/login', server.ok());
     server.answer('/api/auth/refresh', server.json(502, { code: 'GATE_UNREACHABLE' }));
     await bridge.login({ username: 'rad.chen', password: 'pw' });
-    await expect(bridge.refreshAccessToken()).rejects.toThrow(/could not renew/);
+    await expect(bridge.refreshAccessToken()).rejects.toMatchObject({ code: 'SERVER_UNREACHABLE', serverCode: 'GATE_UNREACHABLE' });
     expect(await bridge.getAccessToken()).toBe('access-1');
   });
 
@@ -132,6 +135,15 @@ describe('web bridge', () => {
     });
     expect(await bridge.login({ username: 'x', password: 'y' })).toMatchObject({ ok: false, code: 'AUDIT_UNAVAILABLE' });
     expect(await bridge.login({ username: 'x', password: 'y' })).toMatchObject({ ok: false, code: 'SERVER_UNREACHABLE' });
+  });
+
+  it('ends the session as revoked when the server says it was ended there', async () => {
+    const { bridge, server, changes } = setup();
+    server.answer('/api/auth/login', server.ok());
+    server.answer('/api/auth/refresh', server.json(401, { error: 'authentication failed', code: 'SESSION_REVOKED', requestId: 'r' }));
+    await bridge.login({ username: 'rad.chen', password: 'pw' });
+    expect(await bridge.refreshAccessToken()).toBeNull();
+    expect(changes.at(-1)).toEqual([null, 'revoked']);
   });
 
   it('logs out with the bearer token and tells listeners', async () => {

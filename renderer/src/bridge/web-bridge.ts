@@ -9,34 +9,8 @@
  * detection), so refreshes are strictly serialised: one in flight per page (concurrent callers
  * share it) and, through the Web Locks API, one at a time across the tabs sharing the cookie.
  */
-import { z } from 'zod';
-import type {
-  LoginErrorCode,
-  LoginResult,
-  ReadingStationBridge,
-  ServerSettings,
-  Session,
-  SessionEndReason,
-} from './bridge-contract.ts';
-
-const roleSchema = z.enum(['admin', 'radiologist', 'doctor', 'patient', 'nurse', 'lab']);
-
-/** The 200 body of /api/auth/login and /api/auth/refresh. */
-const tokenResponseSchema = z.object({
-  accessToken: z.string().min(1),
-  tokenType: z.literal('Bearer'),
-  expiresIn: z.number().positive(),
-  expiresAt: z.string().min(1),
-  user: z.object({
-    id: z.number().int(),
-    username: z.string(),
-    displayName: z.string(),
-    role: roleSchema,
-  }),
-});
-type TokenResponse = z.infer<typeof tokenResponseSchema>;
-
-const errorBodySchema = z.object({ error: z.string().optional(), code: z.string().optional() }).loose();
+import { AuthClientError, accessTokenTimes, createAuthClient, loginFailure, type WebTokenResponse } from '@reading-station/contract';
+import type { ReadingStationBridge, ServerSettings, Session, SessionEndReason } from './bridge-contract.ts';
 
 export interface WebBridgeOptions {
   /** The server's origin; the page's own origin in the web host. */
@@ -49,47 +23,17 @@ export interface WebBridgeOptions {
 
 interface HeldToken {
   accessToken: string;
-  /** Epoch ms at which the server stops accepting it. */
-  expiresAtMs: number;
-  /** Lifetime as issued, to renew at a fraction of it. */
-  lifetimeMs: number;
+  /** When to renew it (the contract's renewal rule), in this page's clock. */
+  renewAtMs: number;
   session: Session;
-}
-
-/** Thrown when the auth server cannot be asked (network, 5xx): the session is not over. */
-export class AuthServerUnavailableError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'AuthServerUnavailableError';
-  }
 }
 
 const REFRESH_LOCK = 'reading-station:refresh';
 
-/**
- * How long before expiry a token is renewed: a fifth of its life, at least 5 s and at most 60 s,
- * so a request started with it still arrives in time.
- */
-export function renewalMarginMs(lifetimeMs: number): number {
-  return Math.min(60_000, Math.max(5_000, lifetimeMs / 5));
-}
-
-async function readErrorCode(response: Response): Promise<string | undefined> {
-  try {
-    const parsed = errorBodySchema.safeParse(await response.json());
-    return parsed.success ? parsed.data.code : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function loginFailure(code: LoginErrorCode, message: string, retryAfterSeconds?: number): LoginResult {
-  return retryAfterSeconds === undefined ? { ok: false, code, message } : { ok: false, code, message, retryAfterSeconds };
-}
-
 export function createWebBridge(options: WebBridgeOptions = {}): ReadingStationBridge {
   const origin = options.origin ?? window.location.origin;
-  const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => window.fetch(input, init));
+  // The refresh token is the HttpOnly cookie: the client sends it (same-origin) and never sees it.
+  const auth = createAuthClient({ baseUrl: origin, client: 'web', credentials: 'same-origin', ...(options.fetch ? { fetch: options.fetch } : {}) });
   const now = options.now ?? Date.now;
   const locks = options.locks === undefined ? (globalThis.navigator?.locks ?? null) : options.locks;
 
@@ -103,13 +47,11 @@ export function createWebBridge(options: WebBridgeOptions = {}): ReadingStationB
     for (const listener of [...listeners]) listener(session, reason);
   };
 
-  const hold = (body: TokenResponse): HeldToken => {
-    const parsedExpiry = Date.parse(body.expiresAt);
-    const expiresAtMs = Number.isFinite(parsedExpiry) ? parsedExpiry : now() + body.expiresIn * 1000;
+  const hold = (body: WebTokenResponse): HeldToken => {
+    const { expiresAtMs, renewAtMs } = accessTokenTimes(body.expiresIn, now());
     held = {
       accessToken: body.accessToken,
-      expiresAtMs,
-      lifetimeMs: body.expiresIn * 1000,
+      renewAtMs,
       session: { user: body.user, serverUrl: origin, accessTokenExpiresAt: new Date(expiresAtMs).toISOString() },
     };
     return held;
@@ -121,34 +63,15 @@ export function createWebBridge(options: WebBridgeOptions = {}): ReadingStationB
     if (hadSession) emit(null, reason);
   };
 
-  const postJson = (path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> =>
-    doFetch(`${origin}${path}`, {
-      method: 'POST',
-      credentials: 'same-origin',
-      cache: 'no-store',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...headers },
-      body: JSON.stringify(body),
-    });
-
   /** One refresh request; null when the server says the session is over. */
   const refreshOnce = async (): Promise<string | null> => {
-    let response: Response;
     try {
-      response = await postJson('/api/auth/refresh', {});
-    } catch {
-      throw new AuthServerUnavailableError('The Reading Station server cannot be reached to renew the session.');
-    }
-    if (response.ok) {
-      const parsed = tokenResponseSchema.safeParse(await response.json().catch(() => null));
-      if (!parsed.success) throw new AuthServerUnavailableError('The server answered the session renewal with an unexpected body.');
-      return hold(parsed.data).accessToken;
-    }
-    if (response.status === 401 || response.status === 400) {
-      const code = await readErrorCode(response);
-      endSession(code === 'REFRESH_TOKEN_REUSED' || code === 'SESSION_REVOKED' ? 'revoked' : 'expired');
+      return hold(await auth.refresh()).accessToken;
+    } catch (error) {
+      if (!(error instanceof AuthClientError) || !error.sessionEnd) throw error;
+      endSession(error.sessionEnd);
       return null;
     }
-    throw new AuthServerUnavailableError(`The server could not renew the session (HTTP ${response.status}).`);
   };
 
   const refresh = (): Promise<string | null> => {
@@ -165,42 +88,17 @@ export function createWebBridge(options: WebBridgeOptions = {}): ReadingStationB
     host: 'web',
 
     async login({ username, password }) {
-      let response: Response;
+      let body: WebTokenResponse;
       try {
-        response = await postJson('/api/auth/login', { username, password, client: 'web' });
-      } catch {
-        return loginFailure('SERVER_UNREACHABLE', 'The Reading Station server cannot be reached. Check the network connection and try again.');
+        body = await auth.login({ username, password });
+      } catch (error) {
+        if (error instanceof AuthClientError) return loginFailure(error);
+        throw error;
       }
-      if (response.ok) {
-        const parsed = tokenResponseSchema.safeParse(await response.json().catch(() => null));
-        if (!parsed.success) return loginFailure('SERVER_ERROR', 'The server answered the sign-in with an unexpected body. Contact IT.');
-        const { session } = hold(parsed.data);
-        restore = Promise.resolve(session);
-        emit(session);
-        return { ok: true, session };
-      }
-      const code = await readErrorCode(response);
-      switch (response.status) {
-        case 400:
-        case 401:
-          return loginFailure('INVALID_CREDENTIALS', 'The user name or password is wrong.');
-        case 429: {
-          const retryAfter = Number(response.headers.get('Retry-After'));
-          const seconds = Number.isFinite(retryAfter) && retryAfter > 0 ? Math.ceil(retryAfter) : undefined;
-          const wait = seconds === undefined ? 'later' : `in ${seconds} s`;
-          return loginFailure('LOGIN_LOCKED_OUT', `Too many failed sign-ins: this account is locked for now. Try again ${wait}.`, seconds);
-        }
-        case 503:
-          if (code === 'AUDIT_UNAVAILABLE') {
-            return loginFailure('AUDIT_UNAVAILABLE', 'The audit store is unavailable, so no one can sign in right now. Try again shortly or call IT.');
-          }
-          return loginFailure('SERVER_ERROR', 'The Reading Station server is unavailable (HTTP 503). Try again shortly.');
-        case 502:
-        case 504:
-          return loginFailure('SERVER_UNREACHABLE', 'The Reading Station server is not answering. Try again shortly or call IT.');
-        default:
-          return loginFailure('SERVER_ERROR', `The server could not sign you in (HTTP ${response.status}${code ? `, ${code}` : ''}). Contact IT if this persists.`);
-      }
+      const { session } = hold(body);
+      restore = Promise.resolve(session);
+      emit(session);
+      return { ok: true, session };
     },
 
     async logout() {
@@ -208,7 +106,7 @@ export function createWebBridge(options: WebBridgeOptions = {}): ReadingStationB
       held = null;
       restore = Promise.resolve(null);
       try {
-        await postJson('/api/auth/logout', {}, token ? { Authorization: `Bearer ${token}` } : {});
+        await auth.logout(token ? { accessToken: token } : {});
       } catch {
         // The local session is gone either way; the server's refresh token expires on its own.
       }
@@ -234,7 +132,7 @@ export function createWebBridge(options: WebBridgeOptions = {}): ReadingStationB
 
     async getAccessToken() {
       if (!held) return null;
-      if (held.expiresAtMs - now() > renewalMarginMs(held.lifetimeMs)) return held.accessToken;
+      if (now() < held.renewAtMs) return held.accessToken;
       return refresh();
     },
 

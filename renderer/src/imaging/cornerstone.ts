@@ -20,15 +20,13 @@
 import * as core from '@cornerstonejs/core';
 import * as dicomImageLoader from '@cornerstonejs/dicom-image-loader';
 import * as tools from '@cornerstonejs/tools';
+import { FRAME_ACCEPT } from '@reading-station/contract';
 import { decodeWorkerCount, prefetchConcurrency } from './load-scheduling.ts';
 
 /** How the image loader gets a token: the bridge, asked per request. */
 export interface AccessTokenSource {
   getAccessToken(): Promise<string | null>;
 }
-
-/** The Accept header of frame requests, as the gate's contract spells it. */
-export const FRAME_ACCEPT = 'multipart/related; type="application/octet-stream"; transfer-syntax=*';
 
 /** Tools the viewer binds; registered once, globally, before any viewport exists. */
 export const REGISTERED_TOOLS = [

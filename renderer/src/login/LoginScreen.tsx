@@ -1,10 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
+import { SESSION_END_MESSAGES } from '@reading-station/contract';
 import type { ReadingStationBridge, ServerSettings, SessionEndReason } from '../bridge/bridge-contract.ts';
-
-const END_MESSAGES: Readonly<Record<Exclude<SessionEndReason, 'logout'>, string>> = {
-  expired: 'Your session has ended. Sign in again to continue.',
-  revoked: 'Your session has ended: it was closed on the server (signed out elsewhere or by an administrator). Sign in again to continue.',
-};
 
 export function LoginScreen({ bridge, endReason }: { bridge: ReadingStationBridge; endReason: SessionEndReason | null }) {
   const [settings, setSettings] = useState<ServerSettings | null>(null);
@@ -38,7 +34,7 @@ export function LoginScreen({ bridge, endReason }: { bridge: ReadingStationBridg
     }
   };
 
-  const notice = endReason && endReason !== 'logout' ? END_MESSAGES[endReason] : null;
+  const notice = endReason && endReason !== 'logout' ? SESSION_END_MESSAGES[endReason] : null;
   return (
     <main className="login-screen">
       <form className="login-card" onSubmit={submit} aria-labelledby="login-title">
