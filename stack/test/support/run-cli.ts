@@ -1,8 +1,5 @@
 import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { repoRoot } from '../../src/config.ts';
-
-export const stackCli = path.join(repoRoot, 'stack/src/cli.ts');
+import { repoRoot, stackCli } from '../../src/index.ts';
 
 export interface CliResult {
   code: number | null;
