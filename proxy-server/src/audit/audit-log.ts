@@ -4,6 +4,7 @@ import { dialectOf } from '../db/database.ts';
 import type { AuditLogRow } from '../db/schema.ts';
 import { chainRows, checkChainSegment, type ChainProblem } from './audit-chain.ts';
 import { AuditUnavailableError, type AuditAppender, type AuditEvent, type TimedAuditEvent } from './audit-events.ts';
+import { auditLogPages } from './audit-query.ts';
 
 export { AUDIT_ACTIONS, AuditUnavailableError, type AuditAction, type AuditAppender, type AuditEvent, type TimedAuditEvent } from './audit-events.ts';
 export { chainRows } from './audit-chain.ts';
@@ -102,15 +103,7 @@ function describeProblem(problem: ChainProblem): string {
 export async function verifyAuditLog(db: RsDatabase, batchSize = 5000): Promise<AuditVerification> {
   let previous: AuditLogRow | undefined;
   let rows = 0;
-  for (;;) {
-    const batch = await db
-      .selectFrom('audit_log')
-      .selectAll()
-      .where('id', '>', previous?.id ?? 0)
-      .orderBy('id', 'asc')
-      .limit(batchSize)
-      .execute();
-    if (batch.length === 0) break;
+  for await (const batch of auditLogPages(db, { pageSize: batchSize })) {
     const problem = checkChainSegment(batch, previous);
     if (problem) {
       const intact = rows + batch.findIndex((row) => row.id === problem.rowId);
