@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AuditLog } from '../audit/audit-log.ts';
+import { RefreshTokenStore } from '../auth/refresh-tokens.ts';
 import { createDatabase } from '../db/database.ts';
 import { findStudyByUid } from '../studies/study-repository.ts';
 import { dicomFile } from '../testing/dicom-fixtures.ts';
@@ -205,5 +207,81 @@ describe('study import and assign', () => {
       stderr: 'reading-station-admin: "doc" is doctor and cannot be the radiologist (needs radiologist)\n',
     });
     expect(await cli(['study', 'assign', STUDY])).toMatchObject({ code: 1, stderr: 'reading-station-admin: nothing to assign: give --ordering and/or --radiologist\n' });
+  });
+});
+
+describe('user revoke-sessions, disable and enable', () => {
+  beforeEach(async () => {
+    await cli(['migrate']);
+    await cli(['user', 'add', '--username', 'rad.chen', '--role', 'radiologist', '--display-name', 'Chen'], { env: { RS_NEW_PASSWORD: 'password1' } });
+  });
+
+  it('take the username in any case and print its canonical form', async () => {
+    await inDatabase(async (db) => {
+      const user = await findUserByUsername(db, 'rad.chen');
+      const store = new RefreshTokenStore(db, { ttlSeconds: 60 });
+      await store.issue(user!.id);
+      await store.issue(user!.id);
+    });
+    expect(await cli(['user', 'revoke-sessions', ' Rad.Chen '])).toEqual({ code: 0, stdout: 'ended 2 sessions of rad.chen\n', stderr: '' });
+    expect(await cli(['user', 'revoke-sessions', 'RAD.CHEN'])).toEqual({ code: 0, stdout: 'ended 0 sessions of rad.chen\n', stderr: '' });
+    expect(await cli(['user', 'disable', 'Rad.Chen'])).toEqual({ code: 0, stdout: 'user rad.chen disabled\n', stderr: '' });
+    await inDatabase(async (db) => expect(await findUserByUsername(db, 'rad.chen')).toMatchObject({ disabled: true }));
+    expect(await cli(['user', 'enable', 'RAD.chen'])).toEqual({ code: 0, stdout: 'user rad.chen enabled\n', stderr: '' });
+    await inDatabase(async (db) => expect(await findUserByUsername(db, 'rad.chen')).toMatchObject({ disabled: false }));
+  });
+
+  it('name an unknown user in one line', async () => {
+    expect(await cli(['user', 'revoke-sessions', 'Nobody'])).toEqual({ code: 1, stdout: '', stderr: 'reading-station-admin: no user nobody\n' });
+    expect(await cli(['user', 'disable', 'Nobody'])).toEqual({ code: 1, stdout: '', stderr: 'reading-station-admin: no user "nobody"\n' });
+  });
+});
+
+describe('audit verify and export', () => {
+  beforeEach(async () => {
+    await cli(['migrate']);
+    const times = ['2026-11-01T09:00:00.000Z', '2026-11-02T09:00:00.000Z'];
+    let next = 0;
+    await inDatabase(async (db) => {
+      const log = new AuditLog(db, { now: () => new Date(times[next++]!) });
+      await log.append({ action: 'LOGIN', result: 'success', username: 'ada', clientIp: '10.0.0.1' });
+      await log.append({ action: 'LOGOUT', result: 'success', username: 'ada', clientIp: '10.0.0.1' });
+    });
+  });
+
+  it('verifies the chain, and names the first edited row', async () => {
+    expect(await cli(['audit', 'verify'])).toMatchObject({ code: 0, stdout: expect.stringMatching(/^audit log intact: 2 rows; head hash [0-9a-f]{64}\n$/) });
+    await inDatabase((db) => db.updateTable('audit_log').set({ username: 'eve' }).where('id', '=', 1).execute());
+    expect(await cli(['audit', 'verify'])).toEqual({
+      code: 1,
+      stdout: 'audit log BROKEN after 0 intact rows: row 1 was edited: its hash does not match its content\n',
+      stderr: '',
+    });
+  });
+
+  it('exports every row as FHIR NDJSON or DICOM XML, from a time when asked', async () => {
+    const fhir = await cli(['audit', 'export', '--format', 'fhir', '--source', 'gate-1']);
+    expect(fhir.code).toBe(0);
+    const events = fhir.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as { resourceType: string; recorded: string });
+    expect(events.map((event) => [event.resourceType, event.recorded])).toEqual([
+      ['AuditEvent', '2026-11-01T09:00:00.000Z'],
+      ['AuditEvent', '2026-11-02T09:00:00.000Z'],
+    ]);
+    expect(fhir.stdout).toContain('gate-1');
+
+    const dicom = await cli(['audit', 'export', '--format', 'dicom', '--since', '2026-11-02']);
+    expect(dicom.code).toBe(0);
+    expect(dicom.stdout.match(/<AuditMessage>/g)).toHaveLength(1);
+    expect(dicom.stdout).toMatch(/^<AuditMessage>/);
+    expect(dicom.stdout).toContain('EventDateTime="2026-11-02T09:00:00.000Z"');
+    expect(dicom.stdout).toContain('AuditSourceID="reading-station"');
+  });
+
+  it('refuses a --since that is not a time', async () => {
+    expect(await cli(['audit', 'export', '--format', 'fhir', '--since', 'yesterday'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'reading-station-admin: --since: not an ISO 8601 time: yesterday\n',
+    });
   });
 });
