@@ -12,9 +12,10 @@
  * `npm run typecheck`'s job).
  */
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
+import type TypeScript from 'typescript';
 
 export const CONTRACT_PACKAGE = '@reading-station/contract';
 export const contractSourceDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'src');
@@ -39,10 +40,27 @@ const SPECIFIER = /(\bfrom\s*|\bimport\s*\(\s*)(['"])@reading-station\/contract\
 
 /**
  * Emits the contract into `<distDir>/<folder>` and rewrites the package imports of every other
- * `.js` file under distDir to it. Returns the files it rewrote.
+ * `.js` file under distDir to it. Returns the files it rewrote; when none imports the contract,
+ * nothing is emitted.
  */
 export function emitContractInto(distDir: string, folder = 'contract'): string[] {
   const outDir = path.join(distDir, folder);
+  const index = path.join(outDir, 'index.js');
+  const rewritten: string[] = [];
+  for (const file of filesUnder(distDir, (name) => name.endsWith('.js'))) {
+    if (!path.relative(outDir, file).startsWith('..')) continue;
+    let relative = path.relative(path.dirname(file), index).split(path.sep).join('/');
+    if (!relative.startsWith('.')) relative = `./${relative}`;
+    const text = readFileSync(file, 'utf8');
+    const pointed = text.replace(SPECIFIER, (_match, lead: string, quote: string) => `${lead}${quote}${relative}${quote}`);
+    if (pointed === text) continue;
+    writeFileSync(file, pointed);
+    rewritten.push(file);
+  }
+  if (rewritten.length === 0) return rewritten;
+
+  // TypeScript is loaded only here, so importing this module (e.g. for newestContractSource) stays cheap.
+  const ts = createRequire(import.meta.url)('typescript') as typeof TypeScript;
   for (const source of filesUnder(contractSourceDir, isSource)) {
     const output = ts.transpileModule(readFileSync(source, 'utf8'), {
       fileName: source,
@@ -61,19 +79,6 @@ export function emitContractInto(distDir: string, folder = 'contract'): string[]
     const target = path.join(outDir, path.relative(contractSourceDir, source)).replace(/\.ts$/, '.js');
     mkdirSync(path.dirname(target), { recursive: true });
     writeFileSync(target, output.outputText);
-  }
-
-  const rewritten: string[] = [];
-  const index = path.join(outDir, 'index.js');
-  for (const file of filesUnder(distDir, (name) => name.endsWith('.js'))) {
-    if (!path.relative(outDir, file).startsWith('..')) continue;
-    let relative = path.relative(path.dirname(file), index).split(path.sep).join('/');
-    if (!relative.startsWith('.')) relative = `./${relative}`;
-    const text = readFileSync(file, 'utf8');
-    const pointed = text.replace(SPECIFIER, (_match, lead: string, quote: string) => `${lead}${quote}${relative}${quote}`);
-    if (pointed === text) continue;
-    writeFileSync(file, pointed);
-    rewritten.push(file);
   }
   return rewritten;
 }

@@ -10,9 +10,9 @@ import {
   type JWTVerifyGetKey,
   type KeyObject,
 } from 'jose';
-import { z } from 'zod';
 import type { ACCESS_TOKEN_ALGORITHMS } from '../config-schema.ts';
-import { ROLES, type Role } from '../users/roles.ts';
+import { roleSchema } from '@reading-station/contract';
+import type { Role } from '../users/roles.ts';
 
 /** Asymmetric algorithms only: the gate never holds a shared secret an attacker could sign with. */
 export type AccessTokenAlgorithm = (typeof ACCESS_TOKEN_ALGORITHMS)[number];
@@ -100,8 +100,6 @@ export interface AccessTokenVerifierOptions {
   /** Tokens this gate issued (true) or a hospital IdP's (false). */
   local?: boolean;
 }
-
-const roleSchema = z.enum(ROLES);
 
 function claimAt(payload: JWTPayload, claimPath: string): unknown {
   let node: unknown = payload;

@@ -1,6 +1,17 @@
 import fastifyCookie, { type CookieSerializeOptions } from '@fastify/cookie';
+import {
+  AUTH_PATHS,
+  REFRESH_COOKIE,
+  REFRESH_COOKIE_PATH,
+  loginRequestSchema,
+  logoutRequestSchema,
+  refreshRequestSchema,
+  type ClientKind,
+  type DesktopTokenResponse,
+  type SessionUser,
+  type WebTokenResponse,
+} from '@reading-station/contract';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import { AuditUnavailableError, type AuditEvent } from '../audit/audit-events.ts';
 import type { GateServices } from '../gate-services.ts';
 import { sendErrorBody as sendError } from '../http/http-errors.ts';
@@ -8,10 +19,6 @@ import { findUserById, verifyCredentials, type User } from '../users/user-reposi
 import type { AccessTokenIssuer } from './access-tokens.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 import type { IssuedRefreshToken, RefreshTokenStore } from './refresh-tokens.ts';
-
-/** The refresh cookie of browser clients: never readable by page code, sent only to /api/auth. */
-export const REFRESH_COOKIE = 'rs_refresh';
-const COOKIE_PATH = '/api/auth';
 
 export interface AuthServices extends GateServices {
   issuer: AccessTokenIssuer;
@@ -21,34 +28,21 @@ export interface AuthServices extends GateServices {
   secureCookies: boolean;
 }
 
-const loginBody = z.strictObject({
-  username: z.string().min(1).max(128),
-  password: z.string().min(1).max(1024),
-  /** Desktop clients keep the refresh token in the OS keychain and get it in the body. */
-  client: z.enum(['web', 'desktop']).default('web'),
-});
-
-const refreshBody = z
-  .strictObject({
-    refreshToken: z.string().min(1).max(128).optional(),
-    client: z.enum(['web', 'desktop']).default('web'),
-  })
-  .prefault({});
-
 class AuditFailed extends Error {}
 
-function publicUser(user: User) {
+function publicUser(user: User): SessionUser {
   return { id: user.id, username: user.username, displayName: user.displayName, role: user.role };
 }
 
 /**
  * `POST /api/auth/login`, `/refresh`, `/logout`: sessions. These take a password or a refresh
- * token, never an access token. Cookies (the browser's refresh token) are read and written through
+ * token, never an access token. Requests and answers are the contract's (auth-schemas.ts): the
+ * refresh cookie (`rs_refresh`, Path=/api/auth) for web clients, the body for desktop ones. Cookies (the browser's refresh token) are read and written through
  * @fastify/cookie, registered in this plugin's scope only: no other route parses cookies.
  */
 export const authRoutes: FastifyPluginAsync<AuthServices> = async (app, services) => {
   await app.register(fastifyCookie);
-  const cookieAttributes: CookieSerializeOptions = { path: COOKIE_PATH, httpOnly: true, sameSite: 'strict', secure: services.secureCookies };
+  const cookieAttributes: CookieSerializeOptions = { path: REFRESH_COOKIE_PATH, httpOnly: true, sameSite: 'strict', secure: services.secureCookies };
 
   const audit = async (request: FastifyRequest, event: AuditEvent): Promise<void> => {
     try {
@@ -74,7 +68,7 @@ export const authRoutes: FastifyPluginAsync<AuthServices> = async (app, services
     reply.setCookie(REFRESH_COOKIE, refresh.token, { ...cookieAttributes, maxAge });
   };
 
-  const session = async (reply: FastifyReply, user: User, refresh: IssuedRefreshToken, client: 'web' | 'desktop') => {
+  const session = async (reply: FastifyReply, user: User, refresh: IssuedRefreshToken, client: ClientKind) => {
     const access = await services.issuer.issue({
       userId: String(user.id),
       username: user.username,
@@ -82,14 +76,16 @@ export const authRoutes: FastifyPluginAsync<AuthServices> = async (app, services
       sessionId: refresh.familyId,
     });
     if (client === 'web') setRefreshCookie(reply, refresh);
-    return reply.header('cache-control', 'no-store').send({
+    const answer: WebTokenResponse = {
       accessToken: access.token,
       tokenType: 'Bearer',
       expiresIn: services.issuer.ttlSeconds,
       expiresAt: access.expiresAt.toISOString(),
       user: publicUser(user),
-      ...(client === 'desktop' ? { refreshToken: refresh.token, refreshExpiresAt: refresh.expiresAt.toISOString() } : {}),
-    });
+    };
+    const body: WebTokenResponse | DesktopTokenResponse =
+      client === 'desktop' ? { ...answer, refreshToken: refresh.token, refreshExpiresAt: refresh.expiresAt.toISOString() } : answer;
+    return reply.header('cache-control', 'no-store').send(body);
   };
 
   const guarded =
@@ -107,9 +103,9 @@ export const authRoutes: FastifyPluginAsync<AuthServices> = async (app, services
     };
 
   app.post(
-    '/api/auth/login',
+    AUTH_PATHS.login,
     guarded(async (request, reply) => {
-      const body = loginBody.safeParse(request.body);
+      const body = loginRequestSchema.safeParse(request.body);
       if (!body.success) return sendError(reply, 400, 'INVALID_REQUEST', 'username and password are required');
       const { username, password, client } = body.data;
       const address = services.clientAddress(request);
@@ -145,9 +141,9 @@ export const authRoutes: FastifyPluginAsync<AuthServices> = async (app, services
   );
 
   app.post(
-    '/api/auth/refresh',
+    AUTH_PATHS.refresh,
     guarded(async (request, reply) => {
-      const body = refreshBody.safeParse(request.body ?? {});
+      const body = refreshRequestSchema.safeParse(request.body ?? {});
       if (!body.success) return sendError(reply, 400, 'INVALID_REQUEST', 'malformed refresh request');
       const client = body.data.refreshToken ? 'desktop' : body.data.client;
       const token = body.data.refreshToken ?? request.cookies[REFRESH_COOKIE];
@@ -178,9 +174,9 @@ export const authRoutes: FastifyPluginAsync<AuthServices> = async (app, services
   );
 
   app.post(
-    '/api/auth/logout',
+    AUTH_PATHS.logout,
     guarded(async (request, reply) => {
-      const body = refreshBody.safeParse(request.body ?? {});
+      const body = logoutRequestSchema.safeParse(request.body ?? {});
       const token = (body.success ? body.data.refreshToken : undefined) ?? request.cookies[REFRESH_COOKIE];
       const userId = token ? await services.refreshTokens.revokeFamilyOf(token) : undefined;
       const user = userId ? await findUserById(services.db, userId) : undefined;

@@ -1,3 +1,4 @@
+import type { ErrorCode } from '@reading-station/contract';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AuditUnavailableError } from '../audit/audit-events.ts';
 import type { GateServices } from '../gate-services.ts';
@@ -54,7 +55,7 @@ const AUTH_FAILED = 'authentication failed';
  */
 async function authenticate(services: AuthenticationServices, request: FastifyRequest, reply: FastifyReply): Promise<User | undefined> {
   let reason: string;
-  let code: string;
+  let code: ErrorCode;
   try {
     const token = await services.verifier.verify(bearerToken(request.headers.authorization));
     // The gate's own tokens name the account by id; an IdP's by login name. Either way the

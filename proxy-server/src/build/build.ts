@@ -3,9 +3,12 @@
  * that is `npm run typecheck`'s job). The gate runs from dist/ in production: Node then loads no
  * TypeScript stripper, which saves memory and start-up time.
  *
+ * The contract (@reading-station/contract, TypeScript source) is compiled in beside the output, as
+ * dist/contract/, and the output's imports of it point there (contract/scripts/emit-javascript.ts).
+ *
  * The build goes to a fresh directory that then replaces dist/ by rename, so a gate starting
- * meanwhile never loads half-written output. `ensureBuilt` rebuilds only when a source or the
- * build configuration is newer than the last build.
+ * meanwhile never loads half-written output. `ensureBuilt` rebuilds only when a source (the
+ * contract's included) or the build configuration is newer than the last build.
  *
  *   node proxy-server/src/build/build.ts [--if-stale]
  */
@@ -14,6 +17,7 @@ import { existsSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } 
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { emitContractInto, newestContractSource } from '@reading-station/contract/emit-javascript';
 
 export const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const STAMP = '.built';
@@ -27,7 +31,7 @@ const distOf = (layout: BuildLayout) => path.join(layout.packageDir, 'dist');
 
 /** The newest modification time among the inputs of the build, in ms. */
 export function newestInput(layout: BuildLayout): number {
-  let newest = statSync(path.join(layout.packageDir, 'tsconfig.build.json')).mtimeMs;
+  let newest = Math.max(statSync(path.join(layout.packageDir, 'tsconfig.build.json')).mtimeMs, newestContractSource());
   const walk = (dir: string): void => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name);
@@ -55,6 +59,7 @@ export function build(layout: BuildLayout = { packageDir }): void {
     execFileSync(process.execPath, [tsc, '-p', path.join(layout.packageDir, 'tsconfig.build.json'), '--outDir', staging], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    emitContractInto(staging);
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
     const output = (error as { stdout?: Buffer }).stdout?.toString().trim();

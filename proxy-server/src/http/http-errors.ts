@@ -1,11 +1,11 @@
+import type { ErrorBody, ErrorCode } from '@reading-station/contract';
 import type { FastifyReply } from 'fastify';
 
-/** The JSON body of every error answer; the viewer tells errors apart by `code`. */
-export interface ErrorBody {
-  error: string;
-  code: string;
-  requestId: string;
-}
+/*
+ * Error answers are the contract's `ErrorBody` ({ error, code, requestId }), and their codes the
+ * contract's `ErrorCode`s: a code the contract does not list does not compile here, so a new one is
+ * added to contract/src/error-codes.ts (and the README's table) first.
+ */
 
 /**
  * An error meant for the client: its message is shown as is, so it must not carry internals.
@@ -13,9 +13,9 @@ export interface ErrorBody {
  */
 export class HttpError extends Error {
   readonly statusCode: number;
-  readonly code: string;
+  readonly code: ErrorCode;
 
-  constructor(statusCode: number, code: string, message: string) {
+  constructor(statusCode: number, code: ErrorCode, message: string) {
     super(message);
     this.name = 'HttpError';
     this.statusCode = statusCode;
@@ -23,12 +23,12 @@ export class HttpError extends Error {
   }
 }
 
-export function sendErrorBody(reply: FastifyReply, statusCode: number, code: string, message: string): FastifyReply {
+export function sendErrorBody(reply: FastifyReply, statusCode: number, code: ErrorCode, message: string): FastifyReply {
   const body: ErrorBody = { error: message, code, requestId: reply.request.id };
   return reply.code(statusCode).header('cache-control', 'no-store').type('application/json; charset=utf-8').send(body);
 }
 
-const CODES_BY_STATUS: Readonly<Record<number, string>> = {
+const CODES_BY_STATUS: Readonly<Record<number, ErrorCode>> = {
   400: 'BAD_REQUEST',
   401: 'UNAUTHENTICATED',
   403: 'FORBIDDEN',
@@ -44,6 +44,7 @@ const CODES_BY_STATUS: Readonly<Record<number, string>> = {
   503: 'SERVICE_UNAVAILABLE',
 };
 
-export function codeForStatus(statusCode: number): string {
-  return CODES_BY_STATUS[statusCode] ?? (statusCode >= 500 ? 'INTERNAL' : `HTTP_${statusCode}`);
+/** The code of an error answer that has none of its own: by status, else INTERNAL (5xx) or BAD_REQUEST (4xx). */
+export function codeForStatus(statusCode: number): ErrorCode {
+  return CODES_BY_STATUS[statusCode] ?? (statusCode >= 500 ? 'INTERNAL' : 'BAD_REQUEST');
 }

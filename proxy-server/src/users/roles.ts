@@ -1,7 +1,7 @@
-/** Who a user is to the hospital; the study access policy decides what each may see. */
-export const ROLES = ['admin', 'radiologist', 'doctor', 'patient', 'nurse', 'lab'] as const;
-export type Role = (typeof ROLES)[number];
-
-export function isRole(value: string): value is Role {
-  return (ROLES as readonly string[]).includes(value);
-}
+/**
+ * Who a user is to the hospital; the study access policy decides what each may see. The list is
+ * the contract's (contract/src/roles.ts), one for the gate, both hosts, the demo cohort and the
+ * tests; the gate's modules import it from here.
+ */
+export { ROLES, isRole } from '@reading-station/contract';
+export type { Role } from '@reading-station/contract';
