@@ -52,6 +52,24 @@ export class ViewerPage {
     return this.page.evaluate(() => (globalThis as PageGlobals).__readingStationViewer?.state() ?? null);
   }
 
+  /**
+   * Lets the page draw animation frames (requestAnimationFrame, where Cornerstone renders) until
+   * `durationMs` of the page's own clock has passed: an observation window for "nothing changes".
+   */
+  async waitForAnimationFrames(durationMs: number): Promise<void> {
+    await this.page.evaluate(
+      (duration) =>
+        new Promise<void>((resolve) => {
+          // The browser's requestAnimationFrame (this code is type-checked without the DOM's types).
+          const browser = globalThis as unknown as { requestAnimationFrame(callback: (now: number) => void): number };
+          const start = performance.now();
+          const frame = (now: number) => (now - start >= duration ? resolve() : browser.requestAnimationFrame(frame));
+          browser.requestAnimationFrame(frame);
+        }),
+      durationMs,
+    );
+  }
+
   readStoredValues(points: ReadonlyArray<{ x: number; y: number }>): Promise<number[] | null> {
     return this.page.evaluate((pts) => {
       const samples = (globalThis as PageGlobals).__readingStationViewer?.readPixels(pts);

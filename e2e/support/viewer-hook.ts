@@ -17,6 +17,19 @@ export interface ViewerHookState {
   zoom: number;
   renderingMode: 'cpu' | 'gpu';
   measurements: Array<{ id: string; kind: 'length' | 'angle' | 'roi'; text: string; imageIndex: number | null }>;
+  cine: {
+    playing: boolean;
+    /** The chosen rate. */
+    framesPerSecond: number;
+    /** New slices drawn (IMAGE_RENDERED) since cine last started, kept after it stops. */
+    framesShown: number;
+    /** From the first to the last of those frames. */
+    measuredOverMs: number;
+    /** The rate they were actually drawn at; null before two frames. */
+    framesShownPerSecond: number | null;
+    /** A slice cine asked for is still being set (it is drawn even if cine stops meanwhile). */
+    frameInFlight: boolean;
+  };
 }
 
 export interface ViewerHook {

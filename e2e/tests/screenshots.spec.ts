@@ -2,12 +2,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '../support/fixtures.ts';
 
-/** Kept in the repository (the README shows them) and attached to the report. */
-const SCREENSHOTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../screenshots');
+/**
+ * The screenshots go to this test's output folder (under the git-ignored test-results/) and into
+ * the report, so a test run leaves the checkout as it was. `npm run screenshots` sets
+ * RS_UPDATE_SCREENSHOTS=1 to refresh the ones the README shows, in e2e/screenshots/.
+ */
+const README_SCREENSHOTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../screenshots');
+const updateReadmeScreenshots = process.env.RS_UPDATE_SCREENSHOTS === '1';
 
 test('screenshots of the login, worklist and viewer screens', async ({ loginPage, signIn, worklist, viewer, demo, page }, testInfo) => {
   const shoot = async (name: string) => {
-    const file = path.join(SCREENSHOTS, `${name}.png`);
+    const file = updateReadmeScreenshots ? path.join(README_SCREENSHOTS, `${name}.png`) : testInfo.outputPath(`${name}.png`);
     await page.screenshot({ path: file });
     await testInfo.attach(name, { path: file, contentType: 'image/png' });
   };

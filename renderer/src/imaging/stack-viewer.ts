@@ -304,6 +304,8 @@ export class StackViewer {
         measuredOverMs,
         /** The rate they were actually shown at; null before two frames. */
         framesShownPerSecond: measuredOverMs > 0 ? ((frames.count - 1) * 1000) / measuredOverMs : null,
+        /** A slice cine asked for is still being set (it is drawn even if cine stops meanwhile). */
+        frameInFlight: this.#cineBusy,
       },
     };
   }
