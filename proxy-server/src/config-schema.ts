@@ -83,7 +83,11 @@ const authSchema = z.strictObject({
   lockout: z
     .strictObject({
       maxFailuresPerAccount: z.int().min(1).default(5),
+      // Flags the address: it locks nobody out by itself (a hospital's proxy is one address for
+      // everyone), but from a flagged address each account may fail only
+      // maxFailuresPerAccountFromFlaggedAddress times (login-throttle.ts).
       maxFailuresPerAddress: z.int().min(1).default(50),
+      maxFailuresPerAccountFromFlaggedAddress: z.int().min(1).default(2),
       windowSeconds: seconds(1, 86400).default(900),
       lockoutSeconds: seconds(1, 86400).default(900),
     })

@@ -125,6 +125,16 @@ describe('the refresh cookie', () => {
     expect(await auditRow(reused)).toMatchObject({ action: 'TOKEN_REUSE_DETECTED', result: 'denied', username: 'ada' });
   });
 
+  it('is answered with a cookie only, never in the body, even when the body asks for the desktop answer', async () => {
+    const server = gate();
+    const first = COOKIE.exec(setCookie(await loginAs(server, 'ada')))![1]!;
+    const refreshed = await server.inject({ method: 'POST', url: '/api/auth/refresh', headers: { cookie: `rs_refresh=${first}` }, payload: { client: 'desktop' } });
+    expect(refreshed.statusCode).toBe(200);
+    expect(refreshed.body).not.toContain(COOKIE.exec(setCookie(refreshed))![1]!);
+    expect(refreshed.json()).not.toHaveProperty('refreshToken');
+    expect(refreshed.json()).not.toHaveProperty('refreshExpiresAt');
+  });
+
   it('answers a refresh without any token 401 and audits it', async () => {
     const response = await gate().inject({ method: 'POST', url: '/api/auth/refresh' });
     expect(response.statusCode).toBe(401);
@@ -235,5 +245,33 @@ describe('routes that need an access token', () => {
     expect(wado.json()).toMatchObject({ code: 'WADO_URI_NOT_SUPPORTED' });
     const rows = await temp.db.selectFrom('audit_log').select('id').where('request_id', 'in', [String(post.headers['x-request-id']), String(wado.headers['x-request-id'])]).execute();
     expect(rows).toEqual([]);
+  });
+});
+
+describe('login throttling', () => {
+  const attempt = (server: FastifyInstance, username: string, password: string) =>
+    server.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password, client: 'desktop' } });
+
+  it('counts parallel wrong logins before checking them: 20 at once, all after the fifth refused', async () => {
+    const server = gate();
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => attempt(server, 'rad', `wrong-${i}`)));
+    const statuses = answers.map((answer) => answer.statusCode);
+    expect(statuses.filter((status) => status === 401)).toHaveLength(5);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(15);
+    // The right password too, until the lockout ends.
+    expect((await attempt(server, 'rad', PASSWORD)).statusCode).toBe(429);
+  });
+
+  it('treats every spacing and case of a name as that name, in the throttle, the lookup and the audit row', async () => {
+    const server = gate();
+    for (let i = 0; i < 5; i++) expect((await attempt(server, 'rad', `wrong-${i}`)).statusCode).toBe(401);
+    for (const variant of [' rad', 'rad\t', '  RAD ', 'Rad']) {
+      const answer = await attempt(server, variant, PASSWORD);
+      expect(answer.statusCode, JSON.stringify(variant)).toBe(429);
+      expect(await auditRow(answer)).toMatchObject({ action: 'LOGIN_LOCKED_OUT', username: 'rad' });
+    }
+    const ada = await attempt(server, '  ADA ', PASSWORD);
+    expect(ada.statusCode).toBe(200);
+    expect(await auditRow(ada)).toMatchObject({ action: 'LOGIN', username: 'ada' });
   });
 });

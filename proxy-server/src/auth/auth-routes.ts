@@ -16,6 +16,7 @@ import { AuditUnavailableError, type AuditEvent } from '../audit/audit-events.ts
 import type { GateServices } from '../gate-services.ts';
 import { sendErrorBody as sendError } from '../http/http-errors.ts';
 import { findUserById, verifyCredentials, type User } from '../users/user-repository.ts';
+import { normalizeUsername } from '../users/username.ts';
 import type { AccessTokenIssuer } from './access-tokens.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 import type { IssuedRefreshToken, RefreshTokenStore } from './refresh-tokens.ts';
@@ -107,11 +108,16 @@ export const authRoutes: FastifyPluginAsync<AuthServices> = async (app, services
     guarded(async (request, reply) => {
       const body = loginRequestSchema.safeParse(request.body);
       if (!body.success) return sendError(reply, 400, 'INVALID_REQUEST', 'username and password are required');
-      const { username, password, client } = body.data;
+      // One canonical form from here on: the throttle, the account lookup and the audit row all
+      // see the same name, whatever spaces or case the client sent.
+      const username = normalizeUsername(body.data.username);
+      const { password, client } = body.data;
       const address = services.clientAddress(request);
 
-      const wait = services.throttle.retryAfter(username, address);
-      if (wait > 0) {
+      // Counted now, before the password is checked, so parallel attempts cannot pass together.
+      const admission = services.throttle.admit(username, address);
+      if (!admission.admitted) {
+        const wait = admission.retryAfterSeconds;
         services.metrics?.logins.inc({ result: 'locked_out' });
         await audit(request, { action: 'LOGIN_LOCKED_OUT', result: 'denied', username, reason: `locked for ${wait} s` });
         return sendError(reply.header('retry-after', String(wait)), 429, 'LOGIN_LOCKED_OUT', `too many failed logins; try again in ${wait} seconds`);
@@ -119,7 +125,7 @@ export const authRoutes: FastifyPluginAsync<AuthServices> = async (app, services
       const check = await verifyCredentials(services.db, username, password);
       if (!check.ok) {
         services.metrics?.logins.inc({ result: 'failure' });
-        const locked = services.throttle.recordFailure(username, address);
+        const locked = services.throttle.failed(admission.attempt);
         await audit(request, {
           action: 'LOGIN_FAILED',
           result: 'failure',
@@ -131,7 +137,7 @@ export const authRoutes: FastifyPluginAsync<AuthServices> = async (app, services
         if (locked) await audit(request, { action: 'LOGIN_LOCKED_OUT', result: 'denied', username, reason: 'failure limit reached' });
         return sendError(reply, 401, 'INVALID_CREDENTIALS', 'authentication failed: wrong username or password');
       }
-      services.throttle.recordSuccess(username);
+      services.throttle.succeeded(admission.attempt);
       services.metrics?.logins.inc({ result: 'success' });
       const user = check.user;
       const refresh = await services.refreshTokens.issue(user.id, { userAgent: request.headers['user-agent'] });
@@ -145,7 +151,10 @@ export const authRoutes: FastifyPluginAsync<AuthServices> = async (app, services
     guarded(async (request, reply) => {
       const body = refreshRequestSchema.safeParse(request.body ?? {});
       if (!body.success) return sendError(reply, 400, 'INVALID_REQUEST', 'malformed refresh request');
-      const client = body.data.refreshToken ? 'desktop' : body.data.client;
+      // The answer follows where the token came from, not what the body asks for: a token read
+      // from the HttpOnly cookie is answered with a cookie only, never in a body page script could
+      // read (`client` in the body does not change that).
+      const client: ClientKind = body.data.refreshToken !== undefined ? 'desktop' : 'web';
       const token = body.data.refreshToken ?? request.cookies[REFRESH_COOKIE];
       if (!token) {
         await audit(request, { action: 'TOKEN_REFRESH_FAILED', result: 'failure', reason: 'no refresh token' });
