@@ -11,6 +11,15 @@ describe('loadStackConfig', () => {
     expect(config.ports).toEqual({ http: 8080, gate: 3001, orthanc: 8042, ops: 8081 });
     expect(config.stateDir).toBe(path.join(repoRoot, '.stack'));
     expect(config.demo).toBe(true);
+    expect(config.dicom).toEqual({ port: 4242, aet: 'READING_STATION', modalities: [{ aet: 'DEMO_MODALITY', host: '127.0.0.1' }] });
+  });
+
+  it('takes the DICOM port and AE title from the environment and checks AE titles', () => {
+    const config = loadStackConfig({ env: { RS_DICOM_PORT: '14242', RS_DICOM_AET: 'PACS_GATE', RS_ORTHANC_STABLE_AGE: '5' } });
+    expect(config.dicom.port).toBe(14242);
+    expect(config.dicom.aet).toBe('PACS_GATE');
+    expect(config.orthancStableAgeSeconds).toBe(5);
+    expect(() => loadStackConfig({ env: { RS_DICOM_AET: 'A_TITLE_LONGER_THAN_16' } })).toThrow(/dicom\.aet: expected an AE title .* \(from RS_DICOM_AET\)/);
   });
 
   it('lets the environment override the file', () => {

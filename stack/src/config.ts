@@ -14,6 +14,12 @@ const port = z.coerce
   .min(1, 'expected a port between 1 and 65535')
   .max(65535, 'expected a port between 1 and 65535');
 
+/** A DICOM AE title: 1-16 characters of printable ASCII without backslash, not only spaces. */
+const aeTitle = z
+  .string()
+  .regex(/^[\x20-\x5b\x5d-\x7e]{1,16}$/, { error: 'expected an AE title of 1-16 printable ASCII characters without "\\"' })
+  .refine((value) => value.trim() !== '', { error: 'expected an AE title that is not blank' });
+
 const StackConfigSchema = z
   .object({
     /** Where the stack keeps its state: rendered configs, databases, logs, stack.json. */
@@ -41,6 +47,42 @@ const StackConfigSchema = z
     corsOrigins: z.array(z.string()).default(['app://reading-station']),
     /** Access-token lifetime handed to the gate. */
     accessTokenTtlSeconds: z.coerce.number().int().min(10).max(3600).default(300),
+    /**
+     * The connection budget between nginx, the gate and Orthanc (docs/connections.md). A key left
+     * out is derived from the machine's cores; hospital IT sets one to override it, and `stack:up`
+     * refuses a combination that breaks the budget (connection-budget.ts).
+     */
+    connections: z
+      .object({
+        /** Requests in flight at once through nginx that the stack is sized for (viewers × parallel loads). */
+        concurrentRequests: z.coerce.number().int().min(1).max(100_000).optional(),
+        /** nginx `worker_processes`; default: one per core. */
+        nginxWorkers: z.coerce.number().int().min(1).max(64).optional(),
+        /** nginx `worker_connections`, per worker. */
+        nginxWorkerConnections: z.coerce.number().int().min(64).max(1_000_000).optional(),
+        /** Idle keep-alive connections each nginx worker keeps to the gate. */
+        gateKeepalive: z.coerce.number().int().min(1).max(10_000).optional(),
+        /** Orthanc `HttpThreadsCount`: requests Orthanc works on at once. */
+        orthancHttpThreads: z.coerce.number().int().min(1).max(10_000).optional(),
+      })
+      .strict()
+      .prefault({}),
+    /**
+     * Orthanc's DICOM server: the port modalities send to, the AE title they call, and the only
+     * modalities (calling AE title + IP address) whose C-ECHO and C-STORE it accepts.
+     */
+    dicom: z
+      .object({
+        port: port.default(4242),
+        aet: aeTitle.default('READING_STATION'),
+        modalities: z
+          .array(z.object({ aet: aeTitle, host: z.ipv4({ error: 'expected an IPv4 address (Orthanc checks modality hosts by IP)' }) }).strict())
+          .default([{ aet: 'DEMO_MODALITY', host: '127.0.0.1' }]),
+      })
+      .strict()
+      .prefault({}),
+    /** Seconds without a new instance before Orthanc calls a study stable and the gate records it. */
+    orthancStableAgeSeconds: z.coerce.number().int().min(1).max(3600).default(3),
   })
   .strict();
 
@@ -58,6 +100,14 @@ const envKeys = {
   RS_RENDERER_DIST: ['rendererDist'],
   READING_STATION_DEMO_CACHE: ['demoCacheDir'],
   RS_ACCESS_TOKEN_TTL: ['accessTokenTtlSeconds'],
+  RS_CONCURRENT_REQUESTS: ['connections', 'concurrentRequests'],
+  RS_NGINX_WORKERS: ['connections', 'nginxWorkers'],
+  RS_NGINX_WORKER_CONNECTIONS: ['connections', 'nginxWorkerConnections'],
+  RS_GATE_KEEPALIVE: ['connections', 'gateKeepalive'],
+  RS_ORTHANC_HTTP_THREADS: ['connections', 'orthancHttpThreads'],
+  RS_DICOM_PORT: ['dicom', 'port'],
+  RS_DICOM_AET: ['dicom', 'aet'],
+  RS_ORTHANC_STABLE_AGE: ['orthancStableAgeSeconds'],
 } as const satisfies Record<string, readonly string[]>;
 
 function readConfigFile(file: string): Record<string, unknown> {

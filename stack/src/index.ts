@@ -1,7 +1,7 @@
 // The public surface of @reading-station/stack for other workspaces (e2e, bench, the gate's and the
 // desktop's integration tests): where the repository is, the stack's settings, its state files
 // (stack.json, demo-users.json), process helpers, nginx rendering, how the gate is launched, the
-// Chromium that drives its web app, and the CLI that starts and stops it all. Starting a stack
+// Chromium that drives its web app, real DICOM samples and dcmtk as a modality, and the CLI that starts and stops it all. Starting a stack
 // goes through that CLI, as an operator would; this module does not load the seeding code (the
 // gate's registry, the demo generator).
 
@@ -26,3 +26,5 @@ export { locateNginx, renderNginxConfiguration, startNginx } from './nginx.ts';
 export type { NginxSettings } from './nginx.ts';
 export { gateMain, gateNodeFlags } from './gate.ts';
 export { CHROMIUM_EXECUTABLE, CHROMIUM_FLAGS } from './chromium.ts';
+export { DEBIAN_PYTHON, echoscu, freshUidCopies, pydicomDataDir, storescu } from './dicom-samples.ts';
+export type { DcmtkResult, DicomPeer, SampleCopy } from './dicom-samples.ts';

@@ -103,15 +103,76 @@ export interface OrthancCredentials {
   password: string;
 }
 
+// ── Orthanc's DICOM server ─────────────────────────────────────────────────────────────────────
+// Kept apart from the HTTP settings below. Orthanc 1.13 has no option to bind its DICOM port to an
+// address (no DicomListenAddress; HttpBindAddresses is HTTP only): it listens on every interface.
+// What keeps strangers out is the association check: with every DicomAlwaysAllow* false, Orthanc
+// refuses at association any caller that is not a configured modality, and with
+// DicomCheckModalityHost a modality must also call from its configured IP address.
+
+export interface DicomModality {
+  /** The modality's calling AE title. */
+  aet: string;
+  /** The IP address it calls from (Orthanc compares addresses, not host names). */
+  host: string;
+}
+
+export interface DicomServerSettings {
+  port: number;
+  /** Orthanc's own (called) AE title; associations calling another title are refused. */
+  aet: string;
+  modalities: readonly DicomModality[];
+  /** Seconds without a new instance before a study is stable (its StableStudy change). */
+  stableAgeSeconds: number;
+}
+
+/** Orthanc's DICOM-server keys: C-ECHO and C-STORE from the listed modalities only, no query/retrieve. */
+export function dicomServerConfiguration(settings: DicomServerSettings) {
+  const modalities: Record<string, object> = {};
+  settings.modalities.forEach((modality, index) => {
+    modalities[`modality-${index + 1}`] = {
+      AET: modality.aet,
+      Host: modality.host,
+      // Orthanc never sends to modalities; a port is still required by the format.
+      Port: 104,
+      AllowEcho: true,
+      AllowStore: true,
+      AllowFind: false,
+      AllowFindWorklist: false,
+      AllowGet: false,
+      AllowMove: false,
+      AllowStorageCommitment: false,
+    };
+  });
+  return {
+    DicomServerEnabled: true,
+    DicomPort: settings.port,
+    DicomAet: settings.aet,
+    DicomCheckCalledAet: true,
+    DicomCheckModalityHost: true,
+    DicomAlwaysAllowEcho: false,
+    DicomAlwaysAllowStore: false,
+    DicomAlwaysAllowFind: false,
+    DicomAlwaysAllowFindWorklist: false,
+    DicomAlwaysAllowGet: false,
+    DicomAlwaysAllowMove: false,
+    DicomModalitiesInDatabase: false,
+    DicomModalities: modalities,
+    StableAge: settings.stableAgeSeconds,
+  };
+}
+
 /**
  * Locked down as docs/facts.md lists (Orthanc lock-down): loopback only, HTTP auth with credentials only nginx holds, no
- * DICOM port, no explorer, no WebDAV, no Lua, no WADO-URI (it ignores the study), no error details.
+ * explorer, no WebDAV, no Lua, no WADO-URI (it ignores the study), no error details; the DICOM port
+ * accepts only configured modalities (dicomServerConfiguration) and is off without `dicom`.
  */
 export function orthancConfiguration(options: {
   layout: StackLayout;
   installation: OrthancInstallation;
   port: number;
   credentials: OrthancCredentials;
+  dicom?: DicomServerSettings;
 }) {
   return {
     Name: 'ReadingStation',
@@ -122,7 +183,7 @@ export function orthancConfiguration(options: {
     RemoteAccessAllowed: false,
     AuthenticationEnabled: true,
     RegisteredUsers: { [options.credentials.username]: options.credentials.password },
-    DicomServerEnabled: false,
+    ...(options.dicom === undefined ? { DicomServerEnabled: false } : dicomServerConfiguration(options.dicom)),
     OrthancExplorerEnabled: false,
     WebDavEnabled: false,
     HttpDescribeErrors: false,

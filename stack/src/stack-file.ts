@@ -13,6 +13,12 @@ export const StackFileSchema = z.object({
   stateDir: z.string(),
   ports: z.object({ http: z.number(), gate: z.number(), orthanc: z.number(), ops: z.number() }),
   orthanc: z.object({ url: z.string(), version: z.string(), configFile: z.string() }),
+  /** Orthanc's DICOM server: where modalities send, the AE title they call, and who may. */
+  dicom: z.object({
+    port: z.number(),
+    aet: z.string(),
+    modalities: z.array(z.object({ aet: z.string(), host: z.string() })),
+  }),
   gate: z.object({ url: z.string(), configFile: z.string(), database: z.string() }),
   nginx: z.object({ configFile: z.string() }),
   processes: z.object({

@@ -12,6 +12,7 @@ import {
   orthancConfiguration,
   startOrthanc,
   writeOrthancConfiguration,
+  type DicomServerSettings,
 } from './orthanc.ts';
 import { assertPortFree, isRunning, stopProcess, type ManagedProcess, type StartedProcess } from './processes.ts';
 import { seedDemo } from './seed.ts';
@@ -80,6 +81,8 @@ export async function stackUp(config: StackConfig, report: Report): Promise<Stac
   await assertPortFree('127.0.0.1', ports.ops, 'nginx, operations', 'RS_OPS_PORT');
   await assertPortFree('127.0.0.1', ports.gate, 'proxy-server', 'RS_GATE_PORT');
   await assertPortFree('127.0.0.1', ports.orthanc, 'Orthanc', 'RS_ORTHANC_PORT');
+  // Orthanc's DICOM server listens on every interface (it has no bind option).
+  await assertPortFree('0.0.0.0', config.dicom.port, 'Orthanc, DICOM', 'RS_DICOM_PORT');
   const orthancVersion = await checkOrthancVersion(installation);
   buildGate(report);
 
@@ -88,8 +91,11 @@ export async function stackUp(config: StackConfig, report: Report): Promise<Stac
     // Orthanc's credentials are new for every start and written only into Orthanc's and nginx's
     // configuration files (mode 600).
     const credentials = { username: 'reading-station-nginx', password: randomBytes(24).toString('base64url') };
-    writeOrthancConfiguration(layout, orthancConfiguration({ layout, installation, port: ports.orthanc, credentials }));
-    report(`starting Orthanc ${orthancVersion} on 127.0.0.1:${ports.orthanc}`);
+    writeOrthancConfiguration(
+      layout,
+      orthancConfiguration({ layout, installation, port: ports.orthanc, credentials, dicom: dicomSettings(config) }),
+    );
+    report(`starting Orthanc ${orthancVersion} on 127.0.0.1:${ports.orthanc} (DICOM ${config.dicom.aet} on port ${config.dicom.port})`);
     started.orthanc = await startOrthanc({ layout, installation, port: ports.orthanc, credentials });
 
     const baseUrl = `http://${config.listenAddress}:${ports.http}`;
@@ -140,6 +146,10 @@ export async function stackUp(config: StackConfig, report: Report): Promise<Stac
   }
 }
 
+function dicomSettings(config: StackConfig): DicomServerSettings {
+  return { ...config.dicom, stableAgeSeconds: config.orthancStableAgeSeconds };
+}
+
 function describeStack(options: {
   config: StackConfig;
   layout: StackLayout;
@@ -162,6 +172,7 @@ function describeStack(options: {
       version: options.orthancVersion,
       configFile: layout.orthanc.configFile,
     },
+    dicom: { port: config.dicom.port, aet: config.dicom.aet, modalities: config.dicom.modalities.map(({ aet, host }) => ({ aet, host })) },
     gate: { url: `http://127.0.0.1:${config.ports.gate}`, configFile: layout.gate.configFile, database: layout.gate.database },
     nginx: { configFile: layout.nginx.configFile },
     processes: { orthanc: managed(started.orthanc), gate: managed(started.gate), nginx: managed(started.nginx) },

@@ -16,6 +16,7 @@ const env = {
   RS_GATE_PORT: '23001',
   RS_ORTHANC_PORT: '28042',
   RS_OPS_PORT: '28081',
+  RS_DICOM_PORT: '24242',
 };
 
 function processesMentioning(text: string): string[] {
