@@ -13,6 +13,7 @@
  * One patient and study carry hostile strings (script and img tags) so that every screen's
  * escaping can be tested with data that really went through DICOM, Orthanc and the database.
  */
+import type { Role } from '@reading-station/contract';
 import type { PhantomAnatomy, PhantomSpec } from './phantom.ts';
 import { uidFromName } from './uid.ts';
 
@@ -25,7 +26,8 @@ export const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
 export const HOSTILE_SCRIPT = '<script>alert(1)</script>';
 export const HOSTILE_IMG = '<img src=x onerror=alert(1)>';
 
-export type DemoRole = 'admin' | 'radiologist' | 'doctor' | 'patient' | 'nurse' | 'lab';
+/** The demo cohort has a user of every role the contract names. */
+export type DemoRole = Role;
 
 export interface DemoUser {
   /** Stable login name. */

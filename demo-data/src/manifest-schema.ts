@@ -3,6 +3,7 @@
  * The annotation below makes the compiler check that the schema and the `DemoManifest` type say
  * the same thing.
  */
+import { roleSchema } from '@reading-station/contract';
 import { z } from 'zod';
 
 import type { DemoManifest } from './generate.ts';
@@ -72,7 +73,7 @@ const cohort = z.object({
   users: z.array(
     z.object({
       username: z.string(),
-      role: z.enum(['admin', 'radiologist', 'doctor', 'patient', 'nurse', 'lab']),
+      role: roleSchema,
       displayName: z.string(),
       patientId: z.string().nullable(),
     }),

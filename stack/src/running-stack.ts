@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { roleSchema } from '@reading-station/contract';
 import { z } from 'zod';
 import { repoRoot } from './config.ts';
 import { StackFileSchema, type StackFile } from './stack-file.ts';
@@ -9,7 +10,7 @@ export const DemoUsersSchema = z.array(
   z.object({
     username: z.string(),
     password: z.string(),
-    role: z.enum(['admin', 'radiologist', 'doctor', 'patient', 'nurse', 'lab']),
+    role: roleSchema,
     displayName: z.string(),
     studies: z.array(z.string()),
   }),

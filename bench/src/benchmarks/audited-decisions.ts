@@ -1,3 +1,4 @@
+import { DICOM_JSON } from '@reading-station/contract';
 import Database from 'better-sqlite3';
 import { runWrk, type LoadResult } from '../load/wrk.ts';
 import { loadAverage } from '../machine.ts';
@@ -62,7 +63,7 @@ export async function runAuditedDecisions(
   const validFor = options.durationSeconds + 60;
   const headers = async (): Promise<Record<string, string>> => ({
     Authorization: `Bearer ${await context.admin.token(validFor)}`,
-    Accept: 'application/dicom+json',
+    Accept: DICOM_JSON,
   });
 
   for (const path of PATHS) {

@@ -1,11 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { FRAME_ACCEPT } from '@reading-station/contract';
 import type { RunningPipeProxy } from '../baseline/start-pipe-proxy.ts';
 import { cpuSeconds, groupCpuSeconds, withChildren } from '../proc.ts';
 import { VARIANT_PREFIX, type BenchNginx, type Variant } from '../stack/bench-nginx.ts';
 import type { BenchStack, TokenSource } from '../stack/bench-stack.ts';
 
-/** The Accept header the viewer sends for frames: Orthanc 1.13 then returns the stored bytes. */
-export const FRAME_ACCEPT = 'multipart/related; type="application/octet-stream"; transfer-syntax=*';
+/** The Accept header the viewer sends for frames (the contract's): Orthanc 1.13 then returns the stored bytes. */
+export { FRAME_ACCEPT };
 
 export type PayloadName = 'htj2k-512' | 'raw-2048';
 

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import type { ViewerHookGlobals } from '@reading-station/contract';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CHROMIUM_EXECUTABLE, CHROMIUM_FLAGS, loadStackConfig } from '@reading-station/stack';
 import { ensureSeries100 } from '../data/series-100.ts';
@@ -88,20 +89,11 @@ export type ViewerResult =
       decodeTimePerFrame: DecodeSummary | null;
     };
 
-/** The page's globals this benchmark reads; the bench is type-checked without DOM types. */
-interface PageGlobals {
-  __readingStationViewer?: {
-    state(): {
-      seriesInstanceUid: string | null;
-      imageId: string | null;
-      imageCount: number;
-      renderCount: number;
-      renderedImageIndex: number | null;
-      renderingMode: string;
-    };
-    /** Absent from viewers built before the hook reported Cornerstone's timings. */
-    loadTimings?(): Array<{ imageIndex: number; decodeMs: number | null; loadMs: number | null }>;
-  };
+/**
+ * The page's globals this benchmark reads (the viewer's hook by the contract's type); the bench is
+ * type-checked without DOM types.
+ */
+interface PageGlobals extends ViewerHookGlobals {
   location: { hash: string };
   document: { querySelector(selector: string): { value: number; max: number } | null };
   performance: { now(): number; getEntriesByType(type: string): Array<{ name: string; startTime: number; responseEnd: number }> };
@@ -147,6 +139,7 @@ async function openStudy(
             const metadata = since.filter((entry) => !entry.name.includes('/frames/') && entry.startTime - t0 < (firstImageMs ?? 0));
             // wadors image ids are the frame's URL behind a scheme prefix.
             const shown = frames.find((entry) => shownImageId.endsWith(entry.name));
+            // `?.()`: viewers built before the hook reported Cornerstone's timings have no loadTimings.
             const timings = until === 'first-image' ? [] : (g.__readingStationViewer?.loadTimings?.() ?? []);
             resolve({
               firstImageMs,

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DICOM_JSON } from '@reading-station/contract';
 import { gateMain, gateNodeFlags, repoRoot } from '@reading-station/stack';
 import type { BenchContext } from '../benchmarks/context.ts';
 import { runWrk, type LoadResult } from '../load/wrk.ts';
@@ -47,7 +48,7 @@ export async function profileGateDecisions(
       if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the profiled gate did not start; see ${options.dir}/gate.log`);
       await sleep(100);
     }
-    const headers = { Authorization: `Bearer ${await context.admin.token(options.durationSeconds + 60)}`, Accept: 'application/dicom+json' };
+    const headers = { Authorization: `Bearer ${await context.admin.token(options.durationSeconds + 60)}`, Accept: DICOM_JSON };
     const loadAverage1m = loadAverage();
     const loadStarted = performance.now();
     const result = await runWrk({

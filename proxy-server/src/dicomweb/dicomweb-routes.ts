@@ -1,3 +1,4 @@
+import { DICOM_JSON } from '@reading-station/contract';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { AuditUnavailableError, type AuditEvent } from '../audit/audit-events.ts';
 import { authenticatedUser, requireAuthentication, type AuthenticationServices } from '../auth/authenticate-plugin.ts';
@@ -105,7 +106,7 @@ async function answerRead(services: AuthenticationServices, request: FastifyRequ
         .header('content-length', '0')
         .send();
     case 'empty-search':
-      return reply.code(200).header('cache-control', 'private, no-store').type('application/dicom+json').send('[]');
+      return reply.code(200).header('cache-control', 'private, no-store').type(DICOM_JSON).send('[]');
     case 'refused':
       if (decision.status === 400) return sendError(reply, 400, decision.code, `invalid DICOMweb request: ${decision.reason}`);
       return sendError(reply, decision.status, decision.code, REFUSAL_MESSAGES[decision.code as keyof typeof REFUSAL_MESSAGES]);

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadStackConfig } from '@reading-station/stack';
 import { decodeHtj2k, expectedDemoPixels, parseMultipartRelated, readDemoManifest, type DemoManifest } from '@reading-station/demo-data';
-import { FRAME_ACCEPT, accessToken, bearer, call, runningStack, type RunningStack } from '../support/gate-client.ts';
+import { DICOM_JSON, FRAME_ACCEPT, accessToken, bearer, call, runningStack, type RunningStack } from '../support/gate-client.ts';
 
 let stack: RunningStack;
 let manifest: DemoManifest;
@@ -149,7 +149,7 @@ describe('forged hierarchy', () => {
     for (const username of ['admin', 'dr.house']) {
       const token = await accessToken(stack, username);
       for (const target of forged) {
-        const reply = await call(stack, target, { headers: { ...bearer(token), accept: target.includes('frames') ? FRAME_ACCEPT : 'application/dicom+json' } });
+        const reply = await call(stack, target, { headers: { ...bearer(token), accept: target.includes('frames') ? FRAME_ACCEPT : DICOM_JSON } });
         const bytesServed = reply.status === 200 && reply.text !== '[]' && reply.body.length > 2;
         expect(bytesServed, `${username} ${target} → ${reply.status} ${reply.body.length} B`).toBe(false);
       }

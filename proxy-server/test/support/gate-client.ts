@@ -5,6 +5,7 @@ import { expect } from 'vitest';
 import { demoUser, runningStack, type RunningStack } from '@reading-station/stack';
 
 export { runningStack, demoUser, type RunningStack };
+export { DICOM_JSON, FRAME_ACCEPT } from '@reading-station/contract';
 
 /** Secrets nginx holds for Orthanc; no response in the gate suites may ever contain them. */
 export function orthancSecrets(stack: RunningStack): string[] {
@@ -80,8 +81,6 @@ export async function accessToken(stack: RunningStack, username: string): Promis
 export function bearer(token: string): Record<string, string> {
   return { authorization: `Bearer ${token}` };
 }
-
-export const FRAME_ACCEPT = 'multipart/related; type="application/octet-stream"; transfer-syntax=*';
 
 /** The audit rows with these request ids, read from the stack's SQLite registry. */
 export function auditRows(stack: RunningStack, requestIds: readonly string[]): Array<Record<string, unknown>> {

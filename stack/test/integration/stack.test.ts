@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { FRAME_ACCEPT } from '@reading-station/contract';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   HTJ2K_LOSSLESS,
@@ -142,7 +143,7 @@ describe('HTJ2K frames as Orthanc serves them', () => {
   it('every demo series: first, middle and last frames are HTJ2K parts that decode to the generated pixels exactly', async () => {
     const headers = {
       authorization: stack.orthancAuthorization,
-      accept: 'multipart/related; type="application/octet-stream"; transfer-syntax=*',
+      accept: FRAME_ACCEPT,
     };
     let checked = 0;
     for (const study of manifest.cohort.studies) {
