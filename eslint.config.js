@@ -86,4 +86,17 @@ export default tseslint.config(
       '@typescript-eslint/no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'services must not depend on Electron' }] }],
     },
   },
+  {
+    // The contract runs in the browser, Electron's main process and Node alike: zod, fetch and
+    // AbortSignal only (contract/README.md). Its tests and build script may use Node.
+    files: ['contract/src/**/*.ts'],
+    ignores: ['contract/src/**/*.test.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'electron', message: 'the contract is environment-neutral' }], patterns: [{ group: ['node:*'], message: 'the contract is environment-neutral: no Node modules' }] },
+      ],
+      'no-restricted-globals': ['error', 'window', 'document', 'navigator', 'localStorage', 'process', 'Buffer', 'require', '__dirname'],
+    },
+  },
 );
