@@ -36,7 +36,15 @@ export default defineConfig({
     {
       name: 'chromium',
       testMatch: 'tests/**/*.spec.ts',
-      testIgnore: 'tests/cpu-rendering.spec.ts',
+      testIgnore: ['tests/cpu-rendering.spec.ts', 'tests/corpus/**'],
+      use: chromium,
+    },
+    {
+      // pydicom's corpus, imported into the stack: after the other Chromium specs, because the
+      // admin (whose worklist they count) sees every imported study.
+      name: 'chromium-corpus',
+      testMatch: 'tests/corpus/**/*.spec.ts',
+      dependencies: ['chromium'],
       use: chromium,
     },
     {
@@ -46,8 +54,11 @@ export default defineConfig({
       use: { ...chromium, launchOptions: { ...chromium.launchOptions, args: [...chromiumFlags, '--disable-3d-apis'] } },
     },
     {
-      name: 'electron',
+      // The desktop app: in Electron where a binary exists (ELECTRON_OVERRIDE_DIST_PATH), else in
+      // the Chromium desktop host (desktop-host/desktop-host.ts); electron/electron-fixtures.ts chooses.
+      name: 'desktop',
       testMatch: 'electron/**/*.spec.ts',
+      use: chromium,
     },
   ],
 });

@@ -1,8 +1,17 @@
 /**
- * Launching the desktop app under Playwright: a fresh temporary user-data dir and a clean
- * environment per launch, closed and removed afterwards. Specs skip themselves, with one line
- * saying why, when no Electron binary is available (the npm package downloads it lazily from a
- * host these machines cannot reach) or the app is not built.
+ * The desktop app under Playwright, in one of two hosts:
+ *
+ * - **Electron**, where a binary exists (`ELECTRON_OVERRIDE_DIST_PATH`, or the npm package's own
+ *   download) and `electron/dist` is built: `_electron.launch` with a fresh user-data directory.
+ * - **The Chromium desktop host** otherwise (no Electron binary can be downloaded on these
+ *   machines): the renderer's build on the app's origin with the desktop's CSP, and the desktop's
+ *   own preload, IPC checks and main-process services behind it (desktop-host/desktop-host.ts).
+ *
+ * Either way the keychain is a real gnome-keyring on a private D-Bus session (unlocked, shared by
+ * the worker and emptied after each test) unless a spec asks for a locked one or none at all
+ * (`test.use({ desktopKeychain: 'locked' | 'none' })`), and `desktop.restart()` quits the app and
+ * starts it again over the same keychain, settings and browser storage. Each test is annotated
+ * with the host that ran it (`desktop-host`), which the test summary reports.
  */
 import { _electron as electron, type ElectronApplication, type Page } from '@playwright/test';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -10,9 +19,12 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '@reading-station/stack';
+import { SETTINGS_FILE_NAME, VAULT_SERVICE, loadKeytar, startPrivateKeyring, type PrivateKeyring } from '@reading-station/electron/desktop-host';
+import { ChromiumDesktopHost } from '../desktop-host/desktop-host.ts';
 import { test as base, expect } from '../support/fixtures.ts';
 
 export const DESKTOP_MAIN = path.join(repoRoot, 'electron/dist/main/main.js');
+export const RENDERER_DIST = path.join(repoRoot, 'renderer/dist');
 
 /**
  * The Electron executable: under ELECTRON_OVERRIDE_DIST_PATH, else the npm package's own download
@@ -38,65 +50,179 @@ export function electronBinary(): string | null {
   return existsSync(candidate) ? candidate : null;
 }
 
-/** Why the desktop specs cannot run here, or null when they can. */
-export function desktopSkipReason(): string | null {
-  if (!electronBinary()) return 'skipped: no Electron binary can be downloaded on this machine (set ELECTRON_OVERRIDE_DIST_PATH to run the desktop specs)';
-  if (!existsSync(DESKTOP_MAIN)) return `skipped: the desktop app is not built (${path.relative(repoRoot, DESKTOP_MAIN)} is missing; run npm run build -w electron)`;
-  return null;
+export type DesktopHostKind = 'electron' | 'chromium-host';
+
+/** Which host runs the desktop specs here, and why. */
+export function desktopHostChoice(): { kind: DesktopHostKind; why: string } {
+  if (!electronBinary()) return { kind: 'chromium-host', why: 'no Electron binary on this machine (set ELECTRON_OVERRIDE_DIST_PATH to run them in Electron)' };
+  if (!existsSync(DESKTOP_MAIN)) return { kind: 'chromium-host', why: `the desktop app is not built (${path.relative(repoRoot, DESKTOP_MAIN)}; run npm run build -w electron)` };
+  return { kind: 'electron', why: 'an Electron binary exists' };
 }
 
-let skipNoticePrinted = false;
+export type DesktopKeychain = 'unlocked' | 'locked' | 'none';
+
+export interface DesktopApp {
+  readonly kind: DesktopHostKind;
+  /** The app's window (replaced by restart()). */
+  readonly window: Page;
+  readonly userDataDir: string;
+  /** `<userData>/settings.json`. */
+  readonly settingsFile: string;
+  /** Quits the app and starts it again over the same keychain, settings and storage. */
+  restart(): Promise<Page>;
+  /** Everything the app's main process wrote so far. */
+  logs(): string;
+  /** The IPC channels the main process answers (Chromium host only: Electron does not tell). */
+  registeredChannels(): string[] | null;
+  /** CSP refusals whose text matches are expected by this test (the guard ignores them). */
+  expectCspRefusals(pattern: RegExp): void;
+}
+
+/** The unlocked keyring as the tests read it (keytar, in the test's own process). */
+export interface KeychainProbe {
+  entries(): Promise<Array<{ account: string; password: string }>>;
+  remove(account: string): Promise<boolean>;
+}
+
+let noticePrinted = false;
 
 interface DesktopFixtures {
-  desktopApp: ElectronApplication;
+  desktopKeychain: DesktopKeychain;
+  desktop: DesktopApp;
   desktopWindow: Page;
 }
 
-export const test = base.extend<DesktopFixtures>({
-  // eslint-disable-next-line no-empty-pattern -- Playwright requires the destructuring form
-  desktopApp: async ({}, use, testInfo) => {
-    const skipReason = desktopSkipReason();
-    if (skipReason) {
-      if (!skipNoticePrinted) console.log(`Electron desktop specs ${skipReason}`);
-      skipNoticePrinted = true;
-      testInfo.skip(true, skipReason);
+interface DesktopWorkerFixtures {
+  unlockedKeyring: PrivateKeyring;
+  keychain: KeychainProbe;
+}
+
+export const test = base.extend<DesktopFixtures, DesktopWorkerFixtures>({
+  desktopKeychain: ['unlocked', { option: true }],
+  unlockedKeyring: [
+    // eslint-disable-next-line no-empty-pattern -- Playwright requires the destructuring form
+    async ({}, use) => {
+      const keyring = await startPrivateKeyring('unlocked');
+      // libsecret binds this process to the first bus it uses: the probe below reads this one.
+      process.env.DBUS_SESSION_BUS_ADDRESS = keyring.busAddress;
+      try {
+        await use(keyring);
+      } finally {
+        await keyring.stop();
+      }
+    },
+    { scope: 'worker' },
+  ],
+  keychain: [
+    async ({ unlockedKeyring }, use) => {
+      void unlockedKeyring;
+      const keytar = await loadKeytar();
+      await use({
+        entries: () => keytar.findCredentials(VAULT_SERVICE),
+        remove: (account) => keytar.deletePassword(VAULT_SERVICE, account),
+      });
+    },
+    { scope: 'worker' },
+  ],
+  desktop: async ({ desktopKeychain, unlockedKeyring, keychain, playwright, launchOptions, viewport }, use, testInfo) => {
+    const choice = desktopHostChoice();
+    if (!noticePrinted) console.log(`Desktop specs run in ${choice.kind === 'electron' ? 'Electron' : 'the Chromium desktop host'}: ${choice.why}`);
+    noticePrinted = true;
+    testInfo.annotations.push({ type: 'desktop-host', description: choice.kind });
+
+    const locked = desktopKeychain === 'locked' ? await startPrivateKeyring('locked') : null;
+    const busAddress = desktopKeychain === 'unlocked' ? unlockedKeyring.busAddress : (locked?.busAddress ?? null);
+    const userDataDir = mkdtempSync(path.join(tmpdir(), 'reading-station-desktop-'));
+    const cspPatterns: RegExp[] = [];
+    const refused: string[] = [];
+    const watchConsole = (window: Page) =>
+      window.on('console', (message) => {
+        const text = message.text();
+        if (/Content Security Policy|Refused to (load|execute|connect|create|compile|apply)/i.test(text) && !cspPatterns.some((p) => p.test(text))) refused.push(text);
+      });
+    const common = {
+      kind: choice.kind,
+      userDataDir,
+      settingsFile: path.join(userDataDir, SETTINGS_FILE_NAME),
+      expectCspRefusals: (pattern: RegExp) => void cspPatterns.push(pattern),
+    };
+
+    let app: DesktopApp;
+    let close: () => Promise<void>;
+    if (choice.kind === 'electron') {
+      const executablePath = electronBinary();
+      if (!executablePath) throw new Error('no Electron binary');
+      const output: string[] = [];
+      const launch = async () => {
+        // Only what Electron needs from the environment: no tokens or settings leak in from the shell.
+        const env: Record<string, string> = {};
+        for (const key of ['PATH', 'HOME', 'DISPLAY', 'XAUTHORITY', 'XDG_RUNTIME_DIR', 'LANG']) {
+          const value = process.env[key];
+          if (value !== undefined) env[key] = value;
+        }
+        if (busAddress) env.DBUS_SESSION_BUS_ADDRESS = busAddress;
+        const launched = await electron.launch({ executablePath, args: ['--no-sandbox', `--user-data-dir=${userDataDir}`, DESKTOP_MAIN], env, timeout: 60_000 });
+        launched.process().stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+        launched.process().stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+        const window = await launched.firstWindow();
+        watchConsole(window);
+        await window.waitForLoadState('domcontentloaded');
+        return { launched, window };
+      };
+      let current: { launched: ElectronApplication; window: Page } = await launch();
+      app = {
+        ...common,
+        get window() {
+          return current.window;
+        },
+        restart: async () => {
+          await current.launched.close();
+          current = await launch();
+          return current.window;
+        },
+        logs: () => output.join(''),
+        registeredChannels: () => null,
+      };
+      close = () => current.launched.close().catch(() => undefined);
+    } else {
+      if (!existsSync(path.join(RENDERER_DIST, 'index.html'))) throw new Error(`the renderer is not built (${RENDERER_DIST}); run npm run build -w renderer`);
+      const browser = await playwright.chromium.launch(launchOptions);
+      const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+      context.on('page', watchConsole);
+      const host = await ChromiumDesktopHost.launch({ context, rendererDir: RENDERER_DIST, userDataDir, busAddress });
+      app = {
+        ...common,
+        get window() {
+          return host.page;
+        },
+        restart: () => host.restart(),
+        logs: () => host.logs.join(''),
+        registeredChannels: () => [...host.channels],
+      };
+      close = async () => {
+        await host.quit().catch(() => undefined);
+        await browser.close();
+      };
     }
-    const executablePath = electronBinary();
-    if (!executablePath) throw new Error('no Electron binary');
-    const userDataDir = mkdtempSync(path.join(tmpdir(), 'reading-station-e2e-'));
-    // Only what Electron needs from the environment: no tokens or settings leak in from the shell.
-    const env: Record<string, string> = {};
-    for (const key of ['PATH', 'HOME', 'DISPLAY', 'XAUTHORITY', 'DBUS_SESSION_BUS_ADDRESS', 'XDG_RUNTIME_DIR', 'LANG']) {
-      const value = process.env[key];
-      if (value !== undefined) env[key] = value;
-    }
-    const app = await electron.launch({
-      executablePath,
-      args: ['--no-sandbox', `--user-data-dir=${userDataDir}`, DESKTOP_MAIN],
-      env,
-      timeout: 60_000,
-    });
+
     try {
       await use(app);
     } finally {
-      await app.close().catch(() => undefined);
+      await close();
+      // The worker's keyring outlives the test: what the test left there goes.
+      for (const entry of await keychain.entries()) await keychain.remove(entry.account);
+      await locked?.stop();
       rmSync(userDataDir, { recursive: true, force: true });
     }
+    expect(refused, 'the desktop app ran into its Content-Security-Policy').toEqual([]);
   },
-  // The browser page's guard would launch a browser; the desktop window gets its own below.
+  desktopWindow: async ({ desktop }, use) => {
+    await use(desktop.window);
+  },
+  // The browser page's guard would open a page of the default context; the desktop app has its own.
   // eslint-disable-next-line no-empty-pattern -- Playwright requires the destructuring form
   contentSecurityPolicyGuard: async ({}, use) => {
     await use();
-  },
-  desktopWindow: async ({ desktopApp }, use) => {
-    const window = await desktopApp.firstWindow();
-    const refused: string[] = [];
-    window.on('console', (message) => {
-      if (/Content Security Policy|Refused to (load|execute|connect|create|compile|apply)/i.test(message.text())) refused.push(message.text());
-    });
-    await window.waitForLoadState('domcontentloaded');
-    await use(window);
-    expect(refused, 'the desktop app ran into its Content-Security-Policy').toEqual([]);
   },
 });
 

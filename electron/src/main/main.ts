@@ -10,6 +10,7 @@ import { APP_SCHEME } from './app-origin.ts';
 import { createAppRequestHandler } from './app-protocol.ts';
 import { buildContentSecurityPolicy } from './content-security-policy.ts';
 import { sessionIpcHandlers } from './ipc-handlers.ts';
+import { trackPageServer } from './page-server.ts';
 import { createMainWindow, hardenWebContents } from './window.ts';
 
 /*
@@ -55,19 +56,10 @@ if (!app.requestSingleInstanceLock()) {
       void sessions.start();
       app.on('before-quit', () => sessions.dispose());
 
-      // The CSP names the server the page was loaded for; when it changes, the page reloads
-      // (a live document's CSP cannot change) and asks the bridge for its session again.
-      let pageServerUrl = await settings.getServerUrl().catch(() => null);
-      const serverMayHaveChanged = () => {
-        void sessions.getServerSettings().then(({ serverUrl }) => {
-          const current = serverUrl || null;
-          if (current === pageServerUrl) return;
-          pageServerUrl = current;
-          setImmediate(() => mainWindow?.webContents.reload());
-        });
-      };
+      // The CSP names the server the page was loaded for; when it changes, the page reloads.
+      const pageServer = trackPageServer(sessions, await settings.getServerUrl().catch(() => null), () => mainWindow?.webContents.reload());
 
-      registerIpcHandlers(sessionIpcHandlers(sessions, { serverMayHaveChanged }), { onRefused: (channel, reason) => log(`IPC ${channel} refused: ${reason}`) });
+      registerIpcHandlers(sessionIpcHandlers(sessions, { serverMayHaveChanged: pageServer.serverMayHaveChanged }), { onRefused: (channel, reason) => log(`IPC ${channel} refused: ${reason}`) });
       sessions.onChange((session, reason) => {
         for (const window of BrowserWindow.getAllWindows()) sendIpcEvent(window.webContents, 'rs:session:changed', session, reason);
       });
@@ -76,7 +68,7 @@ if (!app.requestSingleInstanceLock()) {
       const rendererDir = app.isPackaged ? join(app.getAppPath(), 'renderer') : join(app.getAppPath(), '..', 'renderer', 'dist');
       mainWindow = createMainWindow({
         preloadPath: join(here, '..', 'preload', 'preload.js'),
-        handleAppRequest: createAppRequestHandler({ rendererDir, contentSecurityPolicy: () => buildContentSecurityPolicy(pageServerUrl) }),
+        handleAppRequest: createAppRequestHandler({ rendererDir, contentSecurityPolicy: () => buildContentSecurityPolicy(pageServer.current()) }),
         devTools: !app.isPackaged,
       });
       mainWindow.on('closed', () => {
