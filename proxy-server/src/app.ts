@@ -38,9 +38,11 @@ const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers["proxy-authorization"]',
   'req.headers.cookie',
+  'req.headers["x-reading-station-proxy"]',
   'res.headers["set-cookie"]',
   'headers.authorization',
   'headers.cookie',
+  'headers["x-reading-station-proxy"]',
   'headers["set-cookie"]',
 ];
 
@@ -49,7 +51,7 @@ const REDACTED_PATHS = [
  * a fixed order: request ids and error handling, then health routes, then `deps.routes`.
  */
 export function buildServer(config: Config, deps: ServerDeps): FastifyInstance {
-  const clientAddress = createClientAddressResolver(config.trustedProxies);
+  const clientAddress = createClientAddressResolver(config.trustedProxies, config.proxySecret);
 
   const app = Fastify({
     logger: {

@@ -35,6 +35,9 @@ const listenSchema = z.strictObject(
       .min(1, expecting(PORT_EXPECTATION))
       .max(65535, expecting(PORT_EXPECTATION))
       .default(3001),
+    // The operations listener (Prometheus metrics), a Unix socket: never on the public port. nginx's
+    // loopback operations server proxies to it. Unset: metrics are not served.
+    opsSocket: z.string(expecting('expected a socket file path')).min(1, expecting('expected a socket file path')).optional(),
   },
   expecting('expected an object with host and port'),
 );
@@ -116,6 +119,10 @@ export const configSchema = z.strictObject({
   orthancHealthUrl: httpUrl.optional(),
   // Peers whose X-Real-IP header is believed (nginx). Anyone else's address is taken from the socket.
   trustedProxies: z.array(ipOrCidr, expecting('expected a list of IP addresses or CIDR ranges')).default(['127.0.0.1', '::1']),
+  // A secret nginx sends in X-Reading-Station-Proxy on every request to the gate; when set, X-Real-IP
+  // is believed only from requests that carry it (a local process can reach the gate's port, but
+  // cannot read nginx's configuration). Set it in every deployment.
+  proxySecret: z.string(expecting('expected at least 32 characters')).min(32, expecting('expected at least 32 characters')).optional(),
   // The origin users reach (nginx); used to build public URLs. Unset means "derive from the request".
   publicBaseUrl: httpUrl.optional(),
   logLevel: z.enum(LOG_LEVELS, expecting(`expected one of ${LOG_LEVELS.join(', ')}`)).default('info'),

@@ -34,6 +34,8 @@ export const CONFIG_ENVIRONMENT: readonly EnvironmentVariable[] = [
   { name: 'RS_DB_URL', key: 'database.connectionString', parse: 'text', client: 'postgres' },
   { name: 'RS_ORTHANC_HEALTH_URL', key: 'orthancHealthUrl', parse: 'text' },
   { name: 'RS_TRUSTED_PROXIES', key: 'trustedProxies', parse: 'list' },
+  { name: 'RS_PROXY_SECRET', key: 'proxySecret', parse: 'text' },
+  { name: 'RS_OPS_SOCKET', key: 'listen.opsSocket', parse: 'text' },
   { name: 'RS_PUBLIC_BASE_URL', key: 'publicBaseUrl', parse: 'text' },
   { name: 'RS_LOG_LEVEL', key: 'logLevel', parse: 'text' },
   { name: 'RS_SIGNING_KEY_FILE', key: 'auth.signingKeyFile', parse: 'text' },
@@ -71,7 +73,7 @@ export interface LoadConfigOptions {
 }
 
 // Values that must never be echoed back in an error line (they may carry a password).
-const SECRET_PATHS = new Set(['database.connectionString']);
+const SECRET_PATHS = new Set(['database.connectionString', 'proxySecret']);
 
 type RawObject = Record<string, unknown>;
 

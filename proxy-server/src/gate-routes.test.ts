@@ -9,6 +9,7 @@ import { loadConfig } from './config.ts';
 import type { Config } from './config-schema.ts';
 import { createDatabase } from './db/database.ts';
 import { gateRoutes } from './gate-routes.ts';
+import { createGateMetrics, type GateMetrics } from './metrics/gate-metrics.ts';
 import { createTempDatabase, type TempDatabase } from './testing/temp-database.ts';
 import { createUser } from './users/user-repository.ts';
 
@@ -27,6 +28,7 @@ class Discard extends Writable {
 let signingKey: SigningKey;
 let temp: TempDatabase;
 let app: FastifyInstance | undefined;
+let metrics: GateMetrics;
 
 beforeAll(() => {
   signingKey = loadSigningKey(loadConfig().auth);
@@ -48,7 +50,8 @@ function gate(adjust: (config: Config) => Config = (config) => config): FastifyI
   const config = adjust(loadConfig({ env: { RS_DB_FILENAME: temp.filename, RS_LOG_LEVEL: 'silent' } }));
   // A second connection to the same file: the server destroys its own when it closes.
   const db = createDatabase({ client: 'sqlite', filename: temp.filename });
-  app = buildServer(config, { db, logStream: new Discard(), routes: [gateRoutes(signingKey)] });
+  metrics = createGateMetrics();
+  app = buildServer(config, { db, logStream: new Discard(), routes: [gateRoutes(signingKey, { metrics })] });
   return app;
 }
 
@@ -192,8 +195,7 @@ describe('routes that need an access token', () => {
     expect(response.statusCode).toBe(503);
     expect(response.json()).toMatchObject({ code: 'AUDIT_UNAVAILABLE', error: 'audit store unavailable; nothing was served' });
     expect(response.headers['www-authenticate']).toBeUndefined();
-    const metrics = await server.inject({ method: 'GET', url: '/api/metrics' });
-    expect(metrics.body).toMatch(/^reading_station_audit_failures_total 1$/m);
+    expect(await metrics.registry.metrics()).toMatch(/^reading_station_audit_failures_total 1$/m);
   });
 
   it('refuses a forged token and counts the rejection', async () => {
@@ -201,11 +203,9 @@ describe('routes that need an access token', () => {
     const response = await server.inject({ method: 'GET', url: '/api/ris/worklist', headers: { authorization: 'Bearer not-a-jwt' } });
     expect(response.statusCode).toBe(401);
     expect(response.json()).toMatchObject({ code: 'TOKEN_INVALID' });
-    const metrics = await server.inject({ method: 'GET', url: '/api/metrics' });
-    expect(metrics.statusCode).toBe(200);
-    expect(metrics.headers['cache-control']).toBe('no-store');
-    expect(metrics.headers['content-type']).toMatch(/^text\/plain/);
-    expect(metrics.body).toMatch(/reading_station_token_rejections_total\{code="TOKEN_INVALID"\} 1/);
+    expect(await metrics.registry.metrics()).toMatch(/reading_station_token_rejections_total\{code="TOKEN_INVALID"\} 1/);
+    // The metrics are the operations listener's (metrics/ops-server.ts), never a route of the gate.
+    expect((await server.inject({ method: 'GET', url: '/api/metrics' })).statusCode).toBe(404);
   });
 
   it('answers the worklist and the gate for a valid token, each audited', async () => {
@@ -232,6 +232,18 @@ describe('routes that need an access token', () => {
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toMatchObject({ code: 'STUDY_NOT_FOUND' });
     expect(await auditRow(missing)).toMatchObject({ action: 'DICOM_ACCESS_DENIED', result: 'denied' });
+  });
+
+  it('answers a search that can match nothing itself, with [] and an audit row', async () => {
+    await createUser(temp.db, { username: 'joy', displayName: 'Joy', role: 'nurse', password: PASSWORD });
+    const server = gate();
+    const { accessToken } = (await loginAs(server, 'joy')).json<{ accessToken: string }>();
+    const response = await server.inject({ method: 'GET', url: '/api/ris/dicom-web/studies', headers: { authorization: `Bearer ${accessToken}` } });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^application\/dicom\+json(;|$)/);
+    expect(response.headers['x-accel-redirect']).toBeUndefined();
+    expect(response.body).toBe('[]');
+    expect(await auditRow(response)).toMatchObject({ action: 'DICOM_QUERY', result: 'success', username: 'joy', reason: 'no visible studies' });
   });
 
   it('leaves the read-only refusals and WADO-URI without a token and without an audit row', async () => {

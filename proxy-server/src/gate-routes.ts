@@ -8,20 +8,20 @@ import { RefreshTokenStore } from './auth/refresh-tokens.ts';
 import type { SigningKey } from './auth/signing-key.ts';
 import { createTokenAuthenticator } from './auth/token-authenticator.ts';
 import { dicomWebRoutes } from './dicomweb/dicomweb-routes.ts';
-import { createGateMetrics } from './metrics/gate-metrics.ts';
-import { metricsRoutes } from './metrics/metrics-routes.ts';
+import { createGateMetrics, type GateMetrics } from './metrics/gate-metrics.ts';
 import { worklistRoutes } from './worklist/worklist-routes.ts';
 
 /**
- * The product's routes, each its own plugin: sessions (login, refresh, logout), the DICOMweb gate,
- * the worklist and the metrics. They share one audit backend, one token authenticator and one login
- * throttle. The gate's reads and the worklist need an access token (auth/authenticate-plugin.ts).
+ * The product's routes, each its own plugin: sessions (login, refresh, logout), the DICOMweb gate
+ * and the worklist. They share one audit backend, one token authenticator, one login throttle and
+ * the metrics, which only the operations listener serves (metrics/ops-server.ts), never a route
+ * here. The gate's reads and the worklist need an access token (auth/authenticate-plugin.ts).
  */
-export function gateRoutes(signingKey: SigningKey): RoutePlugin {
+export function gateRoutes(signingKey: SigningKey, options: { metrics?: GateMetrics } = {}): RoutePlugin {
   return async (app, core) => {
     const { auth } = core.config;
     const refreshTokens = new RefreshTokenStore(core.db, { ttlSeconds: auth.refreshTokenTtlSeconds });
-    const metrics = createGateMetrics();
+    const metrics = options.metrics ?? createGateMetrics();
     const { appender: audit, close: closeAudit } = createAuditAppender({ database: core.config.database, db: core.db, metrics });
     app.addHook('onClose', closeAudit);
     const authentication: AuthenticationServices = {
@@ -52,6 +52,5 @@ export function gateRoutes(signingKey: SigningKey): RoutePlugin {
     await app.register(authRoutes, sessions);
     await app.register(dicomWebRoutes, authentication);
     await app.register(worklistRoutes, authentication);
-    await app.register(metricsRoutes, { metrics });
   };
 }

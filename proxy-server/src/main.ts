@@ -2,6 +2,7 @@
 // else lives in the app factory (app.ts), which tests build without a process around it.
 //   node proxy-server/dist/main.js [--config <file>]   (compiled: src/build/build.ts; or src/main.ts from the sources)
 //   environment: RS_* — see config.ts
+import type { Server } from 'node:http';
 import { buildServer } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import type { Config } from './config-schema.ts';
@@ -9,6 +10,8 @@ import { createDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrations.ts';
 import { loadSigningKey, type SigningKey } from './auth/signing-key.ts';
 import { gateRoutes } from './gate-routes.ts';
+import { createGateMetrics } from './metrics/gate-metrics.ts';
+import { listenOps } from './metrics/ops-server.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -60,18 +63,30 @@ async function main(): Promise<void> {
     fail(error instanceof Error ? error.message : String(error));
   }
 
-  const app = buildServer(config, { db, routes: [gateRoutes(signingKey)] });
+  const metrics = createGateMetrics();
+  const app = buildServer(config, { db, routes: [gateRoutes(signingKey, { metrics })] });
   if (signingKey.ephemeral) {
     app.log.warn('auth.signingKeyFile is not set: signing access tokens with a key made at start (sessions renew through their refresh tokens after a restart)');
   }
   app.log.info({ database: describeDatabase(config), migrationsApplied: applied }, 'database ready');
   if (config.orthancHealthUrl === undefined) app.log.warn('orthancHealthUrl is not set: /api/readyz will answer 503 until it is');
+  if (config.proxySecret === undefined) app.log.warn('proxySecret is not set: X-Real-IP is believed from any process that can reach the gate from a trusted proxy address');
 
   try {
     await app.listen({ host: config.listen.host, port: config.listen.port });
   } catch (error) {
     await app.close().catch(() => undefined);
     fail(listenFailure(error, config));
+  }
+  const { opsSocket } = config.listen;
+  let ops: Server | undefined;
+  if (opsSocket !== undefined) {
+    try {
+      ops = await listenOps(opsSocket, metrics);
+    } catch (error) {
+      await app.close().catch(() => undefined);
+      fail(`cannot listen on the operations socket ${opsSocket}: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   let stopping = false;
@@ -87,6 +102,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_GRACE_MS);
     forced.unref();
+    ops?.close();
     app.close().then(
       () => process.exit(0),
       (error: unknown) => {

@@ -1,5 +1,5 @@
-import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build, isStale, packageDir } from '@reading-station/proxy-server/build';
 import { repoRoot } from './config.ts';
@@ -47,6 +47,20 @@ export function ensureSigningKey(layout: StackLayout): string {
   return file;
 }
 
+/**
+ * The secret nginx adds to every request it passes to the gate (X-Reading-Station-Proxy): the gate
+ * believes X-Real-IP only from requests that carry it. Made once per stack directory (mode 600),
+ * written into the gate's and nginx's configuration files only.
+ */
+export function ensureProxySecret(layout: StackLayout): string {
+  const file = layout.gate.proxySecretFile;
+  if (!existsSync(file)) {
+    mkdirSync(layout.gate.dir, { recursive: true });
+    writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+
 export function gateConfiguration(settings: GateSettings) {
   mkdirSync(settings.layout.gate.dir, { recursive: true });
   return {
@@ -55,10 +69,11 @@ export function gateConfiguration(settings: GateSettings) {
       signingKeyFile: ensureSigningKey(settings.layout),
       accessTokenTtlSeconds: settings.accessTokenTtlSeconds,
     },
-    listen: { host: '127.0.0.1', port: settings.port },
+    listen: { host: '127.0.0.1', port: settings.port, opsSocket: settings.layout.gate.opsSocket },
     database: { client: 'sqlite', filename: settings.layout.gate.database },
     orthancHealthUrl: `http://127.0.0.1:${settings.opsPort}/orthanc/system`,
     trustedProxies: ['127.0.0.1'],
+    proxySecret: ensureProxySecret(settings.layout),
     publicBaseUrl: settings.publicBaseUrl,
     logLevel: 'info',
   };

@@ -28,6 +28,10 @@ export function stackLayout(stateDir: string) {
       configFile: path.join(stateDir, 'proxy-server', 'config.json'),
       database: path.join(stateDir, 'proxy-server', 'reading-station.sqlite'),
       log: path.join(logs, 'proxy-server.log'),
+      /** The gate's operations listener (metrics), proxied by nginx's operations server. */
+      opsSocket: path.join(stateDir, 'proxy-server', 'ops.sock'),
+      /** The secret nginx sends the gate with every request (X-Reading-Station-Proxy), mode 600. */
+      proxySecretFile: path.join(stateDir, 'proxy-server', 'proxy-secret'),
     },
   };
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot } from './config.ts';
 import { StackError } from './errors.ts';
+import { ensureProxySecret } from './gate.ts';
 import type { StackLayout } from './layout.ts';
 import { startDetached, waitUntilReady, type StartedProcess } from './processes.ts';
 import { renderTemplate } from './template.ts';
@@ -71,6 +72,8 @@ export function renderNginxConfiguration(settings: NginxSettings): string {
     GATE_PORT: settings.gatePort,
     ORTHANC_PORT: settings.orthancPort,
     ORTHANC_BASIC_AUTH: settings.orthancBasicAuth,
+    GATE_PROXY_SECRET: ensureProxySecret(layout),
+    GATE_OPS_SOCKET: layout.gate.opsSocket,
     APP_LOCATION: appLocation,
     SNIPPETS_DIR: snippetsDir,
     CORS_ORIGIN_MAP: corsOriginMap(settings.corsOrigins),

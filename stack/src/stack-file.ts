@@ -19,7 +19,7 @@ export const StackFileSchema = z.object({
     aet: z.string(),
     modalities: z.array(z.object({ aet: z.string(), host: z.string() })),
   }),
-  gate: z.object({ url: z.string(), configFile: z.string(), database: z.string() }),
+  gate: z.object({ url: z.string(), configFile: z.string(), database: z.string(), opsSocket: z.string().optional() }),
   nginx: z.object({ configFile: z.string() }),
   processes: z.object({
     orthanc: ManagedProcessSchema.optional(),

@@ -173,7 +173,12 @@ function describeStack(options: {
       configFile: layout.orthanc.configFile,
     },
     dicom: { port: config.dicom.port, aet: config.dicom.aet, modalities: config.dicom.modalities.map(({ aet, host }) => ({ aet, host })) },
-    gate: { url: `http://127.0.0.1:${config.ports.gate}`, configFile: layout.gate.configFile, database: layout.gate.database },
+    gate: {
+      url: `http://127.0.0.1:${config.ports.gate}`,
+      configFile: layout.gate.configFile,
+      database: layout.gate.database,
+      opsSocket: layout.gate.opsSocket,
+    },
     nginx: { configFile: layout.nginx.configFile },
     processes: { orthanc: managed(started.orthanc), gate: managed(started.gate), nginx: managed(started.nginx) },
     logs: {

@@ -36,3 +36,19 @@ describe('createClientAddressResolver', () => {
     expect(createClientAddressResolver([])(request('127.0.0.1', '203.0.113.7'))).toBe('127.0.0.1');
   });
 });
+
+describe('createClientAddressResolver with a proxy secret', () => {
+  const secret = 'a-secret-only-nginx-and-the-gate-hold-0123456789';
+  const resolve = createClientAddressResolver(['127.0.0.1'], secret);
+  const from = (headers: Record<string, string>) => ({ socket: { remoteAddress: '127.0.0.1' }, headers });
+
+  it('takes X-Real-IP only from a request that carries the secret', () => {
+    expect(resolve(from({ 'x-real-ip': '203.0.113.9', 'x-reading-station-proxy': secret }))).toBe('203.0.113.9');
+  });
+
+  it('ignores X-Real-IP from a local process without the secret, or with a wrong one', () => {
+    expect(resolve(from({ 'x-real-ip': '203.0.113.9' }))).toBe('127.0.0.1');
+    expect(resolve(from({ 'x-real-ip': '203.0.113.9', 'x-reading-station-proxy': `${secret}x` }))).toBe('127.0.0.1');
+    expect(resolve(from({ 'x-real-ip': '203.0.113.9', 'x-reading-station-proxy': secret.replace('a', 'b') }))).toBe('127.0.0.1');
+  });
+});

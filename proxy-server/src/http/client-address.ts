@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
 import type { IncomingHttpHeaders } from 'node:http';
 
@@ -9,11 +10,20 @@ export interface AddressedRequest {
 export type ClientAddressResolver = (request: AddressedRequest) => string;
 
 /**
- * The client's address for logs and the audit trail: nginx's X-Real-IP when the peer is one of
- * `trustedProxies` (addresses or CIDR ranges), otherwise the socket's own peer address. X-Forwarded-For
- * is never read: any client can send it, and only nginx's own X-Real-IP is known to be set by nginx.
+ * The header nginx adds to every request it passes to the gate, carrying a secret that only nginx's
+ * and the gate's configuration files hold (`proxySecretFile`). It proves the request came through
+ * nginx, so its X-Real-IP is nginx's: a local process can reach the gate's loopback port too, but
+ * cannot know the secret.
  */
-export function createClientAddressResolver(trustedProxies: readonly string[]): ClientAddressResolver {
+export const PROXY_SECRET_HEADER = 'x-reading-station-proxy';
+
+/**
+ * The client's address for logs, the audit trail and login throttling: nginx's X-Real-IP when the
+ * peer is one of `trustedProxies` (addresses or CIDR ranges) and — when the gate has a proxy secret —
+ * the request carries that secret; otherwise the socket's own peer address. X-Forwarded-For is never
+ * read: any client can send it, and only nginx's own X-Real-IP is known to be set by nginx.
+ */
+export function createClientAddressResolver(trustedProxies: readonly string[], proxySecret?: string): ClientAddressResolver {
   const trusted = new BlockList();
   for (const entry of trustedProxies) {
     const [address = '', prefix] = entry.split('/');
@@ -21,10 +31,19 @@ export function createClientAddressResolver(trustedProxies: readonly string[]): 
     if (prefix === undefined) trusted.addAddress(address, family);
     else trusted.addSubnet(address, Number(prefix), family);
   }
+  const secret = proxySecret === undefined ? undefined : Buffer.from(proxySecret);
+  const fromProxy = (headers: IncomingHttpHeaders): boolean => {
+    if (secret === undefined) return true;
+    const presented = headers[PROXY_SECRET_HEADER];
+    if (typeof presented !== 'string') return false;
+    const given = Buffer.from(presented);
+    return given.length === secret.length && timingSafeEqual(given, secret);
+  };
   return (request) => {
     const peer = unmapIpv4(request.socket.remoteAddress);
     if (peer === undefined) return 'unknown';
     if (!trusted.check(peer, isIP(peer) === 6 ? 'ipv6' : 'ipv4')) return peer;
+    if (!fromProxy(request.headers)) return peer;
     const realIp = request.headers['x-real-ip'];
     const candidate = typeof realIp === 'string' ? unmapIpv4(realIp.trim()) : undefined;
     return candidate !== undefined && isIP(candidate) !== 0 ? candidate : peer;

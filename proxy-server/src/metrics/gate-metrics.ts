@@ -1,8 +1,9 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
- * Prometheus metrics of the gate, served at /api/metrics (nginx publishes it only on its
- * loopback operations port). Labels carry route kinds and outcomes, never users or UIDs.
+ * Prometheus metrics of the gate, served only by its operations listener (ops-server.ts), which
+ * nginx publishes on its loopback operations port. Labels carry route kinds and outcomes, never
+ * users or UIDs.
  */
 export function createGateMetrics() {
   const registry = new Registry();
