@@ -209,15 +209,6 @@ describe('SessionService', () => {
     service.dispose();
   });
 
-  it('ends the session as expired when the server no longer knows it', async () => {
-    const { service, server, vault, changes } = setUp();
-    await service.login({ username: 'rad', password: 'right' });
-    server.live.delete('refresh-1');
-    expect(await service.refreshAccessToken()).toBeNull();
-    expect(changes.at(-1)).toEqual([null, 'expired']);
-    expect(vault.entries.size).toBe(0);
-  });
-
   it('keeps a still-valid token when renewal fails for a passing reason', async () => {
     const { service, server, advance } = setUp();
     await service.login({ username: 'rad', password: 'right' });
@@ -244,12 +235,15 @@ describe('SessionService', () => {
     expect(changes.at(-1)).toEqual([null, 'logout']);
   });
 
-  it('ends the session as revoked when the server reports token reuse, and forgets it', async () => {
+  it.each([
+    ['revoked', 'the server reports token reuse', (server: ScriptedServer) => server.revoked.add('refresh-1')],
+    ['expired', 'the server no longer knows the session', (server: ScriptedServer) => server.live.delete('refresh-1')],
+  ] as const)('ends the session as %s when %s, and forgets it', async (reason, _when, serverSide) => {
     const { service, server, vault, changes } = setUp();
     await service.login({ username: 'rad', password: 'right' });
-    server.revoked.add('refresh-1');
+    serverSide(server);
     expect(await service.refreshAccessToken()).toBeNull();
-    expect(changes.at(-1)).toEqual([null, 'revoked']);
+    expect(changes.at(-1)).toEqual([null, reason]);
     expect(vault.entries.size).toBe(0);
     expect(await service.getAccessToken()).toBeNull();
   });
