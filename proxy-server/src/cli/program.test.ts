@@ -52,7 +52,7 @@ async function inDatabase<T>(run: (db: ReturnType<typeof createDatabase>) => Pro
 
 describe('migrate', () => {
   it('creates the schema once', async () => {
-    expect(await cli(['migrate'])).toEqual({ code: 0, stdout: 'applied 0001_initial_schema\n', stderr: '' });
+    expect(await cli(['migrate'])).toEqual({ code: 0, stdout: 'applied 0001_initial_schema, 0002_registry_sync\n', stderr: '' });
     expect(await cli(['migrate'])).toEqual({ code: 0, stdout: 'database schema is up to date\n', stderr: '' });
   });
 
@@ -83,7 +83,7 @@ describe('user add', () => {
     expect(result).toEqual({
       code: 1,
       stdout: '',
-      stderr: 'reading-station-admin: the database schema is not up to date (pending: 0001_initial_schema); run `reading-station-admin migrate` first\n',
+      stderr: 'reading-station-admin: the database schema is not up to date (pending: 0001_initial_schema, 0002_registry_sync); run `reading-station-admin migrate` first\n',
     });
   });
 

@@ -61,6 +61,8 @@ async function exerciseSchema(db: RsDatabase): Promise<void> {
   expect(after.radiologist_id).toBeNull();
 }
 
+const ALL_MIGRATIONS = ['0001_initial_schema', '0002_registry_sync'];
+
 describe('migrations on SQLite', () => {
   let temp: TempDatabase | undefined;
 
@@ -71,8 +73,8 @@ describe('migrations on SQLite', () => {
 
   it('creates the schema on an empty file and is a no-op the second time', async () => {
     temp = await createTempDatabase({ migrate: false });
-    expect(await pendingMigrations(temp.db)).toEqual(['0001_initial_schema']);
-    expect(await migrateToLatest(temp.db)).toEqual(['0001_initial_schema']);
+    expect(await pendingMigrations(temp.db)).toEqual(ALL_MIGRATIONS);
+    expect(await migrateToLatest(temp.db)).toEqual(ALL_MIGRATIONS);
     expect(await migrateToLatest(temp.db)).toEqual([]);
     expect(await pendingMigrations(temp.db)).toEqual([]);
     expect(dialectOf(temp.db)).toBe('sqlite');
@@ -96,7 +98,8 @@ describe('migrations on SQLite', () => {
     expect(error).toBeUndefined();
     const tables = (await temp.db.introspection.getTables()).map((table) => table.name);
     expect(tables).not.toContain('users');
-    expect(await migrateToLatest(temp.db)).toEqual(['0001_initial_schema']);
+    expect(tables).not.toContain('registry_sync');
+    expect(await migrateToLatest(temp.db)).toEqual(ALL_MIGRATIONS);
   });
 });
 
@@ -105,7 +108,7 @@ describe.skipIf(testPgAdminUrl === undefined)(`migrations on PostgreSQL${testPgA
     const temp = await createTempPostgres({ migrate: false });
     try {
       expect(dialectOf(temp.db)).toBe('postgres');
-      expect(await migrateToLatest(temp.db)).toEqual(['0001_initial_schema']);
+      expect(await migrateToLatest(temp.db)).toEqual(ALL_MIGRATIONS);
       await exerciseSchema(temp.db);
       const { error } = await createMigrator(temp.db).migrateTo(NO_MIGRATIONS);
       expect(error).toBeUndefined();

@@ -127,6 +127,29 @@ const initialSchema = (dialect: DialectName): Migration => ({
   },
 });
 
+// The registry follows Orthanc's changes feed: one row per followed source with the last change
+// applied (written in the same transaction as the registry rows it produced) and the lease that
+// lets only one gate follow at a time.
+const registrySync: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('registry_sync')
+      .addColumn('source', 'text', (column) => column.primaryKey())
+      .addColumn('last_seq', 'bigint')
+      .addColumn('reconciled_at', 'text')
+      .addColumn('lease_owner', 'text')
+      .addColumn('lease_expires_at', 'text')
+      .addColumn('updated_at', 'text', (column) => column.notNull())
+      .execute();
+    await db.schema.createIndex('studies_orthanc_id_idx').on('studies').column('orthanc_id').execute();
+  },
+
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropIndex('studies_orthanc_id_idx').execute();
+    await db.schema.dropTable('registry_sync').execute();
+  },
+};
+
 export class ReadingStationMigrationProvider implements MigrationProvider {
   readonly #dialect: DialectName;
 
@@ -137,6 +160,7 @@ export class ReadingStationMigrationProvider implements MigrationProvider {
   async getMigrations(): Promise<Record<string, Migration>> {
     return {
       '0001_initial_schema': initialSchema(this.#dialect),
+      '0002_registry_sync': registrySync,
     };
   }
 }

@@ -91,12 +91,26 @@ export interface AuditLogTable {
   hash: string;
 }
 
+/** Where the registry stands in a source's changes feed (`orthanc`), and who follows it now. */
+export interface RegistrySyncTable {
+  source: string;
+  /** Seq of the last change applied; null before the first reconcile. */
+  last_seq: number | string | null;
+  /** When a full reconcile last completed. */
+  reconciled_at: string | null;
+  /** The gate process that holds the lease, and until when. */
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  updated_at: string;
+}
+
 export interface Database {
   patients: PatientsTable;
   users: UsersTable;
   studies: StudiesTable;
   refresh_tokens: RefreshTokensTable;
   audit_log: AuditLogTable;
+  registry_sync: RegistrySyncTable;
 }
 
 export type PatientRow = Selectable<PatientsTable>;

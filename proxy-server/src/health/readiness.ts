@@ -1,12 +1,22 @@
 import type { RsDatabase } from '../db/database.ts';
 import { z } from 'zod';
 import { pingDatabase } from '../db/database.ts';
+import type { SyncStatus } from '../sync/registry-sync.ts';
 
 export type CheckResult = { status: 'ok'; durationMs: number } | { status: 'fail'; durationMs: number; reason: string };
 
+/**
+ * How far the registry is behind Orthanc's changes feed. Reported, not a reason to refuse: the
+ * gate serves what the registry holds while it catches up.
+ */
+export type RegistrySyncReport =
+  | { status: 'ok'; behind: number; lastSeq: number | null }
+  | { status: 'behind'; behind: number; lastSeq: number | null; reason: string }
+  | { status: 'standby'; reason: string };
+
 export interface ReadinessReport {
   ready: boolean;
-  checks: { database: CheckResult; orthanc: CheckResult };
+  checks: { database: CheckResult; orthanc: CheckResult; registrySync?: RegistrySyncReport };
 }
 
 export interface ReadinessProbe {
@@ -15,6 +25,7 @@ export interface ReadinessProbe {
   orthancHealthUrl: string | undefined;
   fetch: typeof fetch;
   timeoutMs: number;
+  registrySync?: { status(): SyncStatus };
 }
 
 // Orthanc's /system always names its version; anything else (an nginx error page, another
@@ -83,5 +94,18 @@ export async function checkReadiness(probe: ReadinessProbe, onError?: (check: st
       if (!orthancSystem.safeParse(body).success) throw new CheckFailed("not Orthanc's /system answer");
     }),
   ]);
-  return { ready: database.status === 'ok' && orthanc.status === 'ok', checks: { database, orthanc } };
+  const checks: ReadinessReport['checks'] = { database, orthanc };
+  if (probe.registrySync !== undefined) checks.registrySync = registrySyncReport(probe.registrySync.status());
+  return { ready: database.status === 'ok' && orthanc.status === 'ok', checks };
+}
+
+export function registrySyncReport(status: SyncStatus): RegistrySyncReport {
+  if (!status.leader && status.lastError === null && status.lastSuccessAt === null && status.lastSeq === null) {
+    return { status: 'behind', behind: 0, lastSeq: null, reason: 'registry sync starting' };
+  }
+  if (!status.leader && status.lastError === null) return { status: 'standby', reason: 'another gate follows Orthanc' };
+  if (status.lastError === null && status.behind === 0 && status.lastSeq !== null) return { status: 'ok', behind: 0, lastSeq: status.lastSeq };
+  const behind = status.behind;
+  const why = status.lastError === null ? '' : ' (the last attempt failed; retrying with backoff)';
+  return { status: 'behind', behind, lastSeq: status.lastSeq, reason: `registry sync behind by ${behind} changes${why}` };
 }

@@ -46,6 +46,84 @@ const storeAnswer = z.looseObject({
 const count = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/).transform(Number)]);
 const statisticsAnswer = z.looseObject({ CountSeries: count, CountInstances: count });
 
+const changeAnswer = z.looseObject({
+  ChangeType: z.string(),
+  ResourceType: z.string(),
+  ID: z.string(),
+  Seq: z.number().int(),
+});
+const changesAnswer = z.looseObject({ Changes: z.array(changeAnswer), Done: z.boolean(), Last: z.number().int() });
+
+const tagValue = z.string().nullish().transform((value) => (value === undefined || value === null || value === '' ? null : value));
+const studyAnswer = z.looseObject({
+  ID: z.string(),
+  ParentPatient: z.string(),
+  Series: z.array(z.string()),
+  MainDicomTags: z.looseObject({
+    StudyInstanceUID: z.string(),
+    AccessionNumber: tagValue,
+    StudyDate: tagValue,
+    StudyTime: tagValue,
+    StudyDescription: tagValue,
+    ReferringPhysicianName: tagValue,
+  }),
+  PatientMainDicomTags: z.looseObject({
+    PatientID: tagValue,
+    PatientName: tagValue,
+    PatientBirthDate: tagValue,
+    PatientSex: tagValue,
+  }),
+  RequestedTags: z
+    .looseObject({
+      ModalitiesInStudy: tagValue,
+      IssuerOfPatientID: tagValue,
+      NumberOfStudyRelatedInstances: tagValue,
+    })
+    .optional(),
+});
+
+/** One entry of Orthanc's changes feed (`GET /changes`). */
+export interface OrthancChange {
+  /** `StableStudy`, `NewInstance`, `Deleted`, `UpdatedAttachment`, … */
+  changeType: string;
+  /** `Patient`, `Study`, `Series` or `Instance`. */
+  resourceType: string;
+  /** Orthanc's identifier of the resource. */
+  id: string;
+  seq: number;
+}
+
+export interface OrthancChanges {
+  changes: OrthancChange[];
+  /** No more changes after these (for now). */
+  done: boolean;
+  /** The sequence number to continue from. */
+  last: number;
+}
+
+/** A study as Orthanc describes it: text already decoded to UTF-8 from any DICOM character set. */
+export interface OrthancStudy {
+  orthancId: string;
+  orthancPatientId: string;
+  studyInstanceUid: string;
+  patientId: string | null;
+  issuerOfPatientId: string | null;
+  /** PN with every component group Orthanc decoded, `alphabetic=ideographic=phonetic`. */
+  patientName: string | null;
+  patientBirthDate: string | null;
+  patientSex: string | null;
+  accessionNumber: string | null;
+  studyDate: string | null;
+  studyTime: string | null;
+  description: string | null;
+  referringPhysicianName: string | null;
+  modalities: string[];
+  numberOfSeries: number;
+  numberOfInstances: number;
+}
+
+const STUDY_REQUESTED_TAGS = ['ModalitiesInStudy', 'IssuerOfPatientID', 'NumberOfStudyRelatedInstances'].join(';');
+
 const errorAnswer = z.looseObject({
   Message: z.string().optional(),
   Details: z.string().optional(),
@@ -110,6 +188,57 @@ export class OrthancClient {
     return { countSeries: parsed.data.CountSeries, countInstances: parsed.data.CountInstances };
   }
 
+  /** `GET /changes?since=&limit=`: the changes after `since`, oldest first. */
+  async changes(since: number, limit: number): Promise<OrthancChanges> {
+    const body = await this.#request(`changes?since=${Math.max(0, Math.floor(since))}&limit=${Math.max(1, Math.floor(limit))}`, { method: 'GET' });
+    return toChanges(body, 'GET /changes');
+  }
+
+  /** `GET /changes?last`: the sequence number of the newest change Orthanc holds (0 when none). */
+  async lastChange(): Promise<number> {
+    return toChanges(await this.#request('changes?last', { method: 'GET' }), 'GET /changes?last').last;
+  }
+
+  /** `GET /studies?since=&limit=`: a page of Orthanc's study identifiers. */
+  async studyIds(since: number, limit: number): Promise<string[]> {
+    const body = await this.#request(`studies?since=${since}&limit=${limit}`, { method: 'GET' });
+    const parsed = z.array(z.string()).safeParse(body);
+    if (!parsed.success) throw new OrthancError('unexpected answer from Orthanc to GET /studies');
+    return parsed.data;
+  }
+
+  /** `GET /studies/{id}` with the study-level tags the registry needs; undefined when Orthanc no longer has it. */
+  async study(orthancId: string): Promise<OrthancStudy | undefined> {
+    let body: unknown;
+    try {
+      body = await this.#request(`studies/${encodeURIComponent(orthancId)}?requested-tags=${STUDY_REQUESTED_TAGS}`, { method: 'GET' });
+    } catch (error) {
+      if (error instanceof OrthancError && error.status === 404) return undefined;
+      throw error;
+    }
+    const parsed = studyAnswer.safeParse(body);
+    if (!parsed.success) throw new OrthancError('unexpected answer from Orthanc to GET /studies/{id}');
+    const { MainDicomTags: study, PatientMainDicomTags: patient, RequestedTags: requested } = parsed.data;
+    return {
+      orthancId: parsed.data.ID,
+      orthancPatientId: parsed.data.ParentPatient,
+      studyInstanceUid: study.StudyInstanceUID,
+      patientId: patient.PatientID,
+      issuerOfPatientId: requested?.IssuerOfPatientID ?? null,
+      patientName: patient.PatientName,
+      patientBirthDate: patient.PatientBirthDate,
+      patientSex: patient.PatientSex,
+      accessionNumber: study.AccessionNumber,
+      studyDate: study.StudyDate,
+      studyTime: study.StudyTime,
+      description: study.StudyDescription,
+      referringPhysicianName: study.ReferringPhysicianName,
+      modalities: (requested?.ModalitiesInStudy ?? '').split('\\').filter((modality) => modality !== ''),
+      numberOfSeries: parsed.data.Series.length,
+      numberOfInstances: Number(requested?.NumberOfStudyRelatedInstances ?? 0) || 0,
+    };
+  }
+
   async #request(path: string, init: { method: string; body?: Uint8Array; headers?: Record<string, string> }): Promise<unknown> {
     const url = new URL(path, this.#base);
     let response: Response;
@@ -145,6 +274,16 @@ export class OrthancClient {
     const reason = (code !== undefined ? NETWORK_REASONS[code] : undefined) ?? (cause instanceof Error ? cause.message : String(cause));
     return `cannot reach Orthanc at ${this.origin}: ${reason}`;
   }
+}
+
+function toChanges(body: unknown, what: string): OrthancChanges {
+  const parsed = changesAnswer.safeParse(body);
+  if (!parsed.success) throw new OrthancError(`unexpected answer from Orthanc to ${what}`);
+  return {
+    changes: parsed.data.Changes.map((change) => ({ changeType: change.ChangeType, resourceType: change.ResourceType, id: change.ID, seq: change.Seq })),
+    done: parsed.data.Done,
+    last: parsed.data.Last,
+  };
 }
 
 function httpReason(response: Response, text: string): string {

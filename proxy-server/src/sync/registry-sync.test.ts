@@ -1,0 +1,189 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { OrthancChange, OrthancChanges, OrthancStudy } from '../orthanc/orthanc-client.ts';
+import { OrthancError } from '../orthanc/orthanc-client.ts';
+import { findPatientByPatientId } from '../patients/patient-repository.ts';
+import { findStudyByUid } from '../studies/study-repository.ts';
+import { createTempDatabase, type TempDatabase } from '../testing/temp-database.ts';
+import { readSyncPosition, RegistrySync, type RegistrySource } from './registry-sync.ts';
+
+/** An Orthanc as the worker sees it: studies, and a changes feed that may forget its oldest entries. */
+class FakeOrthanc implements RegistrySource {
+  readonly studies = new Map<string, OrthancStudy>();
+  feed: OrthancChange[] = [];
+  #seq = 0;
+  down = false;
+  studyReads = 0;
+
+  add(uid: string, patientId: string | null, patientName = 'DOE^JANE'): string {
+    const id = `orthanc-${uid}`;
+    this.studies.set(id, {
+      orthancId: id,
+      orthancPatientId: `p-${patientId}`,
+      studyInstanceUid: uid,
+      patientId,
+      issuerOfPatientId: null,
+      patientName,
+      patientBirthDate: null,
+      patientSex: null,
+      accessionNumber: null,
+      studyDate: '20250101',
+      studyTime: null,
+      description: `study ${uid}`,
+      referringPhysicianName: null,
+      modalities: ['CT'],
+      numberOfSeries: 1,
+      numberOfInstances: 2,
+    });
+    this.#change('NewStudy', 'Study', id);
+    this.#change('NewInstance', 'Instance', `${id}-i1`);
+    this.#change('StableStudy', 'Study', id);
+    return id;
+  }
+
+  remove(id: string): void {
+    this.studies.delete(id);
+    this.#change('Deleted', 'Study', id);
+  }
+
+  /** Orthanc's MaximumChangesHistory: only the newest `keep` changes remain. */
+  forgetAllBut(keep: number): void {
+    this.feed = this.feed.slice(-keep);
+  }
+
+  #change(changeType: string, resourceType: string, id: string): void {
+    this.#seq += 1;
+    this.feed.push({ changeType, resourceType, id, seq: this.#seq });
+  }
+
+  #check(): void {
+    if (this.down) throw new OrthancError('cannot reach Orthanc at http://127.0.0.1:1: connection refused');
+  }
+
+  async changes(since: number, limit: number): Promise<OrthancChanges> {
+    this.#check();
+    const changes = this.feed.filter((change) => change.seq > since).slice(0, limit);
+    const done = changes.length < limit || changes.at(-1)?.seq === this.#seq;
+    return { changes, done, last: done ? this.#seq : (changes.at(-1)?.seq ?? since) };
+  }
+
+  async lastChange(): Promise<number> {
+    this.#check();
+    return this.#seq;
+  }
+
+  async studyIds(since: number, limit: number): Promise<string[]> {
+    this.#check();
+    return [...this.studies.keys()].slice(since, since + limit);
+  }
+
+  async study(id: string): Promise<OrthancStudy | undefined> {
+    this.#check();
+    this.studyReads += 1;
+    return this.studies.get(id);
+  }
+}
+
+let temp: TempDatabase;
+let orthanc: FakeOrthanc;
+
+beforeEach(async () => {
+  temp = await createTempDatabase();
+  orthanc = new FakeOrthanc();
+});
+
+afterEach(async () => {
+  await temp.dispose();
+});
+
+async function drain(sync: RegistrySync): Promise<void> {
+  for (let i = 0; i < 100; i++) if ((await sync.step()) !== 'more') return;
+  throw new Error('the feed did not drain');
+}
+
+async function registryUids(): Promise<string[]> {
+  return (await temp.db.selectFrom('studies').select('study_instance_uid').orderBy('study_instance_uid').execute()).map((row) => row.study_instance_uid);
+}
+
+describe('the registry sync', () => {
+  it('loads what Orthanc already holds, then follows stable and deleted studies', async () => {
+    orthanc.add('1.1', 'P1');
+    orthanc.add('1.2', 'P2');
+    const sync = new RegistrySync({ db: temp.db, source: orthanc, batchSize: 2 });
+    await drain(sync);
+    expect(await registryUids()).toEqual(['1.1', '1.2']);
+
+    const third = orthanc.add('1.3', 'P3', 'Wang^XiaoDong=王^小東=');
+    orthanc.remove('orthanc-1.1');
+    await drain(sync);
+    expect(await registryUids()).toEqual(['1.2', '1.3']);
+    expect((await findPatientByPatientId(temp.db, 'P3'))?.name).toBe('Wang^XiaoDong=王^小東=');
+    expect((await findStudyByUid(temp.db, '1.3'))?.orthancId).toBe(third);
+    expect(sync.status()).toMatchObject({ leader: true, behind: 0, lastError: null });
+    expect((await readSyncPosition(temp.db))?.lastSeq).toBe(await orthanc.lastChange());
+  });
+
+  it('resumes from the stored position after a restart, without reading old studies again', async () => {
+    orthanc.add('1.1', 'P1');
+    const first = new RegistrySync({ db: temp.db, source: orthanc });
+    await drain(first);
+    await first.stop();
+    orthanc.add('1.2', 'P2');
+    const readsBefore = orthanc.studyReads;
+    const second = new RegistrySync({ db: temp.db, source: orthanc });
+    await drain(second);
+    expect(orthanc.studyReads - readsBefore).toBe(1);
+    expect(await registryUids()).toEqual(['1.1', '1.2']);
+  });
+
+  it('lets one gate follow at a time; another takes over when the lease expires', async () => {
+    let now = new Date('2026-01-01T00:00:00Z');
+    const clock = () => now;
+    const a = new RegistrySync({ db: temp.db, source: orthanc, owner: 'gate-a', leaseMs: 30_000, now: clock });
+    const b = new RegistrySync({ db: temp.db, source: orthanc, owner: 'gate-b', leaseMs: 30_000, now: clock });
+    orthanc.add('1.1', 'P1');
+    expect(await a.step()).toBe('idle');
+    expect(await b.step()).toBe('standby');
+    expect(b.status().leader).toBe(false);
+    now = new Date(now.getTime() + 31_000);
+    orthanc.add('1.2', 'P2');
+    expect(await b.step()).toBe('idle');
+    expect(await registryUids()).toEqual(['1.1', '1.2']);
+    // gate-a's next write would be under a lease it no longer holds.
+    expect(await a.step()).toBe('standby');
+  });
+
+  it('reconciles when Orthanc no longer keeps the changes after the stored position', async () => {
+    const sync = new RegistrySync({ db: temp.db, source: orthanc });
+    orthanc.add('1.1', 'P1');
+    await drain(sync);
+    const gone = orthanc.add('1.2', 'P2');
+    orthanc.add('1.3', 'P3');
+    orthanc.studies.delete(gone); // deleted, and the Deleted change itself forgotten
+    orthanc.forgetAllBut(1);
+    await drain(sync);
+    expect(await registryUids()).toEqual(['1.1', '1.3']);
+    expect((await readSyncPosition(temp.db))?.reconciledAt).not.toBeNull();
+  });
+
+  it('keeps its position while Orthanc is down and reports why', async () => {
+    const sync = new RegistrySync({ db: temp.db, source: orthanc });
+    orthanc.add('1.1', 'P1');
+    await drain(sync);
+    const position = (await readSyncPosition(temp.db))?.lastSeq;
+    orthanc.down = true;
+    await expect(sync.step()).rejects.toThrow(/connection refused/);
+    expect((await readSyncPosition(temp.db))?.lastSeq).toBe(position);
+    orthanc.down = false;
+    orthanc.add('1.2', 'P2');
+    await drain(sync);
+    expect(await registryUids()).toEqual(['1.1', '1.2']);
+  });
+
+  it('skips a study without PatientID and goes on', async () => {
+    const sync = new RegistrySync({ db: temp.db, source: orthanc });
+    orthanc.add('1.1', null);
+    orthanc.add('1.2', 'P2');
+    await drain(sync);
+    expect(await registryUids()).toEqual(['1.2']);
+  });
+});

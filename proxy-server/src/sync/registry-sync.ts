@@ -1,0 +1,355 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Kysely } from 'kysely';
+import type { RsDatabase } from '../db/database.ts';
+import type { Database } from '../db/schema.ts';
+import type { OrthancChanges, OrthancStudy } from '../orthanc/orthanc-client.ts';
+import { RegistryError } from '../registry-error.ts';
+import { upsertImportedStudy } from '../studies/study-repository.ts';
+
+// The registry follows the PACS. Orthanc's changes feed says which studies became stable (all
+// their instances arrived), and which were deleted; the worker reads each such study's attributes
+// from Orthanc's REST API (text already decoded to UTF-8 from any DICOM character set) and writes
+// the registry rows together with the feed position in one transaction, so a restart of the gate
+// or of Orthanc resumes exactly after the last change applied. A lease row lets one gate follow at
+// a time when several share a database. A registry with no position yet, or one older than the
+// oldest change Orthanc still keeps, is reconciled: every study Orthanc holds is read again and
+// rows of studies Orthanc no longer has are removed.
+
+/** What the worker needs from Orthanc (OrthancClient; a fake in unit tests). */
+export interface RegistrySource {
+  changes(since: number, limit: number): Promise<OrthancChanges>;
+  lastChange(): Promise<number>;
+  studyIds(since: number, limit: number): Promise<string[]>;
+  study(orthancId: string): Promise<OrthancStudy | undefined>;
+}
+
+export interface SyncLogger {
+  info(details: object, message: string): void;
+  warn(details: object, message: string): void;
+}
+
+export interface RegistrySyncOptions {
+  db: RsDatabase;
+  source: RegistrySource;
+  /** Who holds the lease; unique per process by default. */
+  owner?: string;
+  /** Pause between polls of the feed once it is drained. */
+  pollIntervalMs?: number;
+  /** Changes read per request. */
+  batchSize?: number;
+  /** How long a lease lasts without renewal; another gate takes over after that. */
+  leaseMs?: number;
+  /** Upper bound of the pause after repeated failures (it doubles from pollIntervalMs). */
+  maxBackoffMs?: number;
+  log?: SyncLogger;
+  now?: () => Date;
+}
+
+export interface SyncStatus {
+  /** This process holds the lease and follows the feed. */
+  leader: boolean;
+  /** Last change applied to the registry (null before the first reconcile). */
+  lastSeq: number | null;
+  /** Newest change Orthanc was last seen to hold. */
+  orthancLastSeq: number | null;
+  /** Changes Orthanc holds that the registry has not applied yet (as far as last seen). */
+  behind: number;
+  /** Why the last attempt failed; cleared by the next success. No credentials, ever. */
+  lastError: string | null;
+  consecutiveFailures: number;
+  lastSuccessAt: string | null;
+}
+
+export type SyncStep = 'idle' | 'more' | 'standby';
+
+export const SYNC_SOURCE = 'orthanc';
+
+const STUDY_UPSERT_CHANGES = new Set(['StableStudy']);
+const RECONCILE_PAGE = 500;
+
+const silent: SyncLogger = { info: () => undefined, warn: () => undefined };
+
+class LeaseLost extends Error {}
+
+function toSeq(value: number | string | null): number | null {
+  return value === null ? null : Number(value);
+}
+
+export class RegistrySync {
+  readonly #db: RsDatabase;
+  readonly #source: RegistrySource;
+  readonly #owner: string;
+  readonly #pollIntervalMs: number;
+  readonly #batchSize: number;
+  readonly #leaseMs: number;
+  readonly #maxBackoffMs: number;
+  #log: SyncLogger;
+  readonly #now: () => Date;
+  #status: SyncStatus = {
+    leader: false,
+    lastSeq: null,
+    orthancLastSeq: null,
+    behind: 0,
+    lastError: null,
+    consecutiveFailures: 0,
+    lastSuccessAt: null,
+  };
+  #running = false;
+  #loop: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(options: RegistrySyncOptions) {
+    this.#db = options.db;
+    this.#source = options.source;
+    this.#owner = options.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+    this.#pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.#batchSize = options.batchSize ?? 200;
+    this.#leaseMs = options.leaseMs ?? 30_000;
+    this.#maxBackoffMs = options.maxBackoffMs ?? 30_000;
+    this.#log = options.log ?? silent;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  /** Where the worker reports what it did (the server's logger once it exists). */
+  setLogger(log: SyncLogger): void {
+    this.#log = log;
+  }
+
+  get owner(): string {
+    return this.#owner;
+  }
+
+  status(): SyncStatus {
+    return { ...this.#status };
+  }
+
+  /** Follows the feed in the background until stop(). */
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  /** Stops following and gives the lease back, so another gate can take over at once. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    clearTimeout(this.#timer);
+    this.#wake?.();
+    await this.#loop;
+    await this.#releaseLease().catch(() => undefined);
+  }
+
+  async #run(): Promise<void> {
+    while (this.#running) {
+      let pause: number;
+      try {
+        const step = await this.step();
+        pause = step === 'more' ? 0 : step === 'standby' ? Math.max(this.#pollIntervalMs, Math.floor(this.#leaseMs / 3)) : this.#pollIntervalMs;
+      } catch (error) {
+        this.#status.consecutiveFailures += 1;
+        this.#status.lastError = error instanceof Error ? error.message : String(error);
+        pause = Math.min(this.#maxBackoffMs, this.#pollIntervalMs * 2 ** Math.min(this.#status.consecutiveFailures, 16));
+        this.#log.warn({ err: this.#status.lastError, retryInMs: pause, failures: this.#status.consecutiveFailures }, 'registry sync failed; retrying');
+      }
+      if (pause > 0 && this.#running) {
+        await new Promise<void>((resolve) => {
+          this.#wake = resolve;
+          this.#timer = setTimeout(resolve, pause);
+        });
+      }
+    }
+  }
+
+  /**
+   * One step: take or renew the lease, reconcile if needed, then apply one batch of changes.
+   * `more` when the feed has more right now, `idle` when drained, `standby` when another gate
+   * holds the lease.
+   */
+  async step(): Promise<SyncStep> {
+    const position = await this.#acquireLease();
+    this.#status.leader = position !== undefined;
+    if (position === undefined) {
+      this.#status.lastError = null;
+      this.#status.consecutiveFailures = 0;
+      this.#status.lastSuccessAt = this.#now().toISOString();
+      return 'standby';
+    }
+    let lastSeq = position.lastSeq;
+    if (lastSeq === null) {
+      lastSeq = await this.reconcile();
+    }
+    const batch = await this.#source.changes(lastSeq, this.#batchSize);
+    const first = batch.changes[0];
+    if (first !== undefined && first.seq > lastSeq + 1) {
+      this.#log.warn({ lastSeq, oldestKept: first.seq }, 'Orthanc no longer keeps the changes after the registry position; reconciling');
+      await this.reconcile();
+      return 'more';
+    }
+    await this.#apply(batch, lastSeq);
+    this.#succeeded(batch.last, batch.done ? batch.last : null);
+    return batch.done ? 'idle' : 'more';
+  }
+
+  /**
+   * Reads every study Orthanc holds into the registry and removes rows of studies it no longer
+   * has; then the position is Orthanc's newest change as it was before the listing (changes made
+   * during the listing are applied again afterwards, which is harmless). Safe to interrupt and run
+   * again. Returns the new position.
+   */
+  async reconcile(onProgress?: (progress: { done: number; total: number | null }) => void): Promise<number> {
+    const startSeq = await this.#source.lastChange();
+    const seen = new Set<string>();
+    let done = 0;
+    for (let since = 0; ; since += RECONCILE_PAGE) {
+      const ids = await this.#source.studyIds(since, RECONCILE_PAGE);
+      const studies: OrthancStudy[] = [];
+      for (const id of ids) {
+        seen.add(id);
+        const study = await this.#source.study(id);
+        if (study !== undefined) studies.push(study);
+      }
+      await this.#db.transaction().execute(async (trx) => {
+        await this.#assertLease(trx);
+        for (const study of studies) await this.#record(trx, study);
+      });
+      done += ids.length;
+      onProgress?.({ done, total: null });
+      if (ids.length < RECONCILE_PAGE) break;
+    }
+    await this.#db.transaction().execute(async (trx) => {
+      await this.#assertLease(trx);
+      const rows = await trx.selectFrom('studies').select(['id', 'orthanc_id']).where('orthanc_id', 'is not', null).execute();
+      const gone = rows.filter((row) => row.orthanc_id !== null && !seen.has(row.orthanc_id)).map((row) => row.id);
+      for (let i = 0; i < gone.length; i += 500) {
+        await trx.deleteFrom('studies').where('id', 'in', gone.slice(i, i + 500)).execute();
+      }
+      const now = this.#now().toISOString();
+      await this.#savePosition(trx, startSeq, { reconciled_at: now });
+    });
+    this.#log.info({ studies: done, position: startSeq }, 'registry reconciled with Orthanc');
+    this.#succeeded(startSeq, null);
+    return startSeq;
+  }
+
+  async #apply(batch: OrthancChanges, from: number): Promise<void> {
+    // Only the last word about each study counts: stable, or deleted.
+    const latest = new Map<string, 'upsert' | 'delete'>();
+    for (const change of batch.changes) {
+      if (change.resourceType !== 'Study') continue;
+      if (STUDY_UPSERT_CHANGES.has(change.changeType)) latest.set(change.id, 'upsert');
+      else if (change.changeType === 'Deleted') latest.set(change.id, 'delete');
+    }
+    const upserts: OrthancStudy[] = [];
+    const deletes: string[] = [];
+    for (const [id, action] of latest) {
+      const study = action === 'upsert' ? await this.#source.study(id) : undefined;
+      if (study === undefined) deletes.push(id);
+      else upserts.push(study);
+    }
+    if (batch.last === from && upserts.length === 0 && deletes.length === 0) return;
+    await this.#db.transaction().execute(async (trx) => {
+      await this.#assertLease(trx);
+      for (const study of upserts) await this.#record(trx, study);
+      if (deletes.length > 0) await trx.deleteFrom('studies').where('orthanc_id', 'in', deletes).execute();
+      await this.#savePosition(trx, batch.last);
+    });
+    if (upserts.length > 0 || deletes.length > 0) {
+      this.#log.info({ recorded: upserts.length, removed: deletes.length, position: batch.last }, 'registry follows Orthanc');
+    }
+  }
+
+  async #record(trx: Kysely<Database>, study: OrthancStudy): Promise<void> {
+    if (study.patientId === null) {
+      this.#log.warn({ orthancId: study.orthancId, studyInstanceUid: study.studyInstanceUid }, 'study without PatientID: not recorded');
+      return;
+    }
+    try {
+      await upsertImportedStudy(trx, {
+        studyInstanceUid: study.studyInstanceUid,
+        patient: { patientId: study.patientId, name: study.patientName, birthDate: study.patientBirthDate, sex: study.patientSex },
+        accessionNumber: study.accessionNumber,
+        modalities: study.modalities,
+        studyDate: study.studyDate,
+        studyTime: study.studyTime,
+        description: study.description,
+        numberOfSeries: study.numberOfSeries,
+        numberOfInstances: study.numberOfInstances,
+        orthancId: study.orthancId,
+      }, { now: this.#now() });
+    } catch (error) {
+      if (!(error instanceof RegistryError)) throw error;
+      this.#log.warn({ orthancId: study.orthancId, studyInstanceUid: study.studyInstanceUid, reason: error.message }, 'study not recorded');
+    }
+  }
+
+  #succeeded(lastSeq: number, orthancLastSeq: number | null): void {
+    this.#status.lastSeq = lastSeq;
+    if (orthancLastSeq !== null) this.#status.orthancLastSeq = orthancLastSeq;
+    this.#status.behind = Math.max(0, (this.#status.orthancLastSeq ?? lastSeq) - lastSeq);
+    this.#status.lastError = null;
+    this.#status.consecutiveFailures = 0;
+    this.#status.lastSuccessAt = this.#now().toISOString();
+  }
+
+  /** Takes the lease if free or expired, renews it if ours; returns the position, or undefined when another holds it. */
+  async #acquireLease(): Promise<{ lastSeq: number | null } | undefined> {
+    const now = this.#now();
+    const expires = new Date(now.getTime() + this.#leaseMs).toISOString();
+    return this.#db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('registry_sync')
+        .values({ source: SYNC_SOURCE, last_seq: null, updated_at: now.toISOString() })
+        .onConflict((conflict) => conflict.column('source').doNothing())
+        .execute();
+      const result = await trx
+        .updateTable('registry_sync')
+        .set({ lease_owner: this.#owner, lease_expires_at: expires })
+        .where('source', '=', SYNC_SOURCE)
+        .where((where) =>
+          where.or([where('lease_owner', '=', this.#owner), where('lease_owner', 'is', null), where('lease_expires_at', '<', now.toISOString())]),
+        )
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== 1) return undefined;
+      const row = await trx.selectFrom('registry_sync').select('last_seq').where('source', '=', SYNC_SOURCE).executeTakeFirstOrThrow();
+      return { lastSeq: toSeq(row.last_seq) };
+    });
+  }
+
+  async #assertLease(trx: Kysely<Database>): Promise<void> {
+    const row = await trx.selectFrom('registry_sync').select(['lease_owner', 'lease_expires_at']).where('source', '=', SYNC_SOURCE).executeTakeFirst();
+    if (row === undefined || row.lease_owner !== this.#owner) {
+      this.#status.leader = false;
+      throw new LeaseLost('another gate took over the registry sync');
+    }
+  }
+
+  async #savePosition(trx: Kysely<Database>, lastSeq: number, extra: { reconciled_at?: string } = {}): Promise<void> {
+    const result = await trx
+      .updateTable('registry_sync')
+      .set({ last_seq: lastSeq, updated_at: this.#now().toISOString(), ...extra })
+      .where('source', '=', SYNC_SOURCE)
+      .where('lease_owner', '=', this.#owner)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) throw new LeaseLost('another gate took over the registry sync');
+  }
+
+  async #releaseLease(): Promise<void> {
+    await this.#db
+      .updateTable('registry_sync')
+      .set({ lease_owner: null, lease_expires_at: null })
+      .where('source', '=', SYNC_SOURCE)
+      .where('lease_owner', '=', this.#owner)
+      .execute();
+    this.#status.leader = false;
+  }
+}
+
+/** The registry's position in Orthanc's feed as stored (for the CLI and readiness). */
+export async function readSyncPosition(db: RsDatabase): Promise<{ lastSeq: number | null; reconciledAt: string | null; leaseOwner: string | null; leaseExpiresAt: string | null } | undefined> {
+  const row = await db.selectFrom('registry_sync').selectAll().where('source', '=', SYNC_SOURCE).executeTakeFirst();
+  return row === undefined
+    ? undefined
+    : { lastSeq: toSeq(row.last_seq), reconciledAt: row.reconciled_at, leaseOwner: row.lease_owner, leaseExpiresAt: row.lease_expires_at };
+}
