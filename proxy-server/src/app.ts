@@ -8,6 +8,7 @@ import { createClientAddressResolver } from './http/client-address.ts';
 import type { ClientAddressResolver } from './http/client-address.ts';
 import { HttpError, codeForStatus, sendErrorBody } from './http/http-errors.ts';
 import { REQUEST_ID_HEADER, requestIdFor } from './http/request-id.ts';
+import { GATE_CONNECTION_TIMEOUT_MS, GATE_KEEP_ALIVE_TIMEOUT_MS, GATE_REQUEST_TIMEOUT_MS } from './http/server-timeouts.ts';
 
 /** What the core app hands to route plugins registered through `ServerDeps.routes`. */
 export interface CoreServices {
@@ -75,10 +76,11 @@ export function buildServer(config: Config, deps: ServerDeps): FastifyInstance {
     trustProxy: false,
     // The gate never receives image bytes; its bodies are small JSON documents.
     bodyLimit: 64 * 1024,
-    // Above nginx's upstream keepalive_timeout (60 s), so nginx, not Node, closes idle connections.
-    keepAliveTimeout: 65_000,
-    requestTimeout: 30_000,
-    connectionTimeout: 30_000,
+    // Above nginx's upstream keepalive_timeout (60 s), so nginx, not Node, closes idle connections;
+    // `stack:up` checks that order (docs/connections.md).
+    keepAliveTimeout: GATE_KEEP_ALIVE_TIMEOUT_MS,
+    requestTimeout: GATE_REQUEST_TIMEOUT_MS,
+    connectionTimeout: GATE_CONNECTION_TIMEOUT_MS,
     return503OnClosing: true,
   });
 

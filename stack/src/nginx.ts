@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync, chownSync } from 'n
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot } from './config.ts';
+import { assertConnectionBudget, connectionBudget, renderedConnectionProblems, type ConnectionBudget } from './connection-budget.ts';
 import { StackError } from './errors.ts';
 import { ensureProxySecret } from './gate.ts';
 import type { StackLayout } from './layout.ts';
@@ -45,6 +46,8 @@ export interface NginxSettings {
   orthancBasicAuth: string;
   rendererDist: string;
   corsOrigins: readonly string[];
+  /** Worker and pool sizes; derived from this machine's cores when left out. */
+  budget?: ConnectionBudget;
 }
 
 /** nginx's worker user: as root, workers drop to nobody and own only their temp directories. */
@@ -55,6 +58,7 @@ function workerUser(): { directive: string; uid?: number; gid?: number } {
 
 export function renderNginxConfiguration(settings: NginxSettings): string {
   const { layout } = settings;
+  const budget = settings.budget ?? connectionBudget({ connections: {} });
   const appBuilt = existsSync(path.join(settings.rendererDist, 'index.html'));
   const appLocation = renderTemplate(
     readFileSync(appBuilt ? appLocationTemplateFile : appMissingLocationTemplateFile, 'utf8'),
@@ -62,7 +66,11 @@ export function renderNginxConfiguration(settings: NginxSettings): string {
   );
   return renderTemplate(readFileSync(nginxTemplateFile, 'utf8'), {
     USER_DIRECTIVE: workerUser().directive,
-    WORKER_PROCESSES: 2,
+    WORKER_PROCESSES: budget.nginxWorkers,
+    WORKER_CONNECTIONS: budget.nginxWorkerConnections,
+    WORKER_RLIMIT_NOFILE: budget.nginxWorkerOpenFiles,
+    GATE_KEEPALIVE: budget.gateKeepalive,
+    GATE_KEEPALIVE_TIMEOUT: budget.gateKeepaliveTimeoutSeconds,
     STATE_DIR: layout.nginx.dir,
     LOG_DIR: layout.logs,
     MIME_TYPES: '/etc/nginx/mime.types',
@@ -88,7 +96,14 @@ export async function writeNginxConfiguration(settings: NginxSettings, nginx: st
     mkdirSync(full, { recursive: true });
     if (user.uid !== undefined && user.gid !== undefined) chownSync(full, user.uid, user.gid);
   }
-  writeFileSync(layout.nginx.configFile, renderNginxConfiguration(settings), { mode: 0o600 });
+  const text = renderNginxConfiguration(settings);
+  // What was rendered must keep the budget: nginx keeps no connection to Orthanc open and Orthanc
+  // runs the threads the budget gave it (its configuration is written first).
+  if (settings.budget && existsSync(layout.orthanc.configFile)) {
+    const orthanc = JSON.parse(readFileSync(layout.orthanc.configFile, 'utf8')) as { KeepAlive?: unknown; HttpThreadsCount?: unknown };
+    assertConnectionBudget(renderedConnectionProblems(text, orthanc, settings.budget));
+  }
+  writeFileSync(layout.nginx.configFile, text, { mode: 0o600 });
   try {
     await execFileAsync(nginx, ['-t', '-q', '-p', layout.nginx.dir, '-c', layout.nginx.configFile, '-e', layout.nginx.errorLog]);
   } catch (error) {

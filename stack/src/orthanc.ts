@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { connectionBudget, type ConnectionBudget } from './connection-budget.ts';
 import { StackError } from './errors.ts';
 import type { StackLayout } from './layout.ts';
 import { startDetached, waitUntilReady, type StartedProcess } from './processes.ts';
@@ -173,6 +174,8 @@ export function orthancConfiguration(options: {
   port: number;
   credentials: OrthancCredentials;
   dicom?: DicomServerSettings;
+  /** HTTP threads; derived from this machine's cores when left out. */
+  budget?: ConnectionBudget;
 }) {
   return {
     Name: 'ReadingStation',
@@ -193,8 +196,11 @@ export function orthancConfiguration(options: {
     Locale: 'C.UTF-8',
     StorageCompression: false,
     OverwriteInstances: false,
-    KeepAlive: true,
-    HttpThreadsCount: 50,
+    // One request per connection: CivetWeb gives an open connection a thread until it closes, so
+    // idle or pooled keep-alive connections would hold threads that waiting requests need
+    // (docs/connections.md). Threads from the connection budget.
+    KeepAlive: false,
+    HttpThreadsCount: (options.budget ?? connectionBudget({ connections: {} })).orthancHttpThreads,
     Plugins: options.installation.plugins,
     DicomWeb: {
       Enable: true,

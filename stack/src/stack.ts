@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import type { StackConfig } from './config.ts';
+import {
+  assertConnectionBudget,
+  connectionBudget,
+  connectionBudgetProblems,
+  describeConnectionBudget,
+  openFilesHardLimit,
+} from './connection-budget.ts';
 import { StackError } from './errors.ts';
 import { buildGate, startGate } from './gate.ts';
 import { stackLayout, type StackLayout } from './layout.ts';
@@ -74,6 +81,8 @@ export async function stackUp(config: StackConfig, report: Report): Promise<Stac
   }
 
   // Everything that can be checked before starting anything.
+  const budget = connectionBudget(config);
+  assertConnectionBudget(connectionBudgetProblems(budget, { openFilesHardLimit: openFilesHardLimit(), root: process.getuid?.() === 0 }));
   const installation = locateOrthanc(config.orthancRoot);
   const nginx = locateNginx();
   const { ports } = config;
@@ -93,7 +102,7 @@ export async function stackUp(config: StackConfig, report: Report): Promise<Stac
     const credentials = { username: 'reading-station-nginx', password: randomBytes(24).toString('base64url') };
     writeOrthancConfiguration(
       layout,
-      orthancConfiguration({ layout, installation, port: ports.orthanc, credentials, dicom: dicomSettings(config) }),
+      orthancConfiguration({ layout, installation, port: ports.orthanc, credentials, dicom: dicomSettings(config), budget }),
     );
     report(`starting Orthanc ${orthancVersion} on 127.0.0.1:${ports.orthanc} (DICOM ${config.dicom.aet} on port ${config.dicom.port})`);
     started.orthanc = await startOrthanc({ layout, installation, port: ports.orthanc, credentials });
@@ -118,7 +127,9 @@ export async function stackUp(config: StackConfig, report: Report): Promise<Stac
       orthancBasicAuth: basicAuth(credentials),
       rendererDist: config.rendererDist,
       corsOrigins: config.corsOrigins,
+      budget,
     };
+    report(describeConnectionBudget(budget));
     await writeNginxConfiguration(nginxSettings, nginx);
     report(`starting nginx on ${config.listenAddress}:${ports.http}`);
     started.nginx = await startNginx(nginxSettings, nginx);
