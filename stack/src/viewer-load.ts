@@ -3,9 +3,11 @@
 // can count failures, find the slowest request in nginx's access log and match audit rows to
 // answers. Used by the steady-under-load guard (stack/test/integration) and the soak benchmark.
 import { DatabaseSync } from 'node:sqlite';
+import { DICOM_JSON, FRAME_ACCEPT } from '@reading-station/contract';
 import type { DemoUserLogin } from './running-stack.ts';
 
-export const FRAME_ACCEPT = 'multipart/related; type="application/octet-stream"; transfer-syntax=*';
+/** The contract's frame Accept value (re-exported for the stack's package surface). */
+export { FRAME_ACCEPT };
 
 /** Access tokens for one demo user, renewed by a fresh login when less than `renewBeforeMs` is left. */
 export class AccessTokens {
@@ -133,7 +135,7 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<LoadRec
     const record: LoadRecord = { at: started - origin, ms: 0, status: 0, kind: metadata ? 'metadata' : 'frame', bytes: 0, requestId: null, target };
     try {
       const response = await fetch(`${baseUrl}${target}`, {
-        headers: { authorization: `Bearer ${token}`, accept: metadata ? 'application/dicom+json' : FRAME_ACCEPT },
+        headers: { authorization: `Bearer ${token}`, accept: metadata ? DICOM_JSON : FRAME_ACCEPT },
         signal: AbortSignal.timeout(requestTimeoutMs),
       });
       record.status = response.status;
