@@ -28,7 +28,8 @@
  * honours them is Electron's own test suite's job, and the Playwright Electron specs check it end
  * to end where a binary exists.
  *
- * Use it from a test with:
+ * The desktop test host's main process (desktop-host/host-electron.ts) takes its ipcMain from here
+ * too. Use it from a test with:
  *
  *     const electron = await vi.hoisted(async () => (await import('../testing/fake-electron.ts')).createFakeElectron());
  *     vi.mock('electron', () => electron.module);

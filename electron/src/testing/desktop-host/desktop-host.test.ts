@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IPC_REQUEST_CHANNELS, type ReadingStationBridge } from '@reading-station/contract';
+import { createFakeElectron } from '../fake-electron.ts';
 import { APP_ORIGIN, HOST_MAIN_PROCESS, transpilePreload, type HostInbound, type HostOutbound } from './index.ts';
 
 /*
@@ -81,27 +82,15 @@ describe('the desktop test host', () => {
   });
 
   it("gives the page preload.ts's bridge, whose methods use exactly the contract's channels", async () => {
-    const invoked: string[] = [];
-    const exposed = new Map<string, unknown>();
-    const electron = {
-      contextBridge: { exposeInMainWorld: (key: string, api: unknown) => exposed.set(key, api) },
-      ipcRenderer: {
-        invoke: (channel: string) => {
-          invoked.push(channel);
-          return Promise.resolve(null);
-        },
-        on: () => undefined,
-        removeListener: () => undefined,
-      },
-    };
+    const electron = createFakeElectron();
     const module = { exports: {} };
     const require = (name: string) => {
       if (name !== 'electron') throw new Error(`a sandboxed preload cannot require ${name}`);
-      return electron;
+      return electron.module;
     };
     runInNewContext(`(function (require, module, exports) {\n${transpilePreload()}\n})`, {})(require, module, module.exports);
-    expect([...exposed.keys()]).toEqual(['readingStation']);
-    const bridge = exposed.get('readingStation') as ReadingStationBridge;
+    expect([...electron.exposedInMainWorld.keys()]).toEqual(['readingStation']);
+    const bridge = electron.exposedInMainWorld.get('readingStation') as ReadingStationBridge;
     await bridge.login({ username: 'rad', password: 'pw' });
     await bridge.logout();
     await bridge.currentSession();
@@ -110,6 +99,6 @@ describe('the desktop test host', () => {
     await bridge.getServerSettings();
     await bridge.setServerUrl('https://pacs.example');
     bridge.onSessionChange(() => undefined)();
-    expect([...new Set(invoked)].sort()).toEqual([...IPC_REQUEST_CHANNELS].sort());
+    expect([...new Set(electron.ipcRendererInvocations.map(({ channel }) => channel))].sort()).toEqual([...IPC_REQUEST_CHANNELS].sort());
   });
 });
