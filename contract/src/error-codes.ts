@@ -26,8 +26,8 @@ export const ERROR_CODES = {
   INVALID_QUERY: { status: 400, meaning: 'a query parameter is not allowed on this route or its value is malformed' },
   WADO_URI_NOT_SUPPORTED: { status: 400, meaning: 'WADO-URI is refused; use WADO-RS' },
   SEARCH_NOT_CONSTRAINED: { status: 403, meaning: 'a root series or instance search must name exactly one study the caller may see' },
-  STUDY_FORBIDDEN: { status: 403, meaning: 'the caller may not see this study' },
-  STUDY_NOT_FOUND: { status: 404, meaning: 'no such study in the registry' },
+  STUDY_FORBIDDEN: { status: 403, meaning: 'the caller may not see this study — or, for every role but admin, there is no such study (no existence oracle)' },
+  STUDY_NOT_FOUND: { status: 404, meaning: 'no such study in the registry (told to administrators only)' },
   AUDIT_UNAVAILABLE: { status: 503, meaning: 'the audit row could not be committed, so nothing was served (fail closed)' },
   // Any route: the app's error handler, by status
   BAD_REQUEST: { status: 400, meaning: 'the request could not be read (bad JSON, bad URL, other refused requests)' },

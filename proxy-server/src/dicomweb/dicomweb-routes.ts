@@ -41,6 +41,17 @@ const REFUSAL_MESSAGES = {
 } as const;
 
 /**
+ * What the caller is told about a refusal. Only an administrator, who may see every study, learns
+ * whether a study exists: everyone else gets the same 403 for another patient's study and for a UID
+ * that is not in the registry, so the answer is no existence oracle. The audit row keeps the real
+ * reason (STUDY_NOT_FOUND or STUDY_FORBIDDEN).
+ */
+export function refusalAnswer(code: 'STUDY_FORBIDDEN' | 'STUDY_NOT_FOUND' | 'SEARCH_NOT_CONSTRAINED', user: Pick<User, 'role'>) {
+  if (code === 'STUDY_NOT_FOUND' && user.role !== 'admin') return { status: 403, code: 'STUDY_FORBIDDEN', message: REFUSAL_MESSAGES.STUDY_FORBIDDEN } as const;
+  return { status: code === 'STUDY_NOT_FOUND' ? 404 : 403, code, message: REFUSAL_MESSAGES[code] } as const;
+}
+
+/**
  * `GET|HEAD /api/ris/dicom-web/*`: authenticate, decide, audit durably, and only then answer with
  * an empty body and `X-Accel-Redirect`. nginx fetches the bytes from Orthanc; the gate never sees
  * them. If the audit row cannot be committed the answer is 503 and nothing is served. Other
@@ -108,7 +119,10 @@ async function answerRead(services: AuthenticationServices, request: FastifyRequ
     case 'empty-search':
       return reply.code(200).header('cache-control', 'private, no-store').type(DICOM_JSON).send('[]');
     case 'refused':
-      if (decision.status === 400) return sendError(reply, 400, decision.code, `invalid DICOMweb request: ${decision.reason}`);
-      return sendError(reply, decision.status, decision.code, REFUSAL_MESSAGES[decision.code as keyof typeof REFUSAL_MESSAGES]);
+      if (decision.code === 'INVALID_PATH' || decision.code === 'INVALID_QUERY') {
+        return sendError(reply, 400, decision.code, `invalid DICOMweb request: ${decision.reason}`);
+      }
+      const answer = refusalAnswer(decision.code, user);
+      return sendError(reply, answer.status, answer.code, answer.message);
   }
 }

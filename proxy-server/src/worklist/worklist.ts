@@ -17,8 +17,9 @@ export const worklistQuerySchema = z.strictObject({
 });
 export type WorklistQuery = z.infer<typeof worklistQuerySchema>;
 
+/** A member of staff related to a study. Patients see the display name only, never a login name. */
 export interface WorklistPerson {
-  username: string;
+  username?: string;
   displayName: string;
 }
 
@@ -99,6 +100,12 @@ export async function listWorklist(db: RsDatabase, subject: StudyAccessSubject, 
     listing = listing.orderBy(sql.ref(column), (order) => (query.order === 'asc' ? order.asc().nullsLast() : order.desc().nullsLast()));
   }
   const rows = await listing.orderBy('studies.id', query.order).limit(query.limit).offset(query.offset).execute();
+  // A login name is half of a credential: staff see each other's, patients only names.
+  const person = (username: string | null, displayName: string | null): WorklistPerson | null => {
+    if (username === null) return null;
+    const name = displayName ?? username;
+    return subject.role === 'patient' ? { displayName: name } : { username, displayName: name };
+  };
   return {
     total: Number(count.total),
     items: rows.map((row) => ({
@@ -115,8 +122,8 @@ export async function listWorklist(db: RsDatabase, subject: StudyAccessSubject, 
       status: row.status,
       numberOfSeries: row.number_of_series,
       numberOfInstances: row.number_of_instances,
-      orderingPhysician: row.ordering_username ? { username: row.ordering_username, displayName: row.ordering_display_name ?? row.ordering_username } : null,
-      radiologist: row.reader_username ? { username: row.reader_username, displayName: row.reader_display_name ?? row.reader_username } : null,
+      orderingPhysician: person(row.ordering_username, row.ordering_display_name),
+      radiologist: person(row.reader_username, row.reader_display_name),
     })),
   };
 }

@@ -10,7 +10,8 @@ import { dicomJsonArraySchema, numberValue, stringValue, stringValues, Tag, type
 import { ApiError } from './api-error.ts';
 import { authorizedFetch } from './authorized-fetch.ts';
 
-const physicianSchema = z.object({ username: z.string(), displayName: z.string() }).nullable();
+// Patients get the display name only: the gate never shows them staff login names.
+const physicianSchema = z.object({ username: z.string().optional(), displayName: z.string() }).nullable();
 
 export const worklistItemSchema = z.object({
   studyInstanceUid: z.string(),
