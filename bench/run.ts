@@ -10,6 +10,7 @@ import { runAuditedDecisions } from './src/benchmarks/audited-decisions.ts';
 import type { BenchContext, FramePayload, PayloadName } from './src/benchmarks/context.ts';
 import { runGateMemory } from './src/benchmarks/gate-memory.ts';
 import { runGateOverhead } from './src/benchmarks/gate-overhead.ts';
+import { runSoak } from './src/benchmarks/soak.ts';
 import { runViewer } from './src/benchmarks/viewer.ts';
 import { ensureLargeCt } from './src/data/ensure-large-ct.ts';
 import { ensureWrk } from './src/load/wrk.ts';
@@ -140,6 +141,7 @@ async function main(): Promise<void> {
       results.breakdown = await decisionBreakdown(context, { dir: path.join(benchDir, '.profiles'), operations: options.quick ? 500 : 3000 });
     }
     if (options.only.has('viewer')) results.viewer = await runViewer(context, { quick: options.quick });
+    if (options.only.has('soak')) results.soak = await runSoak(context, options.soak);
     results.finishedAt = new Date().toISOString();
 
     const written = writeReports(results, { benchDir, record: options.record });

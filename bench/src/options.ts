@@ -3,8 +3,10 @@ import { parseArgs } from 'node:util';
 import { repoRoot } from '@reading-station/stack';
 import type { PayloadName } from './benchmarks/context.ts';
 
-export const BENCHMARKS = ['overhead', 'memory', 'decisions', 'latency', 'profile', 'viewer'] as const;
+export const BENCHMARKS = ['overhead', 'memory', 'decisions', 'latency', 'profile', 'viewer', 'soak'] as const;
 export type BenchmarkName = (typeof BENCHMARKS)[number];
+/** What runs without --only: the soak takes 20 minutes and runs only when asked for. */
+export const DEFAULT_BENCHMARKS: readonly BenchmarkName[] = BENCHMARKS.filter((name) => name !== 'soak');
 
 export interface BenchOptions {
   only: ReadonlySet<BenchmarkName>;
@@ -26,6 +28,8 @@ export interface BenchOptions {
   decisions: { rounds: number; durationSeconds: number; connections: number };
   latency: { rounds: number; rates: number[]; durationSeconds: number };
   profile: { durationSeconds: number; connections: number };
+  /** Minutes per connection count, gated and direct interleaved in slices (benchmark 7). */
+  soak: { minutes: number; connections: number[]; sliceSeconds: number; metadataEvery: number };
 }
 
 export const USAGE = `npm run bench [-- options]
@@ -33,7 +37,8 @@ export const USAGE = `npm run bench [-- options]
 Starts a stack on its own ports (or uses the one running from RS_STACK_DIR), runs the benchmarks
 and writes bench/results/<date>.json, bench/results/<date>.svg and a section of bench/RESULTS.md.
 
-  --only <list>     comma-separated: ${BENCHMARKS.join(',')} (default: all)
+  --only <list>     comma-separated: ${BENCHMARKS.join(',')} (default: all but soak)
+  --soak-minutes <m>  minutes per connection count (64, 200) of the soak (default 10; --quick 1)
   --quick           short runs to check the harness; nothing is added to RESULTS.md
   --no-record       do not append to RESULTS.md
   --rounds <n>      rounds of interleaved variants for the overhead and decisions benchmarks (default 3)
@@ -62,6 +67,11 @@ function positive(raw: string | undefined, name: string, fallback: number): numb
   return value;
 }
 
+/** 64 and 200 connections; gated and direct alternate in slices short enough that each minute has both. */
+export function soakOptions(minutes: number): BenchOptions['soak'] {
+  return { minutes, connections: [64, 200], sliceSeconds: Math.min(30, (minutes * 60) / 4), metadataEvery: 32 };
+}
+
 export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions | 'help' {
   const { values } = parseArgs({
     args: [...argv],
@@ -73,13 +83,14 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
       duration: { type: 'string' },
       'keep-stack': { type: 'boolean', default: false },
       from: { type: 'string' },
+      'soak-minutes': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
   });
   if (values.help) return 'help';
   const only = new Set<BenchmarkName>();
-  for (const name of (values.only ?? BENCHMARKS.join(',')).split(',').map((s) => s.trim())) {
+  for (const name of (values.only ?? DEFAULT_BENCHMARKS.join(',')).split(',').map((s) => s.trim())) {
     if (!(BENCHMARKS as readonly string[]).includes(name)) throw new Error(`--only: unknown benchmark "${name}" (known: ${BENCHMARKS.join(', ')})`);
     only.add(name as BenchmarkName);
   }
@@ -116,5 +127,6 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     decisions: { rounds, durationSeconds: quick ? 3 : 8, connections: 32 },
     latency: { rounds, rates: [100, 500], durationSeconds: quick ? 3 : 10 },
     profile: { durationSeconds: quick ? 3 : 10, connections: 32 },
+    soak: soakOptions(positive(values['soak-minutes'], 'soak-minutes', quick ? 1 : 10)),
   };
 }

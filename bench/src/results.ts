@@ -3,6 +3,7 @@ import type { DecisionRun, DecisionSummary } from './benchmarks/audited-decision
 import type { FramePayload, PayloadName } from './benchmarks/context.ts';
 import type { MemoryRun, MemorySummary } from './benchmarks/gate-memory.ts';
 import type { OverheadRun, OverheadSummaryRow } from './benchmarks/gate-overhead.ts';
+import type { SoakResult } from './benchmarks/soak.ts';
 import type { ViewerResult } from './benchmarks/viewer.ts';
 import type { MachineInfo } from './machine.ts';
 import type { DecisionBreakdown } from './profile/decision-breakdown.ts';
@@ -23,4 +24,5 @@ export interface BenchResults {
   profile?: GateProfile;
   breakdown?: DecisionBreakdown;
   viewer?: ViewerResult;
+  soak?: SoakResult;
 }

@@ -1,5 +1,6 @@
 import type { DecodeSummary } from '../benchmarks/viewer.ts';
 import type { BenchResults } from '../results.ts';
+import { soakSection } from './soak-section.ts';
 import { checkTargets } from './targets.ts';
 
 function table(header: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number>>): string {
@@ -238,5 +239,6 @@ export function resultsSection(results: BenchResults, files: { json: string; svg
     ...profileSection(results),
     ...breakdownSection(results),
     ...viewerSection(results),
+    ...soakSection(results),
   ].join('\n');
 }
