@@ -13,7 +13,7 @@ export const ERROR_CODES = {
   INVALID_REQUEST: { status: 400, meaning: 'the login, refresh or logout body is malformed (missing or over-long fields, unknown keys)' },
   INVALID_CREDENTIALS: { status: 401, meaning: 'wrong user name or password, or a disabled account' },
   LOGIN_LOCKED_OUT: { status: 429, meaning: 'too many failed logins for this user and address; `Retry-After` says when to try again' },
-  SESSION_EXPIRED: { status: 401, meaning: 'no refresh token, or one that is unknown, expired or revoked, or the account was disabled: sign in again' },
+  SESSION_EXPIRED: { status: 401, meaning: 'no refresh token, or one that is unknown, expired or revoked, the session reached its absolute cap or idle timeout, or the account was disabled: sign in again' },
   REFRESH_TOKEN_REUSED: { status: 401, meaning: 'an already rotated refresh token was presented again: the whole session is revoked (possible theft)' },
   // Bearer access tokens (DICOMweb and worklist)
   TOKEN_MISSING: { status: 401, meaning: 'no `Authorization: Bearer` access token' },

@@ -81,6 +81,11 @@ const authSchema = z.strictObject({
   accessTokenTtlSeconds: seconds(10, 3600).default(300),
   // A reading shift; each refresh rotates the token and restarts this clock.
   refreshTokenTtlSeconds: seconds(60, 30 * 24 * 3600).default(8 * 3600),
+  // A session (one login's refresh-token family) ends after this long however often it is
+  // refreshed (absolute cap), or when it was not refreshed for sessionIdleSeconds (idle timeout):
+  // the next refresh answers SESSION_EXPIRED and the client asks for the password again.
+  sessionMaxSeconds: seconds(300, 7 * 24 * 3600).default(12 * 3600),
+  sessionIdleSeconds: seconds(60, 24 * 3600).default(30 * 60),
   // The refresh cookie's Secure flag. Browsers accept Secure cookies from http://localhost too.
   secureCookies: z.boolean().default(true),
   lockout: z

@@ -20,7 +20,11 @@ import { worklistRoutes } from './worklist/worklist-routes.ts';
 export function gateRoutes(signingKey: SigningKey, options: { metrics?: GateMetrics } = {}): RoutePlugin {
   return async (app, core) => {
     const { auth } = core.config;
-    const refreshTokens = new RefreshTokenStore(core.db, { ttlSeconds: auth.refreshTokenTtlSeconds });
+    const refreshTokens = new RefreshTokenStore(core.db, {
+      ttlSeconds: auth.refreshTokenTtlSeconds,
+      maxSessionSeconds: auth.sessionMaxSeconds,
+      idleSeconds: auth.sessionIdleSeconds,
+    });
     const metrics = options.metrics ?? createGateMetrics();
     const { appender: audit, close: closeAudit } = createAuditAppender({ database: core.config.database, db: core.db, metrics });
     app.addHook('onClose', closeAudit);

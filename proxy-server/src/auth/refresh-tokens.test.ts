@@ -80,4 +80,43 @@ describe('RefreshTokenStore', () => {
     expect(await store.rotate(a.token)).toMatchObject({ ok: false, reason: 'revoked' });
     expect(await store.rotate(b.token)).toMatchObject({ ok: false, reason: 'revoked' });
   });
+
+  describe('session lifetime', () => {
+    async function sessionStore(limits: { maxSessionSeconds: number; idleSeconds: number }) {
+      let clock = Date.parse('2026-11-28T08:00:00Z');
+      const base = await setup(() => new Date(clock));
+      const store = new RefreshTokenStore(base.db, { ttlSeconds: 8 * 3600, now: () => new Date(clock), ...limits });
+      return { ...base, store, advance: (seconds: number) => (clock += seconds * 1000) };
+    }
+
+    it('ends a session that keeps refreshing once it is older than the absolute cap, and revokes it', async () => {
+      const { userId, store, advance } = await sessionStore({ maxSessionSeconds: 12 * 3600, idleSeconds: 1800 });
+      let token = (await store.issue(userId)).token;
+      // A refresh every 20 minutes: never idle, but the session is 12 h old at the 36th.
+      for (let i = 1; i < 36; i++) {
+        advance(1200);
+        const next = await store.rotate(token);
+        if (!next.ok) throw new Error(`refresh ${i} refused: ${next.reason}`);
+        token = next.next.token;
+        // A token never outlives the session's cap.
+        expect(next.next.expiresAt.getTime()).toBeLessThanOrEqual(Date.parse('2026-11-28T20:00:00Z'));
+      }
+      advance(1200);
+      const refused = await store.rotate(token);
+      expect(refused).toMatchObject({ ok: false, reason: 'session_limit', userId });
+      expect(await store.rotate(token)).toMatchObject({ ok: false, reason: 'revoked' });
+    });
+
+    it('ends a session that was not refreshed for the idle timeout', async () => {
+      const { userId, store, advance } = await sessionStore({ maxSessionSeconds: 12 * 3600, idleSeconds: 1800 });
+      const issued = await store.issue(userId);
+      advance(1799);
+      const kept = await store.rotate(issued.token);
+      expect(kept.ok).toBe(true);
+      if (!kept.ok) return;
+      advance(1800);
+      expect(await store.rotate(kept.next.token)).toMatchObject({ ok: false, reason: 'idle', userId });
+      expect(await store.isFamilyRevoked(issued.familyId)).toBe(true);
+    });
+  });
 });

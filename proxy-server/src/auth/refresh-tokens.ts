@@ -5,6 +5,10 @@ import type { RsDatabase } from '../db/database.ts';
  * Opaque, rotating refresh tokens. Only a SHA-256 hash is stored. Each refresh marks the presented
  * token rotated and issues its successor in the same family; presenting a rotated token again
  * means it was copied, so the whole family is revoked (RFC 9700 §4.14.2).
+ *
+ * A family is one session (one login). It ends, whatever the tokens' own lifetime, when it is older
+ * than `maxSessionSeconds` (an absolute cap) or was not refreshed for `idleSeconds` (idle timeout):
+ * the next refresh is refused and the family revoked, so the client must ask for the password.
  */
 export function hashRefreshToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -21,28 +25,44 @@ export interface IssuedRefreshToken {
 
 export type RotationResult =
   | { ok: true; userId: number; familyId: string; next: IssuedRefreshToken }
-  | { ok: false; reason: 'unknown' | 'expired' | 'revoked'; userId?: number }
+  | { ok: false; reason: 'unknown' | 'expired' | 'revoked' | 'idle' | 'session_limit'; userId?: number }
   | { ok: false; reason: 'reused'; userId: number; familyId: string };
+
+/** Ends a session: every token of the family not yet revoked is revoked now. */
+async function revokeFamily(db: Pick<RsDatabase, 'updateTable'>, familyId: string, now: Date): Promise<void> {
+  await db.updateTable('refresh_tokens').set({ revoked_at: now.toISOString() }).where('family_id', '=', familyId).where('revoked_at', 'is', null).execute();
+}
 
 export class RefreshTokenStore {
   readonly #db: RsDatabase;
   readonly #ttlSeconds: number;
+  readonly #maxSessionSeconds: number;
+  readonly #idleSeconds: number;
   readonly #now: () => Date;
 
-  constructor(db: RsDatabase, options: { ttlSeconds: number; now?: () => Date }) {
+  constructor(db: RsDatabase, options: { ttlSeconds: number; maxSessionSeconds?: number; idleSeconds?: number; now?: () => Date }) {
     this.#db = db;
     this.#ttlSeconds = options.ttlSeconds;
+    this.#maxSessionSeconds = options.maxSessionSeconds ?? Number.POSITIVE_INFINITY;
+    this.#idleSeconds = options.idleSeconds ?? Number.POSITIVE_INFINITY;
     this.#now = options.now ?? (() => new Date());
   }
 
   async issue(userId: number, options: { familyId?: string; userAgent?: string | undefined } = {}): Promise<IssuedRefreshToken> {
-    return this.#insert(this.#db, userId, options.familyId ?? randomUUID(), options.userAgent);
+    return this.#insert(this.#db, userId, options.familyId ?? randomUUID(), options.userAgent, this.#now());
   }
 
-  async #insert(db: Pick<RsDatabase, 'insertInto'>, userId: number, familyId: string, userAgent: string | undefined): Promise<IssuedRefreshToken> {
+  async #insert(
+    db: Pick<RsDatabase, 'insertInto'>,
+    userId: number,
+    familyId: string,
+    userAgent: string | undefined,
+    sessionStart: Date,
+  ): Promise<IssuedRefreshToken> {
     const token = randomBytes(32).toString('base64url');
     const now = this.#now();
-    const expiresAt = new Date(now.getTime() + this.#ttlSeconds * 1000);
+    // Never beyond the session's absolute cap (the refresh cookie's Max-Age follows this).
+    const expiresAt = new Date(Math.min(now.getTime() + this.#ttlSeconds * 1000, sessionStart.getTime() + this.#maxSessionSeconds * 1000));
     const id = randomUUID();
     await db
       .insertInto('refresh_tokens')
@@ -71,18 +91,29 @@ export class RefreshTokenStore {
       if (!row) return { ok: false, reason: 'unknown' };
       if (row.revoked_at !== null) return { ok: false, reason: 'revoked', userId: row.user_id };
       if (row.rotated_at !== null) {
-        await trx
-          .updateTable('refresh_tokens')
-          .set({ revoked_at: now.toISOString() })
-          .where('family_id', '=', row.family_id)
-          .where('revoked_at', 'is', null)
-          .execute();
+        await revokeFamily(trx, row.family_id, now);
         return { ok: false, reason: 'reused', userId: row.user_id, familyId: row.family_id };
+      }
+      const first = await trx
+        .selectFrom('refresh_tokens')
+        .select((eb) => eb.fn.min('created_at').as('started_at'))
+        .where('family_id', '=', row.family_id)
+        .executeTakeFirstOrThrow();
+      const sessionStart = new Date(first.started_at);
+      const ended: 'idle' | 'session_limit' | undefined =
+        now.getTime() - sessionStart.getTime() >= this.#maxSessionSeconds * 1000
+          ? 'session_limit'
+          : now.getTime() - new Date(row.created_at).getTime() >= this.#idleSeconds * 1000
+            ? 'idle'
+            : undefined;
+      if (ended !== undefined) {
+        await revokeFamily(trx, row.family_id, now);
+        return { ok: false, reason: ended, userId: row.user_id };
       }
       if (new Date(row.expires_at).getTime() <= now.getTime()) return { ok: false, reason: 'expired', userId: row.user_id };
       const user = await trx.selectFrom('users').select(['disabled']).where('id', '=', row.user_id).executeTakeFirst();
       if (!user || user.disabled) return { ok: false, reason: 'revoked', userId: row.user_id };
-      const next = await this.#insert(trx, row.user_id, row.family_id, options.userAgent);
+      const next = await this.#insert(trx, row.user_id, row.family_id, options.userAgent, sessionStart);
       const updated = await trx
         .updateTable('refresh_tokens')
         .set({ rotated_at: now.toISOString(), replaced_by_id: next.id })
@@ -100,12 +131,7 @@ export class RefreshTokenStore {
     if (!TOKEN_SHAPE.test(token)) return undefined;
     const row = await this.#db.selectFrom('refresh_tokens').select(['family_id', 'user_id']).where('token_hash', '=', hashRefreshToken(token)).executeTakeFirst();
     if (!row) return undefined;
-    await this.#db
-      .updateTable('refresh_tokens')
-      .set({ revoked_at: this.#now().toISOString() })
-      .where('family_id', '=', row.family_id)
-      .where('revoked_at', 'is', null)
-      .execute();
+    await revokeFamily(this.#db, row.family_id, this.#now());
     return row.user_id;
   }
 
