@@ -118,11 +118,12 @@ async function answerRead(services: AuthenticationServices, request: FastifyRequ
         .send();
     case 'empty-search':
       return reply.code(200).header('cache-control', 'private, no-store').type(DICOM_JSON).send('[]');
-    case 'refused':
+    case 'refused': {
       if (decision.code === 'INVALID_PATH' || decision.code === 'INVALID_QUERY') {
         return sendError(reply, 400, decision.code, `invalid DICOMweb request: ${decision.reason}`);
       }
       const answer = refusalAnswer(decision.code, user);
       return sendError(reply, answer.status, answer.code, answer.message);
+    }
   }
 }
