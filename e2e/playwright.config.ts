@@ -58,6 +58,8 @@ export default defineConfig({
       // the Chromium desktop host (desktop-host/desktop-host.ts); electron/electron-fixtures.ts chooses.
       name: 'desktop',
       testMatch: 'electron/**/*.spec.ts',
+      // Each start of the app (several per spec) loads the whole renderer build again.
+      timeout: 240_000,
       use: chromium,
     },
   ],

@@ -135,9 +135,11 @@ export const test = base.extend<DesktopFixtures, DesktopWorkerFixtures>({
     const userDataDir = mkdtempSync(path.join(tmpdir(), 'reading-station-desktop-'));
     const cspPatterns: RegExp[] = [];
     const refused: string[] = [];
+    const pageOutput: string[] = [];
     const watchConsole = (window: Page) =>
-      window.on('console', (message) => {
+      window.on('pageerror', (error) => pageOutput.push(`page error: ${error.message}`)).on('console', (message) => {
         const text = message.text();
+        pageOutput.push(`console ${message.type()}: ${text}`);
         if (/Content Security Policy|Refused to (load|execute|connect|create|compile|apply)/i.test(text) && !cspPatterns.some((p) => p.test(text))) refused.push(text);
       });
     const common = {
@@ -208,6 +210,9 @@ export const test = base.extend<DesktopFixtures, DesktopWorkerFixtures>({
     try {
       await use(app);
     } finally {
+      if (testInfo.status !== testInfo.expectedStatus) {
+        await testInfo.attach('desktop app output', { body: `${app.logs()}\n--- page ---\n${pageOutput.join('\n')}`, contentType: 'text/plain' });
+      }
       await close();
       // The worker's keyring outlives the test: what the test left there goes.
       for (const entry of await keychain.entries()) await keychain.remove(entry.account);

@@ -19,7 +19,14 @@ export type { HostInbound, HostOutbound } from './host-main-process.ts';
 export const HOST_MAIN_PROCESS = fileURLToPath(new URL('./host-main-process.ts', import.meta.url));
 
 /** preload.ts as the sandboxed preload runs it: one CommonJS script (the options of scripts/build.ts). */
+let preloadScript: string | undefined;
+
 export function transpilePreload(): string {
+  preloadScript ??= transpile();
+  return preloadScript;
+}
+
+function transpile(): string {
   const source = fileURLToPath(new URL('../../preload/preload.ts', import.meta.url));
   return ts.transpileModule(readFileSync(source, 'utf8'), {
     fileName: source,
@@ -28,3 +35,4 @@ export function transpilePreload(): string {
 }
 export { startPrivateKeyring, type PrivateKeyring } from '../../../test/integration/support/private-keyring.ts';
 export { loadKeytar } from '../../services/keytar-token-vault.ts';
+export { KeychainUnavailableError } from '../../services/token-vault.ts';
