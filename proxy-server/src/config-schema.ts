@@ -86,6 +86,9 @@ const authSchema = z.strictObject({
   // the next refresh answers SESSION_EXPIRED and the client asks for the password again.
   sessionMaxSeconds: seconds(300, 7 * 24 * 3600).default(12 * 3600),
   sessionIdleSeconds: seconds(60, 24 * 3600).default(30 * 60),
+  // Rejected requests that name no user (no token, a forged or expired one) are audited as one row
+  // per kind and client address per interval, with a count, instead of one row each.
+  rejectionAuditIntervalSeconds: seconds(1, 3600).default(60),
   // The refresh cookie's Secure flag. Browsers accept Secure cookies from http://localhost too.
   secureCookies: z.boolean().default(true),
   lockout: z

@@ -287,3 +287,21 @@ describe('login throttling', () => {
     expect(await auditRow(ada)).toMatchObject({ action: 'LOGIN', username: 'ada' });
   });
 });
+
+describe('rejections that name no user', () => {
+  it('are audited as one row at once and one row with the count when the interval ends, not one row each', async () => {
+    const server = gate();
+    const answers = [];
+    for (let i = 0; i < 30; i++) answers.push(await server.inject({ method: 'GET', url: '/api/ris/worklist', remoteAddress: '10.9.8.7' }));
+    expect(answers.every((answer) => answer.statusCode === 401)).toBe(true);
+    const rows = () => temp.db.selectFrom('audit_log').select(['action', 'reason', 'client_ip']).where('action', '=', 'TOKEN_REJECTED').execute();
+    expect(await rows()).toEqual([{ action: 'TOKEN_REJECTED', reason: 'TOKEN_MISSING: no bearer token', client_ip: '10.9.8.7' }]);
+    // Stopping the gate ends the interval.
+    await server.close();
+    app = undefined;
+    expect(await rows()).toEqual([
+      { action: 'TOKEN_REJECTED', reason: 'TOKEN_MISSING: no bearer token', client_ip: '10.9.8.7' },
+      { action: 'TOKEN_REJECTED', reason: expect.stringMatching(/^TOKEN_REJECTED:TOKEN_MISSING: 29 more from this address in \d+ s \(aggregated\)$/), client_ip: '10.9.8.7' },
+    ]);
+  });
+});

@@ -1,5 +1,6 @@
 import type { RoutePlugin } from './app.ts';
 import { createAuditAppender } from './audit/audit-appender.ts';
+import { RejectionAggregator } from './audit/rejection-aggregator.ts';
 import { createAccessTokenIssuer } from './auth/access-tokens.ts';
 import { authRoutes, type AuthServices } from './auth/auth-routes.ts';
 import type { AuthenticationServices } from './auth/authenticate-plugin.ts';
@@ -27,7 +28,15 @@ export function gateRoutes(signingKey: SigningKey, options: { metrics?: GateMetr
     });
     const metrics = options.metrics ?? createGateMetrics();
     const { appender: audit, close: closeAudit } = createAuditAppender({ database: core.config.database, db: core.db, metrics });
-    app.addHook('onClose', closeAudit);
+    // Rejections that name no user: one row per kind and address per minute (audit/rejection-aggregator.ts).
+    const rejections = new RejectionAggregator(audit, {
+      intervalMs: auth.rejectionAuditIntervalSeconds * 1000,
+      onFlushError: (error) => app.log.error({ err: error }, 'aggregated rejection rows could not be written; kept for the next flush'),
+    });
+    app.addHook('onClose', async () => {
+      await rejections.close().catch((error: unknown) => app.log.error({ err: error }, 'aggregated rejection rows lost at shutdown'));
+      await closeAudit();
+    });
     const authentication: AuthenticationServices = {
       db: core.db,
       audit,
@@ -35,6 +44,7 @@ export function gateRoutes(signingKey: SigningKey, options: { metrics?: GateMetr
       clientAddress: core.clientAddress,
       verifier: createTokenAuthenticator(auth, signingKey),
       isSessionRevoked: (sessionId) => refreshTokens.isFamilyRevoked(sessionId),
+      rejections,
     };
     const sessions: AuthServices = {
       db: core.db,

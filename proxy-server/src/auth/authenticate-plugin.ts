@@ -1,6 +1,7 @@
 import type { ErrorCode } from '@reading-station/contract';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AuditUnavailableError } from '../audit/audit-events.ts';
+import { AuditUnavailableError, type AuditEvent } from '../audit/audit-events.ts';
+import type { RejectionRecorder } from '../audit/rejection-aggregator.ts';
 import type { GateServices } from '../gate-services.ts';
 import { sendErrorBody } from '../http/http-errors.ts';
 import { findUserById, findUserByUsername, type User } from '../users/user-repository.ts';
@@ -21,6 +22,8 @@ export interface AuthenticationServices extends GateServices {
   verifier: AccessTokenVerifier;
   /** Says whether a session (refresh-token family) was ended, so its access tokens stop at once. */
   isSessionRevoked(sessionId: string): Promise<boolean>;
+  /** Rejections that name no user go here, aggregated per kind and address; unset: one row each. */
+  rejections?: RejectionRecorder | undefined;
 }
 
 /**
@@ -56,6 +59,8 @@ const AUTH_FAILED = 'authentication failed';
 async function authenticate(services: AuthenticationServices, request: FastifyRequest, reply: FastifyReply): Promise<User | undefined> {
   let reason: string;
   let code: ErrorCode;
+  // Whether the rejection names an account: those rows are never aggregated.
+  let identified = false;
   try {
     const token = await services.verifier.verify(bearerToken(request.headers.authorization));
     // The gate's own tokens name the account by id; an IdP's by login name. Either way the
@@ -69,9 +74,11 @@ async function authenticate(services: AuthenticationServices, request: FastifyRe
       if (!token.sessionId || !(await services.isSessionRevoked(token.sessionId))) return user;
       code = 'SESSION_REVOKED';
       reason = 'the session was ended';
+      identified = true;
     } else {
       code = 'TOKEN_INVALID';
       reason = user ? 'account disabled or role changed' : 'no such account';
+      identified = user !== undefined;
     }
   } catch (error) {
     if (!(error instanceof TokenError)) throw error;
@@ -79,15 +86,17 @@ async function authenticate(services: AuthenticationServices, request: FastifyRe
     reason = error.message;
   }
   services.metrics?.tokenRejections.inc({ code });
+  const event: AuditEvent = {
+    requestId: request.id,
+    clientIp: services.clientAddress(request),
+    userAgent: request.headers['user-agent'],
+    action: 'TOKEN_REJECTED',
+    result: 'denied',
+    reason: `${code}: ${reason}`,
+  };
   try {
-    await services.audit.append({
-      requestId: request.id,
-      clientIp: services.clientAddress(request),
-      userAgent: request.headers['user-agent'],
-      action: 'TOKEN_REJECTED',
-      result: 'denied',
-      reason: `${code}: ${reason}`,
-    });
+    if (!identified && services.rejections !== undefined) await services.rejections.record(`TOKEN_REJECTED:${code}`, event);
+    else await services.audit.append(event);
   } catch (error) {
     if (error instanceof AuditUnavailableError) {
       sendErrorBody(reply, 503, 'AUDIT_UNAVAILABLE', 'audit store unavailable; nothing was served');

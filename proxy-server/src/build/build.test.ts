@@ -5,7 +5,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { build, ensureBuilt, isStale } from './build.ts';
 
-describe('proxy-server build', () => {
+// Each case runs the TypeScript compiler in a child process: seconds when idle, far more on a busy 2-core machine.
+describe('proxy-server build', { timeout: 120_000 }, () => {
   let packageDir: string;
   const layout = () => ({ packageDir });
   const src = (name: string) => path.join(packageDir, 'src', name);

@@ -4,7 +4,7 @@ import { request } from 'node:http';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { auditRows, demoUser, runningStack, type RunningStack } from '../support/gate-client.ts';
+import { auditRows, callFrom, demoUser, freshLoopbackAddress, runningStack, type RunningStack } from '../support/gate-client.ts';
 
 // Login throttling and the client address, against the running stack. Every request here comes
 // from a loopback address of its own (127.x.y.z, which nginx records as $remote_addr), so the
@@ -45,12 +45,6 @@ function post(url: string, body: unknown, from: string, headers: Record<string, 
   });
 }
 
-/** A loopback address no other test uses. */
-function freshAddress(): string {
-  const [a, b, c] = randomBytes(3);
-  return `127.${(a! % 254) + 1}.${b}.${(c! % 253) + 2}`;
-}
-
 function login(from: string, username: string, password: string) {
   return post(`${stack.baseUrl}/api/auth/login`, { username, password, client: 'desktop' }, from);
 }
@@ -68,13 +62,13 @@ async function newAccount(): Promise<{ username: string; password: string }> {
 describe('login throttling', () => {
   it('20 parallel wrong logins: all but the first 5 are refused with 429, and so is the right password', async () => {
     const account = await newAccount();
-    const from = freshAddress();
+    const from = freshLoopbackAddress();
     const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => login(from, account.username, `wrong-${i}`)));
     const statuses = answers.map((answer) => answer.status).sort();
     expect(statuses.filter((status) => status === 401)).toHaveLength(5);
     expect(statuses.filter((status) => status === 429)).toHaveLength(15);
     // From another address too: the account is locked, not the address.
-    const right = await login(freshAddress(), account.username, account.password);
+    const right = await login(freshLoopbackAddress(), account.username, account.password);
     expect(right.status).toBe(429);
     expect(Number(right.headers['retry-after'])).toBeGreaterThan(0);
     expect(JSON.parse(right.body)).toMatchObject({ code: 'LOGIN_LOCKED_OUT' });
@@ -82,7 +76,7 @@ describe('login throttling', () => {
 
   it('every spacing and case of a locked name is the locked name', async () => {
     const account = await newAccount();
-    const from = freshAddress();
+    const from = freshLoopbackAddress();
     for (let i = 0; i < 5; i++) expect((await login(from, account.username, `wrong-${i}`)).status).toBe(401);
     for (const variant of [` ${account.username}`, `${account.username}\t`, `  ${account.username.toUpperCase()} `]) {
       const answer = await login(from, variant, account.password);
@@ -92,7 +86,7 @@ describe('login throttling', () => {
   });
 
   it('after 60 wrong logins for 60 names from one address, another account still logs in from it', async () => {
-    const from = freshAddress();
+    const from = freshLoopbackAddress();
     for (let i = 0; i < 60; i++) {
       const answer = await login(from, `spray.${randomUUID().slice(0, 8)}`, 'Winter2026!');
       expect(answer.status, `attempt ${i + 1}`).toBe(401);
@@ -106,7 +100,7 @@ describe('login throttling', () => {
 
 describe('the client address', () => {
   it('is what nginx saw; a client cannot choose it with X-Real-IP, through nginx or straight to the gate', async () => {
-    const from = freshAddress();
+    const from = freshLoopbackAddress();
     const viaNginx = await login(from, `nobody.${randomUUID().slice(0, 8)}`, 'x');
     expect(viaNginx.status).toBe(401);
     expect(auditRows(stack, [viaNginx.requestId])).toMatchObject([{ action: 'LOGIN_FAILED', client_ip: from }]);
@@ -132,5 +126,30 @@ describe('the client address', () => {
     const ops = await fetch(`${stack.opsUrl}/metrics`);
     expect(ops.status).toBe(200);
     expect(await ops.text()).toMatch(/^reading_station_logins_total\{result="failure"\} [1-9]/m);
+  });
+});
+
+describe('floods', () => {
+  it('rejected requests that name no user are audited as one row per kind and address, not one row each', async () => {
+    const from = freshLoopbackAddress();
+    const answers = [];
+    for (let i = 0; i < 40; i++) answers.push(await callFrom(stack, from, '/api/ris/worklist'));
+    expect(answers.map((answer) => answer.status)).toEqual(answers.map(() => 401));
+    const rows = auditRows(stack, answers.map((answer) => answer.requestId!));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ action: 'TOKEN_REJECTED', client_ip: from, reason: 'TOKEN_MISSING: no bearer token' });
+  });
+
+  it.each([
+    ['logins', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }, '/api/auth/login', 150],
+    ['DICOMweb requests without a token', {}, '/api/ris/dicom-web/studies', 250],
+  ] as const)('nginx answers a flood of %s from one address with 429 TOO_MANY_REQUESTS', async (_what, init, target, count) => {
+    const from = freshLoopbackAddress();
+    const answers = await Promise.all(Array.from({ length: count }, () => callFrom(stack, from, target, { ...init, headers: { ...('headers' in init ? init.headers : {}) } })));
+    const limited = answers.filter((answer) => answer.status === 429);
+    expect(limited.length).toBeGreaterThan(0);
+    expect(JSON.parse(limited[0]!.text)).toMatchObject({ code: 'TOO_MANY_REQUESTS' });
+    // Others are not slowed down by it.
+    expect((await callFrom(stack, freshLoopbackAddress(), target, { ...init, headers: { ...('headers' in init ? init.headers : {}) } })).status).not.toBe(429);
   });
 });

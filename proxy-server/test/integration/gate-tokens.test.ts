@@ -2,7 +2,7 @@ import { createHmac, createPrivateKey, createPublicKey, type KeyObject } from 'n
 import { readFileSync } from 'node:fs';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { auditRows, bearer, call, demoUser, login, runningStack, type RunningStack } from '../support/gate-client.ts';
+import { auditRows, bearer, call, callFrom, demoUser, freshLoopbackAddress, login, runningStack, type RunningStack } from '../support/gate-client.ts';
 
 let stack: RunningStack;
 let signingKey: KeyObject;
@@ -28,9 +28,13 @@ async function signed(overrides: Record<string, unknown> = {}): Promise<string> 
   return new SignJWT(claims(overrides)).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt' }).sign(signingKey);
 }
 
-/** Asks for metadata with a token; expects 401 and an audit row saying why. */
+/**
+ * Asks for metadata with a token; expects 401 and an audit row saying why. Sent from an address of
+ * its own: rejections that name no user are audited once per kind and address per interval (the
+ * rest as a count), and each of these must get its own row.
+ */
 async function expectRejected(token: string | undefined, code: string): Promise<void> {
-  const reply = await call(stack, `/api/ris/dicom-web/studies/${study}/metadata`, { headers: token === undefined ? {} : bearer(token) });
+  const reply = await callFrom(stack, freshLoopbackAddress(), `/api/ris/dicom-web/studies/${study}/metadata`, { headers: token === undefined ? {} : bearer(token) });
   expect(reply.status, reply.text).toBe(401);
   const body = JSON.parse(reply.text) as { error: string; code: string; requestId: string };
   expect(body).toMatchObject({ error: 'authentication failed', code });

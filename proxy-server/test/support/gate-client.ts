@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import net from 'node:net';
 import Database from 'better-sqlite3';
 import { expect } from 'vitest';
@@ -93,4 +95,34 @@ export function auditRows(stack: RunningStack, requestIds: readonly string[]): A
   } finally {
     db.close();
   }
+}
+
+/**
+ * A loopback address of its own (127.x.y.z, which nginx records as the client's address): requests
+ * sent from it are throttled, rate-limited and aggregated apart from those of other tests.
+ */
+export function freshLoopbackAddress(): string {
+  const [a = 0, b = 0, c = 0] = randomBytes(3);
+  return `127.${(a % 254) + 1}.${b}.${(c % 253) + 2}`;
+}
+
+/** Like `call`, from the local address `from` (fetch cannot choose it). */
+export function callFrom(stack: RunningStack, from: string, target: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Reply> {
+  const url = target.startsWith('http') ? target : `${stack.baseUrl}${target}`;
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: init.method ?? 'GET', localAddress: from, headers: init.headers ?? {} }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        const body = Buffer.concat(chunks);
+        const text = body.toString('latin1');
+        for (const secret of orthancSecrets(stack)) expect(text.includes(secret), `credentials leaked by ${url}`).toBe(false);
+        const headers = new Headers();
+        for (const [name, value] of Object.entries(response.headers)) if (typeof value === 'string') headers.set(name, value);
+        resolve({ status: response.statusCode ?? 0, headers, body, text, requestId: headers.get('x-request-id') });
+      });
+    });
+    req.on('error', reject);
+    req.end(init.body);
+  });
 }
