@@ -8,6 +8,7 @@ import { createClientAddressResolver } from './http/client-address.ts';
 import type { ClientAddressResolver } from './http/client-address.ts';
 import { HttpError, codeForStatus, sendErrorBody } from './http/http-errors.ts';
 import { REQUEST_ID_HEADER, requestIdFor } from './http/request-id.ts';
+import type { SyncStatus } from './sync/registry-sync.ts';
 import { GATE_CONNECTION_TIMEOUT_MS, GATE_KEEP_ALIVE_TIMEOUT_MS, GATE_REQUEST_TIMEOUT_MS } from './http/server-timeouts.ts';
 
 /** What the core app hands to route plugins registered through `ServerDeps.routes`. */
@@ -28,6 +29,8 @@ export interface ServerDeps {
   logStream?: DestinationStream;
   /** Budget of each readiness check. */
   readinessTimeoutMs?: number;
+  /** The registry sync, whose lag readiness reports (main.ts starts and stops it). */
+  registrySync?: { status(): SyncStatus };
   /** Route plugins (auth, DICOMweb gate, …), registered after the core routes and under its error handling. */
   routes?: readonly RoutePlugin[];
 }
@@ -114,6 +117,7 @@ export function buildServer(config: Config, deps: ServerDeps): FastifyInstance {
     orthancHealthUrl: config.orthancHealthUrl,
     fetch: deps.fetch ?? fetch,
     timeoutMs: deps.readinessTimeoutMs ?? DEFAULT_READINESS_TIMEOUT_MS,
+    ...(deps.registrySync !== undefined && { registrySync: deps.registrySync }),
   });
 
   const services: CoreServices = { config, db: deps.db, clientAddress };

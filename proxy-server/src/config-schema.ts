@@ -125,6 +125,25 @@ export const configSchema = z.strictObject({
   // proves the whole path nginx → Orthanc. Optional so the admin CLI runs without it; the server
   // then reports itself not ready.
   orthancHealthUrl: httpUrl.optional(),
+  // Orthanc's REST API for the registry sync (docs/operations.md, "The registry follows Orthanc"):
+  // the gate follows /changes and reads study attributes with these credentials. Kept out of logs
+  // and answers. Unset: no sync (the registry changes only through the admin CLI).
+  orthanc: z
+    .strictObject({
+      url: httpUrl,
+      username: z.string().min(1),
+      password: z.string().min(1),
+      sync: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          pollIntervalMs: z.int().min(50).max(60_000).default(1000),
+          batchSize: z.int().min(1).max(10_000).default(200),
+          leaseSeconds: seconds(5, 3600).default(30),
+          maxBackoffSeconds: seconds(1, 3600).default(30),
+        })
+        .prefault({}),
+    })
+    .optional(),
   // Peers whose X-Real-IP header is believed (nginx). Anyone else's address is taken from the socket.
   trustedProxies: z.array(ipOrCidr, expecting('expected a list of IP addresses or CIDR ranges')).default(['127.0.0.1', '::1']),
   // A secret nginx sends in X-Reading-Station-Proxy on every request to the gate; when set, X-Real-IP

@@ -10,10 +10,25 @@ import { createDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrations.ts';
 import { loadSigningKey, type SigningKey } from './auth/signing-key.ts';
 import { gateRoutes } from './gate-routes.ts';
+import { OrthancClient } from './orthanc/orthanc-client.ts';
+import { RegistrySync } from './sync/registry-sync.ts';
+import type { RsDatabase } from './db/database.ts';
 import { createGateMetrics } from './metrics/gate-metrics.ts';
 import { listenOps } from './metrics/ops-server.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
+
+function createRegistrySync(orthanc: NonNullable<Config['orthanc']>, db: RsDatabase): RegistrySync {
+  const source = new OrthancClient({ baseUrl: orthanc.url, username: orthanc.username, password: orthanc.password }, { timeoutMs: 30_000 });
+  return new RegistrySync({
+    db,
+    source,
+    pollIntervalMs: orthanc.sync.pollIntervalMs,
+    batchSize: orthanc.sync.batchSize,
+    leaseMs: orthanc.sync.leaseSeconds * 1000,
+    maxBackoffMs: orthanc.sync.maxBackoffSeconds * 1000,
+  });
+}
 
 function fail(message: string): never {
   process.stderr.write(`proxy-server: ${message}\n`);
@@ -64,7 +79,10 @@ async function main(): Promise<void> {
   }
 
   const metrics = createGateMetrics();
-  const app = buildServer(config, { db, routes: [gateRoutes(signingKey, { metrics })] });
+  const registrySync = config.orthanc?.sync.enabled ? createRegistrySync(config.orthanc, db) : undefined;
+  const app = buildServer(config, { db, routes: [gateRoutes(signingKey, { metrics })], ...(registrySync !== undefined && { registrySync }) });
+  // Stopped before the server closes its database (preClose runs before every onClose hook).
+  if (registrySync !== undefined) app.addHook('preClose', async () => registrySync.stop());
   if (signingKey.ephemeral) {
     app.log.warn('auth.signingKeyFile is not set: signing access tokens with a key made at start (sessions renew through their refresh tokens after a restart)');
   }
@@ -87,6 +105,15 @@ async function main(): Promise<void> {
       await app.close().catch(() => undefined);
       fail(`cannot listen on the operations socket ${opsSocket}: ${error instanceof Error ? error.message : String(error)}`);
     }
+  }
+
+  if (registrySync !== undefined) {
+    const log = app.log.child({ component: 'registry-sync' });
+    registrySync.setLogger({ info: (details, message) => log.info(details, message), warn: (details, message) => log.warn(details, message) });
+    registrySync.start();
+    log.info({ orthanc: new URL(config.orthanc?.url ?? '').origin }, "following Orthanc's changes");
+  } else {
+    app.log.warn('orthanc is not configured: the registry does not follow Orthanc (studies are recorded only by the admin CLI)');
   }
 
   let stopping = false;

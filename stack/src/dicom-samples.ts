@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { copyFileSync } from 'node:fs';
+import path from 'node:path';
 import { promisify } from 'node:util';
 
 // Real DICOM made by others, for tests against a running stack: pydicom's test corpora (Debian's
@@ -21,41 +23,54 @@ export interface SampleCopy {
   file: string;
   studyInstanceUid: string;
   sopInstanceUid: string;
+  /** Empty for a bare data set without SOP Class (storescu cannot send it). */
+  sopClassUid: string;
   patientId: string;
   /** PatientName as pydicom decodes it: every component group, `=`-joined. */
   patientName: string;
 }
 
-const COPY_SCRIPT = `
-import json, os, sys
+const DESCRIBE_SCRIPT = `
+import json, sys
 import pydicom
-from pydicom.uid import generate_uid
-out_dir = sys.argv[1]
 result = []
-for index, source in enumerate(sys.argv[2:]):
-    ds = pydicom.dcmread(source)
-    study = generate_uid()
-    ds.StudyInstanceUID = study
-    ds.SeriesInstanceUID = generate_uid()
-    sop = generate_uid()
-    ds.SOPInstanceUID = sop
-    if 'MediaStorageSOPInstanceUID' in ds.file_meta:
-        ds.file_meta.MediaStorageSOPInstanceUID = sop
-    target = os.path.join(out_dir, '%03d-%s' % (index, os.path.basename(source)))
-    ds.save_as(target)
+for source, target in zip(sys.argv[1::2], sys.argv[2::2]):
+    ds = pydicom.dcmread(target)
     name = ds.get('PatientName')
-    result.append({'source': source, 'file': target, 'studyInstanceUid': study, 'sopInstanceUid': sop,
+    result.append({'source': source, 'file': target, 'studyInstanceUid': str(ds.StudyInstanceUID), 'sopInstanceUid': str(ds.SOPInstanceUID),
+                   'sopClassUid': str(ds.get('SOPClassUID', '') or ''),
                    'patientId': str(ds.get('PatientID', '') or ''), 'patientName': '' if name is None else str(name)})
 print(json.dumps(result, ensure_ascii=False))
 `;
 
 /**
  * Copies of `sources` with fresh Study, Series and SOP Instance UIDs (one new study per file), so
- * nothing collides with what earlier runs sent. Written into `outDir`.
+ * nothing collides with what earlier runs sent. dcmtk's dcmodify changes the UIDs and leaves every
+ * other element as it was; pydicom then says what each copy holds. Written into `outDir`.
+ * `ownPatients` also gives every copy a PatientID of its own.
  */
-export async function freshUidCopies(sources: readonly string[], outDir: string): Promise<SampleCopy[]> {
-  const { stdout } = await execFileAsync(DEBIAN_PYTHON, ['-c', COPY_SCRIPT, outDir, ...sources], { maxBuffer: 16 * 1024 * 1024 });
-  return JSON.parse(stdout) as SampleCopy[];
+export async function freshUidCopies(
+  sources: readonly string[],
+  outDir: string,
+  options: { ownPatients?: string } = {},
+): Promise<SampleCopy[]> {
+  const targets = sources.map((source, index) => path.join(outDir, `${String(index).padStart(3, '0')}-${path.basename(source)}`));
+  sources.forEach((source, index) => copyFileSync(source, targets[index] as string));
+  await execFileAsync('dcmodify', ['-nb', '-gst', '-gse', '-gin', ...targets], { maxBuffer: 16 * 1024 * 1024 });
+  const describe = async (): Promise<SampleCopy[]> => {
+    const pairs = sources.flatMap((source, index) => [source, targets[index] as string]);
+    const { stdout } = await execFileAsync(DEBIAN_PYTHON, ['-c', DESCRIBE_SCRIPT, ...pairs], { maxBuffer: 16 * 1024 * 1024 });
+    return JSON.parse(stdout) as SampleCopy[];
+  };
+  const copies = await describe();
+  if (options.ownPatients === undefined) return copies;
+  // Every copy its own patient (`<PatientID>-<tag><n>`): corpora reuse PatientIDs across files
+  // whose names differ, and the registry keeps one name per patient.
+  for (const [index, copy] of copies.entries()) {
+    if (copy.patientId === '') continue;
+    await execFileAsync('dcmodify', ['-nb', '-m', `(0010,0020)=${copy.patientId}-${options.ownPatients}${index}`, copy.file]);
+  }
+  return describe();
 }
 
 export interface DicomPeer {

@@ -35,6 +35,8 @@ export interface GateSettings {
   opsPort: number;
   publicBaseUrl: string;
   accessTokenTtlSeconds: number;
+  /** Orthanc's REST API for the registry sync (its URL and the credentials the stack made). */
+  orthanc?: { url: string; username: string; password: string };
 }
 
 /** The gate's access-token signing key: made once per stack directory, kept across restarts. */
@@ -72,6 +74,8 @@ export function gateConfiguration(settings: GateSettings) {
     listen: { host: '127.0.0.1', port: settings.port, opsSocket: settings.layout.gate.opsSocket },
     database: { client: 'sqlite', filename: settings.layout.gate.database },
     orthancHealthUrl: `http://127.0.0.1:${settings.opsPort}/orthanc/system`,
+    // The registry follows Orthanc's changes; polled often so a stored study shows within about a second of being stable.
+    ...(settings.orthanc !== undefined && { orthanc: { ...settings.orthanc, sync: { pollIntervalMs: 250 } } }),
     trustedProxies: ['127.0.0.1'],
     proxySecret: ensureProxySecret(settings.layout),
     publicBaseUrl: settings.publicBaseUrl,

@@ -115,6 +115,7 @@ export async function stackUp(config: StackConfig, report: Report): Promise<Stac
       opsPort: ports.ops,
       publicBaseUrl: baseUrl,
       accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+      orthanc: { url: `http://127.0.0.1:${ports.orthanc}`, ...credentials },
     });
 
     const nginxSettings: NginxSettings = {

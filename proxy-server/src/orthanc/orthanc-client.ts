@@ -199,6 +199,13 @@ export class OrthancClient {
     return toChanges(await this.#request('changes?last', { method: 'GET' }), 'GET /changes?last').last;
   }
 
+  /** `GET /statistics`: how many studies Orthanc holds. */
+  async studyCount(): Promise<number> {
+    const parsed = z.looseObject({ CountStudies: count }).safeParse(await this.#request('statistics', { method: 'GET' }));
+    if (!parsed.success) throw new OrthancError('unexpected answer from Orthanc to GET /statistics');
+    return parsed.data.CountStudies;
+  }
+
   /** `GET /studies?since=&limit=`: a page of Orthanc's study identifiers. */
   async studyIds(since: number, limit: number): Promise<string[]> {
     const body = await this.#request(`studies?since=${since}&limit=${limit}`, { method: 'GET' });

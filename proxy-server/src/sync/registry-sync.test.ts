@@ -40,9 +40,10 @@ class FakeOrthanc implements RegistrySource {
     return id;
   }
 
+  /** As Orthanc deletes: the study's own changes go with it, and nothing is logged for the deletion. */
   remove(id: string): void {
     this.studies.delete(id);
-    this.#change('Deleted', 'Study', id);
+    this.feed = this.feed.filter((change) => !change.id.startsWith(id));
   }
 
   /** Orthanc's MaximumChangesHistory: only the newest `keep` changes remain. */
@@ -74,6 +75,11 @@ class FakeOrthanc implements RegistrySource {
   async studyIds(since: number, limit: number): Promise<string[]> {
     this.#check();
     return [...this.studies.keys()].slice(since, since + limit);
+  }
+
+  async studyCount(): Promise<number> {
+    this.#check();
+    return this.studies.size;
   }
 
   async study(id: string): Promise<OrthancStudy | undefined> {
@@ -120,6 +126,18 @@ describe('the registry sync', () => {
     expect((await findStudyByUid(temp.db, '1.3'))?.orthancId).toBe(third);
     expect(sync.status()).toMatchObject({ leader: true, behind: 0, lastError: null });
     expect((await readSyncPosition(temp.db))?.lastSeq).toBe(await orthanc.lastChange());
+  });
+
+  it('removes a study deleted after it was recorded, although the feed says nothing about it', async () => {
+    const sync = new RegistrySync({ db: temp.db, source: orthanc });
+    const first = orthanc.add('1.1', 'P1');
+    orthanc.add('1.2', 'P2');
+    await drain(sync);
+    const position = await orthanc.lastChange();
+    orthanc.remove(first);
+    expect(await orthanc.lastChange()).toBe(position);
+    await drain(sync);
+    expect(await registryUids()).toEqual(['1.2']);
   });
 
   it('resumes from the stored position after a restart, without reading old studies again', async () => {

@@ -11,7 +11,10 @@ import { upsertImportedStudy } from '../studies/study-repository.ts';
 // their instances arrived), and which were deleted; the worker reads each such study's attributes
 // from Orthanc's REST API (text already decoded to UTF-8 from any DICOM character set) and writes
 // the registry rows together with the feed position in one transaction, so a restart of the gate
-// or of Orthanc resumes exactly after the last change applied. A lease row lets one gate follow at
+// or of Orthanc resumes exactly after the last change applied. Deletions leave no trace in the
+// feed (Orthanc drops a deleted resource's changes with it, and logs none for the deletion), so
+// the worker prunes: when Orthanc holds fewer studies than the registry has from it, or the feed
+// shows a hole, it lists Orthanc's study identifiers and removes the rows of studies that are gone. A lease row lets one gate follow at
 // a time when several share a database. A registry with no position yet, or one older than the
 // oldest change Orthanc still keeps, is reconciled: every study Orthanc holds is read again and
 // rows of studies Orthanc no longer has are removed.
@@ -22,6 +25,8 @@ export interface RegistrySource {
   lastChange(): Promise<number>;
   studyIds(since: number, limit: number): Promise<string[]>;
   study(orthancId: string): Promise<OrthancStudy | undefined>;
+  /** How many studies Orthanc holds (`GET /statistics`). */
+  studyCount(): Promise<number>;
 }
 
 export interface SyncLogger {
@@ -182,12 +187,19 @@ export class RegistrySync {
     }
     const batch = await this.#source.changes(lastSeq, this.#batchSize);
     const first = batch.changes[0];
-    if (first !== undefined && first.seq > lastSeq + 1) {
-      this.#log.warn({ lastSeq, oldestKept: first.seq }, 'Orthanc no longer keeps the changes after the registry position; reconciling');
-      await this.reconcile();
-      return 'more';
+    // A hole after the position: changes of deleted resources (gone with them), or history
+    // Orthanc no longer keeps (MaximumChangesHistory) when even its oldest change is past it.
+    const hole = first === undefined ? batch.last > lastSeq : first.seq > lastSeq + 1;
+    if (hole) {
+      const oldest = (await this.#source.changes(0, 1)).changes[0]?.seq;
+      if (oldest !== undefined && oldest > lastSeq + 1 && oldest === first?.seq) {
+        this.#log.warn({ lastSeq, oldestKept: oldest }, 'Orthanc no longer keeps the changes after the registry position; reconciling');
+        await this.reconcile();
+        return 'more';
+      }
     }
     await this.#apply(batch, lastSeq);
+    if (batch.done && (hole || (await this.#registryHasMoreThanOrthanc()))) await this.prune();
     this.#succeeded(batch.last, batch.done ? batch.last : null);
     return batch.done ? 'idle' : 'more';
   }
@@ -220,17 +232,51 @@ export class RegistrySync {
     }
     await this.#db.transaction().execute(async (trx) => {
       await this.#assertLease(trx);
-      const rows = await trx.selectFrom('studies').select(['id', 'orthanc_id']).where('orthanc_id', 'is not', null).execute();
-      const gone = rows.filter((row) => row.orthanc_id !== null && !seen.has(row.orthanc_id)).map((row) => row.id);
-      for (let i = 0; i < gone.length; i += 500) {
-        await trx.deleteFrom('studies').where('id', 'in', gone.slice(i, i + 500)).execute();
-      }
+      await this.#removeAbsent(trx, seen);
       const now = this.#now().toISOString();
       await this.#savePosition(trx, startSeq, { reconciled_at: now });
     });
     this.#log.info({ studies: done, position: startSeq }, 'registry reconciled with Orthanc');
     this.#succeeded(startSeq, null);
     return startSeq;
+  }
+
+  /**
+   * Removes the registry rows of studies Orthanc no longer holds (deleted through its REST API or
+   * by a retention rule). Returns how many were removed.
+   */
+  async prune(): Promise<number> {
+    const present = new Set<string>();
+    for (let since = 0; ; since += RECONCILE_PAGE) {
+      const ids = await this.#source.studyIds(since, RECONCILE_PAGE);
+      for (const id of ids) present.add(id);
+      if (ids.length < RECONCILE_PAGE) break;
+    }
+    const removed = await this.#db.transaction().execute(async (trx) => {
+      await this.#assertLease(trx);
+      return this.#removeAbsent(trx, present);
+    });
+    if (removed > 0) this.#log.info({ removed }, 'studies deleted in Orthanc removed from the registry');
+    return removed;
+  }
+
+  async #removeAbsent(trx: Kysely<Database>, present: ReadonlySet<string>): Promise<number> {
+    const rows = await trx.selectFrom('studies').select(['id', 'orthanc_id']).where('orthanc_id', 'is not', null).execute();
+    const gone = rows.filter((row) => row.orthanc_id !== null && !present.has(row.orthanc_id)).map((row) => row.id);
+    for (let i = 0; i < gone.length; i += 500) {
+      await trx.deleteFrom('studies').where('id', 'in', gone.slice(i, i + 500)).execute();
+    }
+    return gone.length;
+  }
+
+  async #registryHasMoreThanOrthanc(): Promise<boolean> {
+    const orthancCount = await this.#source.studyCount();
+    const { count } = await this.#db
+      .selectFrom('studies')
+      .select((eb) => eb.fn.countAll<number | string>().as('count'))
+      .where('orthanc_id', 'is not', null)
+      .executeTakeFirstOrThrow();
+    return Number(count) > orthancCount;
   }
 
   async #apply(batch: OrthancChanges, from: number): Promise<void> {
@@ -297,6 +343,12 @@ export class RegistrySync {
   async #acquireLease(): Promise<{ lastSeq: number | null } | undefined> {
     const now = this.#now();
     const expires = new Date(now.getTime() + this.#leaseMs).toISOString();
+    // A lease with more than half its time left is not written again: fewer writes on a database
+    // other processes write to as well.
+    const held = await this.#db.selectFrom('registry_sync').select(['lease_owner', 'lease_expires_at', 'last_seq']).where('source', '=', SYNC_SOURCE).executeTakeFirst();
+    if (held?.lease_owner === this.#owner && held.lease_expires_at !== null && Date.parse(held.lease_expires_at) - now.getTime() > this.#leaseMs / 2) {
+      return { lastSeq: toSeq(held.last_seq) };
+    }
     return this.#db.transaction().execute(async (trx) => {
       await trx
         .insertInto('registry_sync')
