@@ -93,6 +93,11 @@ export function sortInstancesForStack(instances: SeriesInstance[]): SeriesInstan
   return [...instances].sort((a, b) => (a.instanceNumber ?? Infinity) - (b.instanceNumber ?? Infinity));
 }
 
-export function frameImageId(serverUrl: string, studyUid: string, seriesUid: string, sopInstanceUid: string): string {
-  return `wadors:${dicomWebRoot(serverUrl)}/studies/${studyUid}/series/${seriesUid}/instances/${sopInstanceUid}/frames/1`;
+export function instanceUrl(serverUrl: string, studyUid: string, seriesUid: string, sopInstanceUid: string): string {
+  return `${dicomWebRoot(serverUrl)}/studies/${studyUid}/series/${seriesUid}/instances/${sopInstanceUid}`;
+}
+
+/** The `wadors:` imageId of one frame (1-based) of an instance. */
+export function frameImageId(serverUrl: string, studyUid: string, seriesUid: string, sopInstanceUid: string, frame = 1): string {
+  return `wadors:${instanceUrl(serverUrl, studyUid, seriesUid, sopInstanceUid)}/frames/${frame}`;
 }

@@ -33,7 +33,22 @@ export const Tag = {
   ImageOrientationPatient: '00200037',
   PixelSpacing: '00280030',
   SliceLocation: '00201041',
+  SOPClassUID: '00080016',
+  NumberOfFrames: '00280008',
+  PixelData: '7FE00010',
+  FloatPixelData: '7FE00008',
+  DoubleFloatPixelData: '7FE00009',
+  SharedFunctionalGroupsSequence: '52009229',
+  PerFrameFunctionalGroupsSequence: '52009230',
+  PlanePositionSequence: '00209113',
+  PlaneOrientationSequence: '00209116',
 } as const;
+
+/** The items of a sequence attribute (SQ), as DICOM JSON objects. */
+export function sequenceItems(object: DicomJsonObject | undefined, tag: string): DicomJsonObject[] {
+  const values = object?.[tag]?.Value ?? [];
+  return values.filter((v): v is DicomJsonObject => typeof v === 'object' && v !== null && !Array.isArray(v));
+}
 
 function firstValue(object: DicomJsonObject, tag: string): unknown {
   return object[tag]?.Value?.[0];

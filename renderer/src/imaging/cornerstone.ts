@@ -21,6 +21,7 @@ import * as core from '@cornerstonejs/core';
 import * as dicomImageLoader from '@cornerstonejs/dicom-image-loader';
 import * as tools from '@cornerstonejs/tools';
 import { FRAME_ACCEPT } from '@reading-station/contract';
+import { RANGE_SCHEME, rangeImageLoader, setRangeRequestHeaders } from './frame-ranges.ts';
 import { decodeWorkerCount, prefetchConcurrency } from './load-scheduling.ts';
 
 /** How the image loader gets a token: the bridge, asked per request. */
@@ -60,20 +61,40 @@ async function initialise(): Promise<void> {
   const { Prefetch } = core.Enums.RequestType;
   core.imageLoadPoolManager.setMaxSimultaneousRequests(Prefetch, prefetchConcurrency(workers));
   core.getWebWorkerManager().workerPoolManager.setMaxSimultaneousRequests(Prefetch, workers);
-  dicomImageLoader.init({
-    maxWebWorkers: workers,
-    beforeSend: async () => {
-      const headers: Record<string, string> = { Accept: FRAME_ACCEPT };
-      try {
-        const token = await tokenSource?.getAccessToken();
-        if (token) headers.Authorization = `Bearer ${token}`;
-      } catch {
-        // A throw here would leave the loader's request pending forever; without a token the
-        // server answers 401 and the viewer's error handling takes over.
-      }
-      return headers;
-    },
-  });
+  handleCacheRejections();
+  dicomImageLoader.init({ maxWebWorkers: workers, beforeSend: frameRequestHeaders });
+  // Frames of multi-frame instances come in ranges (frame-ranges.ts), with the same headers.
+  setRangeRequestHeaders(frameRequestHeaders);
+  core.imageLoader.registerImageLoader(RANGE_SCHEME, rangeImageLoader as unknown as core.Types.ImageLoaderFn);
+}
+
+/**
+ * Cornerstone's `loadAndCacheImage` hands each load to `cache.putImageLoadObject`, whose promise
+ * re-throws a failed load and is dropped by its caller: every image that fails to load (a 4xx, a
+ * corrupt frame) would end as an unhandled rejection in the page. The failure itself reaches the
+ * viewer through IMAGE_LOAD_FAILED (and the caller's own promise), so that dropped copy is marked
+ * handled here, and nothing else is.
+ */
+function handleCacheRejections(): void {
+  const cache = core.cache as unknown as { putImageLoadObject: (...args: unknown[]) => unknown };
+  const put = cache.putImageLoadObject.bind(core.cache);
+  cache.putImageLoadObject = (...args: unknown[]) => {
+    const result = put(...args);
+    if (result instanceof Promise) result.catch(() => undefined);
+    return result;
+  };
+}
+
+async function frameRequestHeaders(): Promise<Record<string, string>> {
+  const headers: Record<string, string> = { Accept: FRAME_ACCEPT };
+  try {
+    const token = await tokenSource?.getAccessToken();
+    if (token) headers.Authorization = `Bearer ${token}`;
+  } catch {
+    // A throw here would leave the loader's request pending forever; without a token the
+    // server answers 401 and the viewer's error handling takes over.
+  }
+  return headers;
 }
 
 /** Whether images are drawn by the CPU path (no WebGL, e.g. `--disable-3d-apis`). */
@@ -95,8 +116,13 @@ export function loadImageToShow(imageId: string): void {
 }
 
 /** Adds instance metadata for the `wadors:` loader (it reads Image Pixel, Plane, VOI, …). */
-export function registerInstanceMetadata(imageId: string, metadata: unknown): void {
-  dicomImageLoader.wadors.metaDataManager.add(imageId, metadata as Parameters<typeof dicomImageLoader.wadors.metaDataManager.add>[1]);
+export function registerInstanceMetadata(imageId: string, metadata: Record<string, { Value?: unknown[] }>): void {
+  // The loader's metadata provider calls `.includes` on the Modality of any image without an
+  // orientation and throws when an object has none (secondary captures often do not): an empty
+  // Modality keeps it answering.
+  const modality = metadata['00080060']?.Value?.[0];
+  const complete = typeof modality === 'string' ? metadata : { ...metadata, '00080060': { vr: 'CS', Value: [''] } };
+  dicomImageLoader.wadors.metaDataManager.add(imageId, complete as unknown as Parameters<typeof dicomImageLoader.wadors.metaDataManager.add>[1]);
 }
 
 export { core, tools };

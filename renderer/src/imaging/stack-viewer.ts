@@ -9,7 +9,7 @@
  */
 import { ApiError, apiErrorFromXhr } from '../api/api-error.ts';
 import { core, tools, usesCpuRendering } from './cornerstone.ts';
-import { voiRangeOf, windowLevelOf, type WindowLevel } from './ct-presets.ts';
+import { voiRangeOf, windowLevelOf, type VoiLutFunction, type WindowLevel } from './ct-presets.ts';
 import { prefetchOrder } from './load-scheduling.ts';
 import { summariseMeasurement, type Measurement } from './measurements.ts';
 import { SeriesProgressTracker, type SeriesProgress } from './series-progress.ts';
@@ -193,7 +193,7 @@ export class StackViewer {
 
   setWindowLevel(windowLevel: WindowLevel): void {
     const viewport = this.#viewport();
-    viewport.setProperties({ voiRange: voiRangeOf(windowLevel) });
+    viewport.setProperties({ voiRange: voiRangeOf(windowLevel, viewport.getProperties().VOILUTFunction as VoiLutFunction | undefined) });
     viewport.render();
   }
 
@@ -385,11 +385,11 @@ export class StackViewer {
       const renderedImageIndex = viewport.getCurrentImageIdIndex();
       if (this.#state.cine.playing && renderedImageIndex !== this.#renderedImageIndex) this.#countCineFrame();
       this.#renderedImageIndex = renderedImageIndex;
-      const { voiRange } = viewport.getProperties();
+      const { voiRange, VOILUTFunction } = viewport.getProperties();
       this.#update({
         hasImage: true,
         imageIndex: this.#renderedImageIndex,
-        voi: voiRange ? windowLevelOf(voiRange) : null,
+        voi: voiRange ? windowLevelOf(voiRange, VOILUTFunction as VoiLutFunction | undefined) : null,
         zoom: viewport.getZoom(),
       });
     });

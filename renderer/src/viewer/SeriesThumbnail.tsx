@@ -25,7 +25,7 @@ export function SeriesThumbnail({ summary, series, error, progress, active, canL
   const [thumbnailFailed, setThumbnailFailed] = useState(false);
   const [previewAllowed, setPreviewAllowed] = useState(canLoadPreview);
   if (canLoadPreview && !previewAllowed) setPreviewAllowed(true);
-  const middle = series && previewAllowed ? series.imageIds[Math.floor(series.imageIds.length / 2)] : undefined;
+  const middle = series && previewAllowed && !series.nonImage ? series.imageIds[Math.floor(series.imageIds.length / 2)] : undefined;
 
   useEffect(() => {
     const canvas = canvasRef.current;
@@ -40,7 +40,10 @@ export function SeriesThumbnail({ summary, series, error, progress, active, canL
   const total = progress?.total ?? series?.imageIds.length ?? summary.instanceCount ?? 0;
   const loaded = progress?.loaded ?? 0;
   const failed = progress?.failed ?? 0;
-  const title = summary.description || `Series ${summary.seriesNumber ?? ''}`.trim();
+  const title = summary.description || (summary.modality ? `${summary.modality} series (untitled)` : 'Untitled series');
+  const nonImage = series?.nonImage ?? null;
+  const objects = series?.objectCount ?? summary.instanceCount ?? 0;
+  const count = nonImage ? `${objects} ${objects === 1 ? 'object' : 'objects'}` : `${total} ${total === 1 ? 'image' : 'images'}`;
   return (
     <button
       type="button"
@@ -51,14 +54,18 @@ export function SeriesThumbnail({ summary, series, error, progress, active, canL
       data-testid="series-thumbnail"
       data-series-uid={summary.seriesInstanceUid}
     >
-      <canvas ref={canvasRef} width={128} height={128} aria-hidden="true" />
+      <canvas ref={canvasRef} width={128} height={128} aria-hidden="true" hidden={nonImage !== null} />
       {thumbnailFailed && <span className="thumbnail-note">No preview</span>}
       <span className="series-title">{title}</span>
       <span className="series-meta">
-        {summary.modality} · #{summary.seriesNumber ?? '?'} · {total} images
+        {summary.modality} · #{summary.seriesNumber ?? '?'} · {count}
       </span>
       {error ? (
         <span className="series-error">{error.message}</span>
+      ) : nonImage ? (
+        <span className="series-note" data-testid="series-non-image">
+          {nonImage.message}
+        </span>
       ) : (
         <span className="series-progress" data-testid="series-progress">
           <progress max={total || 1} value={loaded} aria-label={`${title}: ${loaded} of ${total} images loaded`} />

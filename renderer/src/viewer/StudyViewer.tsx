@@ -6,6 +6,7 @@ import { useSession } from '../app/session-context.ts';
 import { ErrorBanner } from '../common/ErrorBanner.tsx';
 import { useApiErrorHandler } from '../common/use-api-error.ts';
 import { ensureCornerstone, loadImageToShow } from '../imaging/cornerstone.ts';
+import { windowPresetsFor } from '../imaging/ct-presets.ts';
 import { StackViewer, type StackViewerState } from '../imaging/stack-viewer.ts';
 import { exposeViewerDiagnostics } from '../imaging/viewer-diagnostics.ts';
 import { MeasurementList } from './MeasurementList.tsx';
@@ -42,6 +43,8 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
   const [viewer, setViewer] = useState<StackViewer | null>(null);
   const [state, setState] = useState<StackViewerState | null>(null);
   const [helpOpen, setHelpOpen] = useState(false);
+  /** A series of non-image objects chosen for display (its message replaces the viewport). */
+  const [nonImageShown, setNonImageShown] = useState<string | null>(null);
   const viewportRef = useRef<HTMLDivElement>(null);
   const renewingRef = useRef(false);
 
@@ -50,6 +53,7 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
   useEffect(() => {
     const controller = new AbortController();
     setSeries(null);
+    setNonImageShown(null);
     setStudyError(null);
     setLoadError(null);
     (async () => {
@@ -133,24 +137,38 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
     };
   }, [canCreateViewer, onLoadError]);
 
-  // Register series as their metadata arrives; show the first one that can be shown.
+  // Register image series as their metadata arrives; show the first one that can be shown. A
+  // series of non-image objects is never registered: none of its frames is ever requested. When
+  // the study turns out to hold no image at all, its first such series is explained instead.
   const registered = useRef(new Set<string>());
   useEffect(() => {
     if (!viewer || !series) return;
     for (const entry of series) {
       const loaded = entry.loaded;
-      if (!loaded || registered.current.has(loaded.seriesInstanceUid)) continue;
+      if (!loaded || loaded.nonImage || loaded.imageIds.length === 0 || registered.current.has(loaded.seriesInstanceUid)) continue;
       registered.current.add(loaded.seriesInstanceUid);
       viewer.registerSeries(loaded.seriesInstanceUid, loaded.imageIds);
-      if (!viewer.state.seriesInstanceUid) void viewer.showSeries(loaded.seriesInstanceUid);
+      if (!viewer.state.seriesInstanceUid && nonImageShown === null) void viewer.showSeries(loaded.seriesInstanceUid);
     }
-  }, [viewer, series]);
+    const settled = series.every((e) => e.loaded !== null || e.error !== null);
+    const firstNonImage = series.find((e) => e.loaded?.nonImage)?.summary.seriesInstanceUid;
+    if (settled && registered.current.size === 0 && nonImageShown === null && firstNonImage) setNonImageShown(firstNonImage);
+  }, [viewer, series, nonImageShown]);
   useEffect(() => () => registered.current.clear(), [viewer]);
 
   const showSeries = (seriesInstanceUid: string) => {
     setLoadError(null);
+    const entry = series?.find((e) => e.summary.seriesInstanceUid === seriesInstanceUid);
+    if (entry?.loaded?.nonImage) {
+      viewer?.stopCine();
+      setNonImageShown(seriesInstanceUid);
+      return;
+    }
+    setNonImageShown(null);
     void viewer?.showSeries(seriesInstanceUid);
   };
+
+  const currentModality = series?.find((e) => e.summary.seriesInstanceUid === state?.seriesInstanceUid)?.summary.modality ?? '';
 
   const run = useCallback(
     (command: ViewerCommand) => {
@@ -158,7 +176,7 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
         setHelpOpen((open) => !open);
         return;
       }
-      if (!viewer || !viewer.state.seriesInstanceUid) return;
+      if (!viewer || !viewer.state.seriesInstanceUid || nonImageShown !== null) return;
       switch (command.type) {
         case 'scroll':
           viewer.scrollBy(command.delta);
@@ -170,7 +188,8 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
           viewer.setPrimaryTool(command.tool);
           break;
         case 'preset':
-          viewer.setWindowLevel(command.preset);
+          // Hounsfield presets on CT only.
+          if (windowPresetsFor(currentModality).includes(command.preset)) viewer.setWindowLevel(command.preset);
           break;
         case 'zoom':
           viewer.zoomBy(command.factor);
@@ -184,7 +203,7 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
           break;
       }
     },
-    [viewer],
+    [viewer, nonImageShown, currentModality],
   );
 
   useEffect(() => {
@@ -225,6 +244,7 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
   }
 
   const currentSeries = series?.find((e) => e.summary.seriesInstanceUid === state?.seriesInstanceUid) ?? null;
+  const nonImage = series?.find((e) => e.summary.seriesInstanceUid === nonImageShown)?.loaded?.nonImage ?? null;
   const seriesError = series?.find((e) => e.error)?.error ?? null;
   const banner = loadError ?? (state?.seriesInstanceUid ? null : seriesError);
   // Series previews wait for the first image (or for it to fail): it goes first on the network,
@@ -246,7 +266,7 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
                 series={entry.loaded}
                 error={entry.error}
                 progress={state?.progress[entry.summary.seriesInstanceUid] ?? null}
-                active={state?.seriesInstanceUid === entry.summary.seriesInstanceUid}
+                active={nonImageShown !== null ? nonImageShown === entry.summary.seriesInstanceUid : state?.seriesInstanceUid === entry.summary.seriesInstanceUid}
                 canLoadPreview={previewsMayLoad}
                 onSelect={() => showSeries(entry.summary.seriesInstanceUid)}
               />
@@ -256,7 +276,7 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
         {state && <MeasurementList measurements={state.measurements} />}
       </aside>
       <section className="viewport-column" aria-label="Image">
-        <ViewerToolbar viewer={viewer} state={state} onHelp={() => setHelpOpen(true)} />
+        <ViewerToolbar viewer={nonImage ? null : viewer} state={state} modality={currentModality} onHelp={() => setHelpOpen(true)} />
         {banner && <ErrorBanner error={banner} onRetry={retryLoad} onBack={backToWorklist} />}
         <div className="viewport-frame">
           <div
@@ -266,12 +286,18 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
             onContextMenu={(event) => event.preventDefault()}
             hidden={series === null}
           />
-          {series !== null && !state?.hasImage && !banner && (
+          {nonImage && (
+            <section className="non-image-panel" data-testid="non-image" aria-label="Object">
+              <h2>{nonImage.message}</h2>
+              {nonImage.text.length > 0 && <pre data-testid="report-text">{nonImage.text.join('\n')}</pre>}
+            </section>
+          )}
+          {series !== null && !nonImage && !state?.hasImage && !banner && (
             <p className="viewport-status" role="status">
               {state?.seriesInstanceUid ? 'Loading image…' : 'Loading study…'}
             </p>
           )}
-          {state?.hasImage && header && <ViewportOverlay header={header} seriesDescription={currentSeries?.summary.description ?? ''} state={state} />}
+          {!nonImage && state?.hasImage && header && <ViewportOverlay header={header} seriesDescription={currentSeries?.summary.description ?? ''} state={state} />}
         </div>
         <SliceSlider viewer={viewer} state={state} />
       </section>

@@ -1,4 +1,4 @@
-import { CT_WINDOW_PRESETS } from '../imaging/ct-presets.ts';
+import { windowPresetsFor } from '../imaging/ct-presets.ts';
 import type { PrimaryTool, StackViewer, StackViewerState } from '../imaging/stack-viewer.ts';
 
 const TOOLS: ReadonlyArray<{ tool: PrimaryTool; label: string; key: string }> = [
@@ -14,10 +14,22 @@ const TOOLS: ReadonlyArray<{ tool: PrimaryTool; label: string; key: string }> = 
  * Always on screen (disabled until the first image is up), so that the viewport below keeps its
  * size from the moment Cornerstone measures it.
  */
-export function ViewerToolbar({ viewer: maybeViewer, state: maybeState, onHelp }: { viewer: StackViewer | null; state: StackViewerState | null; onHelp(): void }) {
+export function ViewerToolbar({
+  viewer: maybeViewer,
+  state: maybeState,
+  modality,
+  onHelp,
+}: {
+  viewer: StackViewer | null;
+  state: StackViewerState | null;
+  /** The shown series' modality: window presets are offered where they mean something (CT). */
+  modality: string;
+  onHelp(): void;
+}) {
   if (!maybeViewer || !maybeState?.hasImage) return <ViewerToolbarPlaceholder onHelp={onHelp} />;
   const viewer = maybeViewer;
   const state = maybeState;
+  const presets = windowPresetsFor(modality);
   return (
     <div className="viewer-toolbar" role="toolbar" aria-label="Viewer tools">
       <div className="tool-group" role="group" aria-label="Mouse tool">
@@ -27,13 +39,15 @@ export function ViewerToolbar({ viewer: maybeViewer, state: maybeState, onHelp }
           </button>
         ))}
       </div>
-      <div className="tool-group" role="group" aria-label="Window presets">
-        {CT_WINDOW_PRESETS.map((preset) => (
-          <button key={preset.id} type="button" title={`W ${preset.windowWidth} / L ${preset.windowCenter} (${preset.key})`} onClick={() => viewer.setWindowLevel(preset)}>
-            {preset.label}
-          </button>
-        ))}
-      </div>
+      {presets.length > 0 && (
+        <div className="tool-group" role="group" aria-label="Window presets">
+          {presets.map((preset) => (
+            <button key={preset.id} type="button" title={`W ${preset.windowWidth} / L ${preset.windowCenter} (${preset.key})`} onClick={() => viewer.setWindowLevel(preset)}>
+              {preset.label}
+            </button>
+          ))}
+        </div>
+      )}
       <div className="tool-group" role="group" aria-label="View">
         <button type="button" title="Zoom in (+)" aria-label="Zoom in" onClick={() => viewer.zoomBy(1.25)}>
           +

@@ -2,15 +2,30 @@
  * From a study UID to stacks the viewer can show: the series list, then each series' metadata,
  * registered with the image loader under the imageIds of its frames.
  */
-import { fetchSeriesInstances, fetchStudySeries, frameImageId, type SeriesSummary } from '../api/study-api.ts';
+import { nonImageKindOfInstance, stackFrames } from '../api/stack-frames.ts';
+import { fetchSeriesInstances, fetchStudySeries, frameImageId, instanceUrl, type SeriesSummary } from '../api/study-api.ts';
 import type { ReadingStationBridge } from '../bridge/bridge-contract.ts';
 import { formatDicomDate, formatPersonName } from '../dicom/dicom-format.ts';
 import { stringValue, Tag, type DicomJsonObject } from '../dicom/dicom-json.ts';
+import { nonImageMessage, type NonImageKind } from '../dicom/sop-classes.ts';
+import { structuredReportLines } from '../dicom/structured-report.ts';
 import { registerInstanceMetadata } from '../imaging/cornerstone.ts';
+import { registerMultiframeInstance } from '../imaging/frame-ranges.ts';
 
 export interface LoadedSeries extends SeriesSummary {
-  /** In display order (head to feet). */
+  /** One per frame, in display order (head to feet); empty for a series of non-image objects. */
   imageIds: string[];
+  /** Instances in the series (objects of any kind). */
+  objectCount: number;
+  /** Set when the series holds no image: what its objects are, said plainly. */
+  nonImage: NonImageSeries | null;
+}
+
+export interface NonImageSeries extends NonImageKind {
+  /** `Structured report — not an image`. */
+  message: string;
+  /** A structured report's content as lines of text (the first report of the series); else empty. */
+  text: string[];
 }
 
 /** What the overlay shows about the patient and study, from the first instance's header. */
@@ -48,11 +63,29 @@ export async function loadSeries(
   signal: AbortSignal,
 ): Promise<{ series: LoadedSeries; header: StudyHeader | null }> {
   const instances = await fetchSeriesInstances(bridge, serverUrl, studyUid, summary.seriesInstanceUid, signal);
-  const imageIds = instances.map((instance) => {
-    const imageId = frameImageId(serverUrl, studyUid, summary.seriesInstanceUid, instance.sopInstanceUid);
-    registerInstanceMetadata(imageId, instance.metadata);
-    return imageId;
+  // The image loader gets each instance's metadata once, under its first frame's imageId: the
+  // dicom-image-loader derives every other frame's (per-frame functional groups included) from it.
+  const frameIds = new Map<string, string[]>();
+  const imageIds = stackFrames(instances).map(({ instance, frame, numberOfFrames }) => {
+    let ids = frameIds.get(instance.sopInstanceUid);
+    if (!ids) {
+      const url = instanceUrl(serverUrl, studyUid, summary.seriesInstanceUid, instance.sopInstanceUid);
+      // Multi-frame instances' frames are fetched in ranges (frame-ranges.ts).
+      ids = numberOfFrames > 1 ? registerMultiframeInstance(url, numberOfFrames) : [frameImageId(serverUrl, studyUid, summary.seriesInstanceUid, instance.sopInstanceUid)];
+      frameIds.set(instance.sopInstanceUid, ids);
+      registerInstanceMetadata(ids[0] ?? '', instance.metadata);
+    }
+    return ids[frame - 1] ?? '';
   });
   const first = instances[0];
-  return { series: { ...summary, imageIds }, header: first ? studyHeaderOf(first.metadata) : null };
+  let nonImage: NonImageSeries | null = null;
+  if (imageIds.length === 0 && first) {
+    const kind = nonImageKindOfInstance(first.metadata) ?? { kind: 'other' as const, label: 'Object without pixel data' };
+    const report = kind.kind === 'sr' ? instances.find((i) => nonImageKindOfInstance(i.metadata)?.kind === 'sr') : undefined;
+    nonImage = { ...kind, message: nonImageMessage(kind), text: report ? structuredReportLines(report.metadata) : [] };
+  }
+  return {
+    series: { ...summary, imageIds, objectCount: instances.length, nonImage },
+    header: first ? studyHeaderOf(first.metadata) : null,
+  };
 }

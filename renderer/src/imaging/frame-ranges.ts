@@ -1,0 +1,118 @@
+/**
+ * Frames of multi-frame instances, fetched in ranges: one WADO-RS request
+ * (`…/instances/{sop}/frames/1,2,…,16`) brings up to FRAMES_PER_REQUEST frames as the parts of one
+ * multipart response, instead of one request per frame. Cornerstone still sees one imageId per
+ * frame (`wadors-frames:<instance URL>/frames/<n>`, the URL the `wadors:` loader would use, so the
+ * dicom-image-loader's metadata of the instance — registered under frame 1 — answers for every
+ * frame, per-frame functional groups included) and decodes each frame in its workers as usual
+ * (`createImage`, the `wadors:` loader's own decode step).
+ *
+ * A range's response is kept only until each of its frames has been handed to the decoder.
+ */
+import * as dicomImageLoader from '@cornerstonejs/dicom-image-loader';
+import { FRAME_ACCEPT } from '@reading-station/contract';
+import { ApiError, apiErrorFromXhr } from '../api/api-error.ts';
+import { parseMultipart, transferSyntaxOfPart } from './multipart.ts';
+
+export const RANGE_SCHEME = 'wadors-frames';
+export const FRAMES_PER_REQUEST = 16;
+
+type LoaderOptions = Parameters<typeof dicomImageLoader.createImage>[3];
+
+interface FramePart {
+  bytes: Uint8Array;
+  transferSyntax: string;
+}
+
+interface RangeLoad {
+  /** Frames (1-based) of this range not yet taken by a load. */
+  waiting: Set<number>;
+  parts: Promise<Map<number, FramePart>>;
+}
+
+/** Frame count per instance URL (`…/instances/{sop}`), registered by the study loader. */
+const frameCounts = new Map<string, number>();
+const inFlight = new Map<string, RangeLoad>();
+let headersOf: () => Promise<Record<string, string>> = async () => ({ Accept: FRAME_ACCEPT });
+
+export function setRangeRequestHeaders(source: () => Promise<Record<string, string>>): void {
+  headersOf = source;
+}
+
+/** Makes a multi-frame instance's frame count known; returns the imageIds of its frames in frame order. */
+export function registerMultiframeInstance(instanceUrl: string, numberOfFrames: number): string[] {
+  frameCounts.set(instanceUrl, numberOfFrames);
+  return Array.from({ length: numberOfFrames }, (_, i) => `${RANGE_SCHEME}:${instanceUrl}/frames/${i + 1}`);
+}
+
+/** The frames (1-based) fetched together with `frame`: its block of FRAMES_PER_REQUEST. */
+export function rangeOf(frame: number, numberOfFrames: number): number[] {
+  const first = Math.floor((frame - 1) / FRAMES_PER_REQUEST) * FRAMES_PER_REQUEST + 1;
+  const last = Math.min(numberOfFrames, first + FRAMES_PER_REQUEST - 1);
+  return Array.from({ length: Math.max(0, last - first + 1) }, (_, i) => first + i);
+}
+
+export function parseRangeImageId(imageId: string): { instanceUrl: string; frame: number } | null {
+  const match = /^wadors-frames:(.+)\/frames\/(\d+)$/.exec(imageId);
+  if (!match?.[1] || !match[2]) return null;
+  return { instanceUrl: match[1], frame: Number(match[2]) };
+}
+
+async function fetchRange(instanceUrl: string, frames: number[]): Promise<Map<number, FramePart>> {
+  let response: Response;
+  try {
+    response = await fetch(`${instanceUrl}/frames/${frames.join(',')}`, { headers: await headersOf() });
+  } catch {
+    throw new ApiError('SERVER_UNREACHABLE');
+  }
+  const body = new Uint8Array(await response.arrayBuffer());
+  if (!response.ok) throw apiErrorFromXhr({ status: response.status, response: body.buffer });
+  const parts = parseMultipart(response.headers.get('Content-Type') ?? '', body);
+  if (parts.length !== frames.length) {
+    throw new ApiError('IMAGE_DECODE_FAILED', { message: `The server sent ${parts.length} of ${frames.length} frames asked for. Retry; call IT if it persists.` });
+  }
+  const map = new Map<number, FramePart>();
+  frames.forEach((frame, i) => {
+    const part = parts[i];
+    if (part) map.set(frame, { bytes: part.body, transferSyntax: transferSyntaxOfPart(part.contentType) });
+  });
+  return map;
+}
+
+async function framePart(instanceUrl: string, frame: number): Promise<FramePart> {
+  const frames = rangeOf(frame, frameCounts.get(instanceUrl) ?? frame);
+  const key = `${instanceUrl}#${frames[0]}`;
+  let load = inFlight.get(key);
+  if (!load || !load.waiting.has(frame)) {
+    const parts = fetchRange(instanceUrl, frames);
+    load = { waiting: new Set(frames), parts };
+    inFlight.set(key, load);
+    // A failed range is asked again by the next load of any of its frames.
+    parts.catch(() => {
+      if (inFlight.get(key) === load) inFlight.delete(key);
+    });
+  }
+  load.waiting.delete(frame);
+  if (load.waiting.size === 0 && inFlight.get(key) === load) inFlight.delete(key);
+  const part = (await load.parts).get(frame);
+  if (!part) throw new ApiError('IMAGE_DECODE_FAILED');
+  return part;
+}
+
+/** Cornerstone image loader for `wadors-frames:` imageIds. */
+function loadImage(imageId: string, options?: Record<string, unknown>) {
+  const promise = (async () => {
+    const parsed = parseRangeImageId(imageId);
+    if (!parsed) throw new ApiError('IMAGE_DECODE_FAILED');
+    const start = performance.now();
+    const part = await framePart(parsed.instanceUrl, parsed.frame);
+    const image = await dicomImageLoader.createImage(imageId, part.bytes, part.transferSyntax, options as LoaderOptions);
+    const loaded = image as { loadTimeInMS?: number; transferSyntaxUID?: string };
+    loaded.loadTimeInMS = Math.round(performance.now() - start);
+    loaded.transferSyntaxUID = part.transferSyntax;
+    return image;
+  })();
+  return { promise, cancelFn: undefined };
+}
+
+export const rangeImageLoader = loadImage;
