@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { AuditLogRow } from '../db/schema.ts';
 import type { TimedAuditEvent } from './audit-events.ts';
+import { auditText } from './audit-text.ts';
 
 /** The fields a row's hash covers, in a fixed order; the row id is covered so rows cannot move. */
 export type ChainedFields = Omit<AuditLogRow, 'hash'>;
@@ -51,8 +52,12 @@ export function checkChainSegment(rows: readonly AuditLogRow[], previous: AuditL
   return undefined;
 }
 
-const clip = (value: string | undefined, max: number): string | null =>
-  value === undefined ? null : value.length > max ? value.slice(0, max) : value;
+/** Normalised (control characters stripped, see audit-text.ts), then cut to the column's size. */
+const clip = (raw: string | undefined, max: number): string | null => {
+  if (raw === undefined) return null;
+  const value = auditText(raw);
+  return value.length > max ? auditText(value.slice(0, max)) : value;
+};
 
 /** Turns a batch of events into rows chained onto `head` (the newest row so far, if any). */
 export function chainRows(batch: readonly TimedAuditEvent[], head: { id: number; hash: string } | undefined): AuditLogRow[] {
@@ -66,14 +71,14 @@ export function chainRows(batch: readonly TimedAuditEvent[], head: { id: number;
       user_id: event.userId ?? null,
       username: clip(event.username, 128),
       role: clip(event.role, 32),
-      action: event.action,
+      action: auditText(event.action),
       study_uid: clip(event.studyUid, 64),
       series_uid: clip(event.seriesUid, 64),
       instance_uid: clip(event.instanceUid, 64),
       route_kind: clip(event.routeKind, 64),
       client_ip: clip(event.clientIp, 64),
       user_agent: clip(event.userAgent, 512),
-      result: event.result,
+      result: auditText(event.result),
       reason: clip(event.reason, 512),
       prev_hash: prevHash,
     };

@@ -1,4 +1,5 @@
 import type { AuditLogRow } from '../db/schema.ts';
+import { auditText, auditTextFields } from './audit-text.ts';
 
 /**
  * Audit rows in the two forms hospital audit repositories take: DICOM PS3.15 Annex A.5 audit
@@ -47,8 +48,9 @@ function outcome(row: AuditLogRow): '0' | '4' | '8' {
   return '4';
 }
 
+/** Escaped for XML 1.0 text and attributes; characters XML cannot carry are dropped (audit-text.ts). */
 function xml(value: string): string {
-  return value.replace(/[<>&"']/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[ch] as string);
+  return auditText(value).replace(/[<>&"']/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[ch] as string);
 }
 
 function attributes(values: Record<string, string | null | undefined>): string {
@@ -59,7 +61,9 @@ function attributes(values: Record<string, string | null | undefined>): string {
 }
 
 /** One PS3.15 A.5 `AuditMessage` element per row. */
-export function toDicomAuditMessage(row: AuditLogRow, source: { id: string }): string {
+export function toDicomAuditMessage(stored: AuditLogRow, source: { id: string }): string {
+  // Rows stored before text was normalised on append may hold control characters: normalised here too.
+  const row = auditTextFields(stored);
   const event = eventFor(row);
   const lines = [
     '<AuditMessage>',
@@ -106,7 +110,8 @@ export function toDicomAuditMessage(row: AuditLogRow, source: { id: string }): s
 }
 
 /** A FHIR R4 AuditEvent resource for a row. */
-export function toFhirAuditEvent(row: AuditLogRow, source: { id: string }): Record<string, unknown> {
+export function toFhirAuditEvent(stored: AuditLogRow, source: { id: string }): Record<string, unknown> {
+  const row = auditTextFields(stored);
   const event = eventFor(row);
   return {
     resourceType: 'AuditEvent',
@@ -129,7 +134,7 @@ export function toFhirAuditEvent(row: AuditLogRow, source: { id: string }): Reco
         ...(row.client_ip ? { network: { address: row.client_ip, type: '2' } } : {}),
       },
     ],
-    source: { site: source.id, observer: { display: 'Reading Station DICOMweb gate' } },
+    source: { site: auditText(source.id), observer: { display: 'Reading Station DICOMweb gate' } },
     entity: [
       ...(row.study_uid
         ? [

@@ -42,6 +42,8 @@ export interface VerifiedAccessToken extends AccessTokenSubject {
   tokenId: string | undefined;
   /** Whether the gate itself issued the token (else a hospital IdP did). */
   local: boolean;
+  /** The verified `iss`: with `userId` (the `sub`), what links an IdP token to a local account. */
+  issuer: string;
   expiresAt: Date;
 }
 
@@ -154,6 +156,7 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
         role: role.data,
         tokenId: payload.jti,
         local: options.local ?? true,
+        issuer: options.issuer,
         ...(typeof payload.sid === 'string' ? { sessionId: payload.sid } : {}),
         expiresAt: new Date((payload.exp as number) * 1000),
       };

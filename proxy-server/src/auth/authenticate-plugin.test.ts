@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuditUnavailableError, type AuditEvent } from '../audit/audit-events.ts';
 import { createTempDatabase, type TempDatabase } from '../testing/temp-database.ts';
-import { createUser, type User } from '../users/user-repository.ts';
+import { createUser, linkIdpIdentity, type User } from '../users/user-repository.ts';
 import { TokenError, type AccessTokenVerifier, type VerifiedAccessToken } from './access-tokens.ts';
 import { authenticatedUser, requireAuthentication, type AuthenticationServices } from './authenticate-plugin.ts';
 
@@ -27,12 +27,19 @@ afterEach(async () => {
   await temp.dispose();
 });
 
+const IDP = 'https://idp.hospital.example';
+
 /** Accepts `Bearer ada` (session s1) and `Bearer ada-as-admin`; refuses anything else as the real verifier would. */
 const verifier = {
   async verify(token: string | undefined): Promise<VerifiedAccessToken> {
     if (token === undefined) throw new TokenError('TOKEN_MISSING', 'no bearer token');
-    if (token === 'ada') return { userId: String(ada.id), username: 'ada', role: 'radiologist', sessionId: 's1', tokenId: 't1', local: true, expiresAt: new Date(Date.now() + 60_000) };
-    if (token === 'ada-as-admin') return { userId: String(ada.id), username: 'ada', role: 'admin', tokenId: 't2', local: true, expiresAt: new Date(Date.now() + 60_000) };
+    const local = { issuer: 'reading-station', local: true, expiresAt: new Date(Date.now() + 60_000) } as const;
+    if (token === 'ada') return { ...local, userId: String(ada.id), username: 'ada', role: 'radiologist', sessionId: 's1', tokenId: 't1' };
+    if (token === 'ada-as-admin') return { ...local, userId: String(ada.id), username: 'ada', role: 'admin', tokenId: 't2' };
+    // A hospital IdP's tokens: sub idp-ada, and another account whose name claim also says "ada".
+    const idp = { issuer: IDP, local: false, tokenId: 't3', role: 'radiologist', expiresAt: new Date(Date.now() + 60_000) } as const;
+    if (token === 'idp-ada') return { ...idp, userId: 'idp-ada', username: 'ada' };
+    if (token === 'idp-other-named-ada') return { ...idp, userId: 'idp-someone-else', username: 'ada' };
     throw new TokenError('TOKEN_INVALID', 'bad signature');
   },
 } as AccessTokenVerifier;
@@ -127,5 +134,16 @@ describe('requireAuthentication', () => {
 
   it('makes authenticatedUser a programming error outside a protected scope', async () => {
     expect((await get('/misplaced')).statusCode).toBe(500);
+  });
+
+  it("links a hospital IdP's token to an account by issuer and sub, never by its name claim", async () => {
+    // Not linked yet: a name claim that matches a login name is not enough.
+    expect((await get('/protected', 'idp-ada')).statusCode).toBe(401);
+    await linkIdpIdentity(temp.db, 'ada', IDP, 'idp-ada');
+    expect((await get('/protected', 'idp-ada')).json()).toEqual({ user: 'ada', same: true });
+    // Another IdP account whose name claim says "ada" is not ada.
+    const other = await get('/protected', 'idp-other-named-ada');
+    expect(other.statusCode).toBe(401);
+    expect(other.json()).toMatchObject({ code: 'TOKEN_INVALID' });
   });
 });

@@ -4,7 +4,7 @@ import { AuditUnavailableError, type AuditEvent } from '../audit/audit-events.ts
 import type { RejectionRecorder } from '../audit/rejection-aggregator.ts';
 import type { GateServices } from '../gate-services.ts';
 import { sendErrorBody } from '../http/http-errors.ts';
-import { findUserById, findUserByUsername, type User } from '../users/user-repository.ts';
+import { findUserById, findUserByIdpIdentity, type User } from '../users/user-repository.ts';
 import { TokenError, bearerToken, type AccessTokenVerifier } from './access-tokens.ts';
 
 declare module 'fastify' {
@@ -63,13 +63,14 @@ async function authenticate(services: AuthenticationServices, request: FastifyRe
   let identified = false;
   try {
     const token = await services.verifier.verify(bearerToken(request.headers.authorization));
-    // The gate's own tokens name the account by id; an IdP's by login name. Either way the
-    // registry's account decides: it must exist, be enabled and still have the token's role.
+    // The gate's own tokens name the account by id; an IdP's by its issuer and `sub`, linked by
+    // `user link-idp` (never by a name claim, which can change). Either way the registry's account
+    // decides: it must exist, be enabled and still have the token's role.
     const user = token.local
       ? /^[1-9][0-9]*$/.test(token.userId)
         ? await findUserById(services.db, Number(token.userId))
         : undefined
-      : await findUserByUsername(services.db, token.username);
+      : await findUserByIdpIdentity(services.db, token.issuer, token.userId);
     if (user && !user.disabled && user.role === token.role) {
       if (!token.sessionId || !(await services.isSessionRevoked(token.sessionId))) return user;
       code = 'SESSION_REVOKED';

@@ -83,7 +83,7 @@ describe('withVerifiedTokenCache', () => {
       async (token) => {
         calls++;
         if (token !== 'good') throw new TokenError('TOKEN_INVALID', 'bad');
-        return { userId: '1', username: 'u', role: 'admin', tokenId: undefined, local: true, expiresAt: new Date(clock + 60_000) };
+        return { userId: '1', username: 'u', role: 'admin', tokenId: undefined, local: true, issuer: 'reading-station', expiresAt: new Date(clock + 60_000) };
       },
       { now: () => clock, maxEntries: 2 },
     );

@@ -52,7 +52,7 @@ async function inDatabase<T>(run: (db: ReturnType<typeof createDatabase>) => Pro
 
 describe('migrate', () => {
   it('creates the schema once', async () => {
-    expect(await cli(['migrate'])).toEqual({ code: 0, stdout: 'applied 0001_initial_schema, 0002_registry_sync\n', stderr: '' });
+    expect(await cli(['migrate'])).toEqual({ code: 0, stdout: 'applied 0001_initial_schema, 0002_registry_sync, 0003_idp_identities\n', stderr: '' });
     expect(await cli(['migrate'])).toEqual({ code: 0, stdout: 'database schema is up to date\n', stderr: '' });
   });
 
@@ -83,7 +83,7 @@ describe('user add', () => {
     expect(result).toEqual({
       code: 1,
       stdout: '',
-      stderr: 'reading-station-admin: the database schema is not up to date (pending: 0001_initial_schema, 0002_registry_sync); run `reading-station-admin migrate` first\n',
+      stderr: 'reading-station-admin: the database schema is not up to date (pending: 0001_initial_schema, 0002_registry_sync, 0003_idp_identities); run `reading-station-admin migrate` first\n',
     });
   });
 
@@ -275,6 +275,18 @@ describe('audit verify and export', () => {
     expect(dicom.stdout).toMatch(/^<AuditMessage>/);
     expect(dicom.stdout).toContain('EventDateTime="2026-11-02T09:00:00.000Z"');
     expect(dicom.stdout).toContain('AuditSourceID="reading-station"');
+  });
+
+  it('exports rows holding control characters (stored before normalisation) without passing them to the terminal', async () => {
+    await inDatabase((db) => db.updateTable('audit_log').set({ username: '\x01\x1b[2Jprobe', reason: ']]><x\u009b31m\uFFFE\uD800' }).where('id', '=', 2).execute());
+    for (const format of ['fhir', 'dicom']) {
+      const exported = await cli(['audit', 'export', '--format', format]);
+      expect(exported.code).toBe(0);
+      expect(exported.stdout).toContain('[2Jprobe');
+// eslint-disable-next-line no-control-regex -- control characters are what this matches
+      expect(exported.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\uFFFE]/);
+      expect(exported.stdout.isWellFormed()).toBe(true);
+    }
   });
 
   it('refuses a --since that is not a time', async () => {

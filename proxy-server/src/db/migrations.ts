@@ -150,6 +150,25 @@ const registrySync: Migration = {
   },
 };
 
+// Accounts of a hospital identity provider are linked by the provider's issuer and the token's
+// `sub`, which the provider never reassigns; never by a name claim, which users or admins can change.
+const idpIdentities: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('idp_identities')
+      .addColumn('issuer', 'text', (column) => column.notNull())
+      .addColumn('subject', 'text', (column) => column.notNull())
+      .addColumn('user_id', 'integer', (column) => column.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('created_at', 'text', (column) => column.notNull())
+      .addPrimaryKeyConstraint('idp_identities_pkey', ['issuer', 'subject'])
+      .execute();
+  },
+
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('idp_identities').execute();
+  },
+};
+
 export class ReadingStationMigrationProvider implements MigrationProvider {
   readonly #dialect: DialectName;
 
@@ -161,6 +180,7 @@ export class ReadingStationMigrationProvider implements MigrationProvider {
     return {
       '0001_initial_schema': initialSchema(this.#dialect),
       '0002_registry_sync': registrySync,
+      '0003_idp_identities': idpIdentities,
     };
   }
 }

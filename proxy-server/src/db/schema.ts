@@ -104,6 +104,14 @@ export interface RegistrySyncTable {
   updated_at: string;
 }
 
+/** A hospital IdP account (its issuer and `sub`) linked to a local user. */
+export interface IdpIdentitiesTable {
+  issuer: string;
+  subject: string;
+  user_id: number;
+  created_at: string;
+}
+
 export interface Database {
   patients: PatientsTable;
   users: UsersTable;
@@ -111,6 +119,7 @@ export interface Database {
   refresh_tokens: RefreshTokensTable;
   audit_log: AuditLogTable;
   registry_sync: RegistrySyncTable;
+  idp_identities: IdpIdentitiesTable;
 }
 
 export type PatientRow = Selectable<PatientsTable>;

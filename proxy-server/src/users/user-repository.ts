@@ -89,6 +89,29 @@ export async function findUserByUsername(db: RsDatabase, username: string): Prom
   return row === undefined ? undefined : toUser(row);
 }
 
+/**
+ * The local account a hospital IdP's token stands for: found by the provider's issuer and the
+ * token's `sub` only, never by a name claim (which can be changed, or reused for another person).
+ */
+export async function findUserByIdpIdentity(db: RsDatabase, issuer: string, subject: string): Promise<User | undefined> {
+  const row = await db
+    .selectFrom('idp_identities')
+    .innerJoin('users', 'users.id', 'idp_identities.user_id')
+    .selectAll('users')
+    .where('idp_identities.issuer', '=', issuer)
+    .where('idp_identities.subject', '=', subject)
+    .executeTakeFirst();
+  return row === undefined ? undefined : toUser(row);
+}
+
+/** Links an IdP account (issuer + `sub`) to a local user; one IdP account stands for one user. */
+export async function linkIdpIdentity(db: RsDatabase, username: string, issuer: string, subject: string, { now = new Date() }: { now?: Date } = {}): Promise<User> {
+  const user = await findUserByUsername(db, username);
+  if (user === undefined) throw new RegistryError('USER_NOT_FOUND', `no user ${normalizeUsername(username)}`);
+  await db.insertInto('idp_identities').values({ issuer, subject, user_id: user.id, created_at: now.toISOString() }).execute();
+  return user;
+}
+
 export async function findUserById(db: RsDatabase, id: number): Promise<User | undefined> {
   const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
   return row === undefined ? undefined : toUser(row);

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { RefreshTokenStore } from '../../auth/refresh-tokens.ts';
 import { ROLES, type Role } from '../../users/roles.ts';
-import { createUser, findUserByUsername, setUserDisabled } from '../../users/user-repository.ts';
+import { createUser, findUserByUsername, linkIdpIdentity, setUserDisabled } from '../../users/user-repository.ts';
 import { normalizeUsername } from '../../users/username.ts';
 import { UsageError, type CliContext } from '../context.ts';
 
@@ -46,6 +46,17 @@ export function userCommands(program: Command, { io, withDatabase }: CliContext)
         return new RefreshTokenStore(db, { ttlSeconds: 60 }).revokeAllForUser(account.id);
       });
       io.stdout.write(`ended ${count} session${count === 1 ? '' : 's'} of ${username}\n`);
+    });
+
+  user
+    .command('link-idp')
+    .description("link a hospital IdP account (its issuer and the token's sub) to a user; IdP tokens are matched by these only")
+    .argument('<username>', 'login name', normalizeUsername)
+    .requiredOption('--issuer <iss>', "the IdP's issuer, exactly as in its tokens' iss")
+    .requiredOption('--subject <sub>', "the account's sub in the IdP's tokens")
+    .action(async (username: string, options: { issuer: string; subject: string }, command: Command) => {
+      await withDatabase(command, (db) => linkIdpIdentity(db, username, options.issuer, options.subject));
+      io.stdout.write(`linked ${options.issuer} ${options.subject} to ${username}\n`);
     });
 
   for (const [name, disabled] of [['disable', true], ['enable', false]] as const) {
