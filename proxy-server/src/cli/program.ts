@@ -4,6 +4,7 @@ import { MigrationError } from '../db/migrations.ts';
 import { OrthancError } from '../orthanc/orthanc-client.ts';
 import { RegistryError } from '../registry-error.ts';
 import { auditCommands } from './commands/audit.ts';
+import { registryCommands } from './commands/registry.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { studyCommands } from './commands/studies.ts';
 import { userCommands } from './commands/users.ts';
@@ -13,7 +14,7 @@ import { PathError } from './dicom-files.ts';
 export { CLI_NAME, type CliIo, type CliOutcome } from './context.ts';
 
 /** The command groups, in the order `--help` lists them; each lives in commands/. */
-const COMMAND_GROUPS = [migrateCommand, userCommands, studyCommands, auditCommands];
+const COMMAND_GROUPS = [migrateCommand, userCommands, studyCommands, auditCommands, registryCommands];
 
 export function createProgram(io: CliIo, outcome: CliOutcome = { exitCode: 0 }): Command {
   const program = new Command(CLI_NAME)

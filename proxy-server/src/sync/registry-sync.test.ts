@@ -4,7 +4,7 @@ import { OrthancError } from '../orthanc/orthanc-client.ts';
 import { findPatientByPatientId } from '../patients/patient-repository.ts';
 import { findStudyByUid } from '../studies/study-repository.ts';
 import { createTempDatabase, type TempDatabase } from '../testing/temp-database.ts';
-import { readSyncPosition, RegistrySync, type RegistrySource } from './registry-sync.ts';
+import { readSyncPosition, RegistrySync, requestReconcile, type RegistrySource } from './registry-sync.ts';
 
 /** An Orthanc as the worker sees it: studies, and a changes feed that may forget its oldest entries. */
 class FakeOrthanc implements RegistrySource {
@@ -203,5 +203,22 @@ describe('the registry sync', () => {
     orthanc.add('1.2', 'P2');
     await drain(sync);
     expect(await registryUids()).toEqual(['1.2']);
+  });
+
+  it('reconciles from the admin CLI when no gate follows, and asks the following gate otherwise', async () => {
+    orthanc.add('1.1', 'P1');
+    const cli = new RegistrySync({ db: temp.db, source: orthanc, owner: 'admin-cli' });
+    const progress: number[] = [];
+    expect(await cli.reconcileExclusive(({ done }) => progress.push(done))).toBe(await orthanc.lastChange());
+    expect(progress.at(-1)).toBe(1);
+    expect(await registryUids()).toEqual(['1.1']);
+
+    const gate = new RegistrySync({ db: temp.db, source: orthanc, owner: 'gate' });
+    await drain(gate);
+    expect(await cli.reconcileExclusive()).toBeUndefined();
+    const before = (await readSyncPosition(temp.db))?.reconciledAt;
+    await requestReconcile(temp.db);
+    await drain(gate);
+    expect((await readSyncPosition(temp.db))?.reconciledAt).not.toBe(before);
   });
 });

@@ -279,6 +279,21 @@ export class RegistrySync {
     return Number(count) > orthancCount;
   }
 
+  /**
+   * A reconcile run by this process alone (the admin CLI): takes the lease if no gate holds it,
+   * reconciles, gives the lease back. Undefined when a gate holds the lease (then ask it with
+   * requestReconcile).
+   */
+  async reconcileExclusive(onProgress?: (progress: { done: number; total: number | null }) => void): Promise<number | undefined> {
+    const position = await this.#acquireLease();
+    if (position === undefined) return undefined;
+    try {
+      return await this.reconcile(onProgress);
+    } finally {
+      await this.#releaseLease().catch(() => undefined);
+    }
+  }
+
   async #apply(batch: OrthancChanges, from: number): Promise<void> {
     // Only the last word about each study counts: stable, or deleted.
     const latest = new Map<string, 'upsert' | 'delete'>();
@@ -404,4 +419,9 @@ export async function readSyncPosition(db: RsDatabase): Promise<{ lastSeq: numbe
   return row === undefined
     ? undefined
     : { lastSeq: toSeq(row.last_seq), reconciledAt: row.reconciled_at, leaseOwner: row.lease_owner, leaseExpiresAt: row.lease_expires_at };
+}
+
+/** Forgets the stored position, so whichever gate holds the lease reconciles at its next step. */
+export async function requestReconcile(db: RsDatabase): Promise<void> {
+  await db.updateTable('registry_sync').set({ last_seq: null }).where('source', '=', SYNC_SOURCE).execute();
 }

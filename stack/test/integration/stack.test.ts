@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { FRAME_ACCEPT } from '@reading-station/contract';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -50,21 +49,22 @@ describe('the one door', () => {
     expect(wrong.status).toBe(401);
   });
 
-  it('Orthanc has no explorer, no WADO-URI and no DICOM port', async () => {
+  it('Orthanc has no explorer, no WADO-URI, and a DICOM port only for configured modalities', async () => {
     const headers = { authorization: stack.orthancAuthorization };
     expect((await fetch(`${stack.orthanc.url}/app/explorer.html`, { headers })).status).toBe(404);
     const wado = await fetch(`${stack.orthanc.url}/wado?requestType=WADO&objectUID=1.2.3`, { headers });
     expect(wado.status).not.toBe(200);
-    // Orthanc's default DICOM port stays closed.
-    const dicomPortOpen = await new Promise<boolean>((resolve) => {
-      const socket = net.connect({ host: '127.0.0.1', port: 4242 });
-      socket.once('connect', () => (socket.destroy(), resolve(true)));
-      socket.once('error', () => resolve(false));
-    });
-    expect(dicomPortOpen).toBe(false);
+    // The DICOM port takes associations from configured modalities only (dicom-port.test.ts sends).
     const config = JSON.parse(readFileSync(stack.orthanc.configFile, 'utf8')) as Record<string, unknown>;
     expect(config).toMatchObject({
-      DicomServerEnabled: false,
+      DicomServerEnabled: true,
+      DicomPort: stack.dicom.port,
+      DicomAlwaysAllowEcho: false,
+      DicomAlwaysAllowStore: false,
+      DicomAlwaysAllowFind: false,
+      DicomAlwaysAllowGet: false,
+      DicomAlwaysAllowMove: false,
+      DicomCheckModalityHost: true,
       RemoteAccessAllowed: false,
       AuthenticationEnabled: true,
       OrthancExplorerEnabled: false,
