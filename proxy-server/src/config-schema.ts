@@ -117,8 +117,23 @@ const authSchema = z.strictObject({
     .optional(),
 });
 
+// The audit chain's HMAC key and its external anchor (docs/security.md, "Audit log").
+const auditSchema = z.strictObject({
+  // One key a line (at least 32 characters), the current one first, retired ones below it. Kept
+  // outside the database; unset: rows are chained with plain SHA-256 (anyone who can write the
+  // database can re-chain them).
+  keyFile: z.string().min(1).optional(),
+  // The chain head (row id + hash) is appended here, opened O_APPEND, every anchorIntervalSeconds
+  // and at shutdown; `audit verify` checks the log against it. Unset: no anchor.
+  anchorFile: z.string().min(1).optional(),
+  anchorIntervalSeconds: seconds(1, 3600).default(60),
+});
+
+export type AuditConfig = z.infer<typeof auditSchema>;
+
 export const configSchema = z.strictObject({
   auth: authSchema.prefault({}),
+  audit: auditSchema.prefault({}),
   listen: listenSchema.prefault({}),
   database: databaseSchema.prefault({ client: 'sqlite' }),
   // A URL that nginx answers with Orthanc's /system through an ops-only location, so readiness

@@ -47,6 +47,7 @@ describe('loadConfig', () => {
         secureCookies: true,
         lockout: { maxFailuresPerAccount: 5, maxFailuresPerAddress: 50, maxFailuresPerAccountFromFlaggedAddress: 2, windowSeconds: 900, lockoutSeconds: 900 },
       },
+      audit: { anchorIntervalSeconds: 60 },
       listen: { host: '127.0.0.1', port: 3001 },
       database: { client: 'sqlite', filename: path.resolve('data/reading-station.sqlite') },
       trustedProxies: ['127.0.0.1', '::1'],
@@ -69,6 +70,8 @@ describe('loadConfig', () => {
         RS_PUBLIC_BASE_URL: 'https://pacs.example',
         RS_ACCESS_TOKEN_TTL: '60',
         RS_SIGNING_KEY_FILE: '/etc/reading-station/signing-key.pem',
+        RS_AUDIT_KEY_FILE: '/etc/reading-station/audit.key',
+        RS_AUDIT_ANCHOR_FILE: '/var/lib/reading-station/audit-anchor.log',
       },
     });
     expect(config).toEqual({
@@ -85,6 +88,7 @@ describe('loadConfig', () => {
         secureCookies: true,
         lockout: { maxFailuresPerAccount: 5, maxFailuresPerAddress: 50, maxFailuresPerAccountFromFlaggedAddress: 2, windowSeconds: 900, lockoutSeconds: 900 },
       },
+      audit: { keyFile: '/etc/reading-station/audit.key', anchorFile: '/var/lib/reading-station/audit-anchor.log', anchorIntervalSeconds: 60 },
       listen: { host: '0.0.0.0', port: 4000 },
       database: { client: 'postgres', connectionString: 'postgres://rs:pw@db.example/rs' },
       logLevel: 'debug',

@@ -40,6 +40,8 @@ export const CONFIG_ENVIRONMENT: readonly EnvironmentVariable[] = [
   { name: 'RS_LOG_LEVEL', key: 'logLevel', parse: 'text' },
   { name: 'RS_SIGNING_KEY_FILE', key: 'auth.signingKeyFile', parse: 'text' },
   { name: 'RS_ACCESS_TOKEN_TTL', key: 'auth.accessTokenTtlSeconds', parse: 'integer' },
+  { name: 'RS_AUDIT_KEY_FILE', key: 'audit.keyFile', parse: 'text' },
+  { name: 'RS_AUDIT_ANCHOR_FILE', key: 'audit.anchorFile', parse: 'text' },
 ];
 
 const PARSERS: Record<EnvironmentParse, (text: string) => unknown> = {

@@ -27,7 +27,13 @@ export function gateRoutes(signingKey: SigningKey, options: { metrics?: GateMetr
       idleSeconds: auth.sessionIdleSeconds,
     });
     const metrics = options.metrics ?? createGateMetrics();
-    const { appender: audit, close: closeAudit } = createAuditAppender({ database: core.config.database, db: core.db, metrics });
+    const { appender: audit, close: closeAudit } = createAuditAppender({
+      database: core.config.database,
+      db: core.db,
+      metrics,
+      audit: core.config.audit,
+      onAnchorError: (error) => app.log.error({ err: error }, 'the audit chain head could not be appended to the anchor file'),
+    });
     // Rejections that name no user: one row per kind and address per minute (audit/rejection-aggregator.ts).
     const rejections = new RejectionAggregator(audit, {
       intervalMs: auth.rejectionAuditIntervalSeconds * 1000,

@@ -1,19 +1,22 @@
 // Loaded by the SQLite writer's thread as well: no database code here, only hashing.
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { AuditLogRow } from '../db/schema.ts';
 import type { TimedAuditEvent } from './audit-events.ts';
+import type { AuditKeys } from './audit-keys.ts';
 import { auditText } from './audit-text.ts';
 
 /** The fields a row's hash covers, in a fixed order; the row id is covered so rows cannot move. */
 export type ChainedFields = Omit<AuditLogRow, 'hash'>;
 
 /**
- * hash = SHA-256(previous hash ‖ canonical row). Editing a row breaks its own hash; deleting or
- * reordering rows breaks the next row's link. The newest hash (the head) can be recorded
- * elsewhere, since deleting the last rows is only visible against a recorded head.
+ * A keyed row (key_id set): hash = HMAC-SHA-256(key, previous hash ‖ canonical row incl. key id).
+ * A row written before the chain was keyed (key_id null): hash = SHA-256(previous hash ‖ canonical
+ * row). Editing a row breaks its own hash, and without the key it cannot be recomputed; deleting or
+ * reordering rows breaks the next row's link; deleting the last rows shows against the anchor file
+ * (audit-anchor.ts), where the head is recorded outside the database.
  */
-export function auditRowHash(row: ChainedFields): string {
-  const canonical = JSON.stringify([
+export function auditRowHash(row: ChainedFields, secret?: string): string {
+  const fields = [
     row.id,
     row.at,
     row.request_id,
@@ -30,23 +33,31 @@ export function auditRowHash(row: ChainedFields): string {
     row.result,
     row.reason,
     row.prev_hash,
-  ]);
-  return createHash('sha256').update(row.prev_hash ?? '').update('\n').update(canonical).digest('hex');
+  ];
+  if (row.key_id === null) return createHash('sha256').update(row.prev_hash ?? '').update('\n').update(JSON.stringify(fields)).digest('hex');
+  if (secret === undefined) throw new Error(`no audit key ${row.key_id}`);
+  return createHmac('sha256', secret).update(row.prev_hash ?? '').update('\n').update(JSON.stringify([...fields, row.key_id])).digest('hex');
 }
 
 export type ChainProblem =
   | { kind: 'edited'; rowId: number }
+  | { kind: 'unknown-key'; rowId: number; keyId: string }
+  | { kind: 'unkeyed'; rowId: number }
   | { kind: 'deleted'; rowId: number; expectedId: number }
   | { kind: 'relinked'; rowId: number };
 
 /** Checks rows in id order, continuing from the previous batch's last row. */
-export function checkChainSegment(rows: readonly AuditLogRow[], previous: AuditLogRow | undefined): ChainProblem | undefined {
+export function checkChainSegment(rows: readonly AuditLogRow[], previous: AuditLogRow | undefined, keys: AuditKeys): ChainProblem | undefined {
   let prev = previous;
   for (const row of rows) {
     const expectedId = prev ? prev.id + 1 : 1;
     if (row.id !== expectedId) return { kind: 'deleted', rowId: row.id, expectedId };
     if (row.prev_hash !== (prev?.hash ?? null)) return { kind: 'relinked', rowId: row.id };
-    if (auditRowHash(row) !== row.hash) return { kind: 'edited', rowId: row.id };
+    // Unkeyed rows are the ones from before the chain was keyed: never after a keyed row.
+    if (row.key_id === null && prev !== undefined && prev.key_id !== null) return { kind: 'unkeyed', rowId: row.id };
+    const secret = row.key_id === null ? undefined : keys.byId.get(row.key_id);
+    if (row.key_id !== null && secret === undefined) return { kind: 'unknown-key', rowId: row.id, keyId: row.key_id };
+    if (auditRowHash(row, secret) !== row.hash) return { kind: 'edited', rowId: row.id };
     prev = row;
   }
   return undefined;
@@ -60,7 +71,8 @@ const clip = (raw: string | undefined, max: number): string | null => {
 };
 
 /** Turns a batch of events into rows chained onto `head` (the newest row so far, if any). */
-export function chainRows(batch: readonly TimedAuditEvent[], head: { id: number; hash: string } | undefined): AuditLogRow[] {
+export function chainRows(batch: readonly TimedAuditEvent[], head: { id: number; hash: string } | undefined, keys: AuditKeys): AuditLogRow[] {
+  const key = keys.current;
   let prevId = head?.id ?? 0;
   let prevHash: string | null = head?.hash ?? null;
   return batch.map(({ event, at }) => {
@@ -81,8 +93,9 @@ export function chainRows(batch: readonly TimedAuditEvent[], head: { id: number;
       result: auditText(event.result),
       reason: clip(event.reason, 512),
       prev_hash: prevHash,
+      key_id: key?.id ?? null,
     };
-    const row = { ...fields, hash: auditRowHash(fields) };
+    const row = { ...fields, hash: auditRowHash(fields, key?.secret) };
     prevId = row.id;
     prevHash = row.hash;
     return row;

@@ -20,6 +20,7 @@ const access: AuditLogRow = {
   reason: null,
   prev_hash: 'a'.repeat(64),
   hash: 'b'.repeat(64),
+  key_id: null,
 };
 
 describe('audit export', () => {

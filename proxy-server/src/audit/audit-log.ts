@@ -4,6 +4,8 @@ import { dialectOf } from '../db/database.ts';
 import type { AuditLogRow } from '../db/schema.ts';
 import { chainRows, checkChainSegment, type ChainProblem } from './audit-chain.ts';
 import { AuditUnavailableError, type AuditAppender, type AuditEvent, type TimedAuditEvent } from './audit-events.ts';
+import type { AuditAnchorEntry } from './audit-anchor.ts';
+import { NO_AUDIT_KEYS, type AuditKeys } from './audit-keys.ts';
 import { auditLogPages } from './audit-query.ts';
 
 export { AUDIT_ACTIONS, AuditUnavailableError, type AuditAction, type AuditAppender, type AuditEvent, type TimedAuditEvent } from './audit-events.ts';
@@ -26,12 +28,14 @@ interface Pending extends TimedAuditEvent {
 export class AuditLog implements AuditAppender {
   readonly #db: RsDatabase;
   readonly #now: () => Date;
+  readonly #keys: AuditKeys;
   #queue: Pending[] = [];
   #flushing = false;
 
-  constructor(db: RsDatabase, options: { now?: () => Date } = {}) {
+  constructor(db: RsDatabase, options: { now?: () => Date; keys?: AuditKeys } = {}) {
     this.#db = db;
     this.#now = options.now ?? (() => new Date());
+    this.#keys = options.keys ?? NO_AUDIT_KEYS;
   }
 
   append(event: AuditEvent): Promise<number> {
@@ -74,7 +78,7 @@ export class AuditLog implements AuditAppender {
         .orderBy('id', 'desc')
         .limit(1)
         .executeTakeFirst();
-      const rows = chainRows(batch, head);
+      const rows = chainRows(batch, head, this.#keys);
       // Chunked to stay under SQLite's bound-parameter limit.
       for (let i = 0; i < rows.length; i += 50) {
         await trx.insertInto('audit_log').values(rows.slice(i, i + 50)).execute();
@@ -85,8 +89,8 @@ export class AuditLog implements AuditAppender {
 }
 
 export type AuditVerification =
-  | { ok: true; rows: number; head: string | null }
-  | { ok: false; rows: number; problem: ChainProblem; message: string };
+  | { ok: true; rows: number; head: string | null; anchors: number }
+  | { ok: false; rows: number; problem: ChainProblem | AnchorProblem; message: string };
 
 function describeProblem(problem: ChainProblem): string {
   switch (problem.kind) {
@@ -96,21 +100,59 @@ function describeProblem(problem: ChainProblem): string {
       return `row ${problem.expectedId} is missing (next row present is ${problem.rowId}): rows were deleted`;
     case 'relinked':
       return `row ${problem.rowId} does not link to the row before it: rows were deleted, inserted or reordered`;
+    case 'unknown-key':
+      return `row ${problem.rowId} names audit key ${problem.keyId}, which is not in the key file: the row was forged, or a retired key is missing`;
+    case 'unkeyed':
+      return `row ${problem.rowId} is not keyed although the row before it is: the row was re-chained without the key`;
   }
 }
 
-/** Walks the whole log in id order and reports the first row where the chain breaks. */
-export async function verifyAuditLog(db: RsDatabase, batchSize = 5000): Promise<AuditVerification> {
+export type AnchorProblem =
+  | { kind: 'anchor-mismatch'; rowId: number }
+  | { kind: 'truncated'; lastId: number; anchoredId: number };
+
+function describeAnchorProblem(problem: AnchorProblem): string {
+  switch (problem.kind) {
+    case 'anchor-mismatch':
+      return `row ${problem.rowId} differs from the head recorded in the anchor file: the log was rewritten from there`;
+    case 'truncated':
+      return `the anchor file knows ${problem.anchoredId - problem.lastId} rows past the database's end (row ${problem.anchoredId} was recorded; the log ends at ${problem.lastId === 0 ? 'no row' : `row ${problem.lastId}`}): rows were deleted from the end`;
+  }
+}
+
+/**
+ * Walks the whole log in id order and reports the first row where the chain breaks: hashes (HMACs
+ * under `keys` for keyed rows), links, and the heads recorded in the anchor file (`anchors`).
+ */
+export async function verifyAuditLog(
+  db: RsDatabase,
+  options: { keys?: AuditKeys; anchors?: readonly AuditAnchorEntry[]; batchSize?: number } = {},
+): Promise<AuditVerification> {
+  const keys = options.keys ?? NO_AUDIT_KEYS;
+  const anchors = new Map((options.anchors ?? []).map((anchor) => [anchor.id, anchor.hash]));
   let previous: AuditLogRow | undefined;
   let rows = 0;
-  for await (const batch of auditLogPages(db, { pageSize: batchSize })) {
-    const problem = checkChainSegment(batch, previous);
+  for await (const batch of auditLogPages(db, { pageSize: options.batchSize ?? 5000 })) {
+    const problem = checkChainSegment(batch, previous, keys);
     if (problem) {
       const intact = rows + batch.findIndex((row) => row.id === problem.rowId);
       return { ok: false, rows: intact, problem, message: describeProblem(problem) };
     }
+    for (const [index, row] of batch.entries()) {
+      const anchored = anchors.get(row.id);
+      if (anchored !== undefined && anchored !== row.hash) {
+        const mismatch: AnchorProblem = { kind: 'anchor-mismatch', rowId: row.id };
+        return { ok: false, rows: rows + index, problem: mismatch, message: describeAnchorProblem(mismatch) };
+      }
+    }
     rows += batch.length;
     previous = batch[batch.length - 1];
   }
-  return { ok: true, rows, head: previous?.hash ?? null };
+  const lastId = previous?.id ?? 0;
+  const anchoredId = Math.max(0, ...anchors.keys());
+  if (anchoredId > lastId) {
+    const truncated: AnchorProblem = { kind: 'truncated', lastId, anchoredId };
+    return { ok: false, rows, problem: truncated, message: describeAnchorProblem(truncated) };
+  }
+  return { ok: true, rows, head: previous?.hash ?? null, anchors: anchors.size };
 }

@@ -4,6 +4,7 @@ import type { AuditLogRow } from '../db/schema.ts';
 import { createTempDatabase, type TempDatabase } from '../testing/temp-database.ts';
 import { chainRows } from './audit-chain.ts';
 import { toDicomAuditMessage, toFhirAuditEvent } from './audit-export.ts';
+import { NO_AUDIT_KEYS } from './audit-keys.ts';
 import { AuditLog, verifyAuditLog } from './audit-log.ts';
 import { auditText } from './audit-text.ts';
 import { SqliteAuditWriter } from './sqlite-audit-writer.ts';
@@ -54,6 +55,7 @@ function storedRow(text: string, id = 1): AuditLogRow {
     reason: text,
     prev_hash: null,
     hash: 'b'.repeat(64),
+    key_id: null,
   };
 }
 
@@ -71,6 +73,7 @@ describe('audit text', () => {
     const [row] = chainRows(
       [{ at: '2026-11-27T10:00:00.000Z', event: { action: 'LOGIN_FAILED', result: 'failure', username: '\x01\x1b[2Jprobe', reason: 'bad\x9b', userAgent: 'ua\u0007', requestId: 'r\n', clientIp: '1.2.3.4\x00', routeKind: 'k\x1b' } }],
       undefined,
+      NO_AUDIT_KEYS,
     );
     expect(row).toMatchObject({ username: '[2Jprobe', reason: 'bad', user_agent: 'ua', request_id: 'r', client_ip: '1.2.3.4', route_kind: 'k' });
   });

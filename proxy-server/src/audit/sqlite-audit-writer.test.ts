@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTempDatabase, type TempDatabase } from '../testing/temp-database.ts';
+import { auditKeysFromText } from './audit-keys.ts';
 import { AuditLog, AuditUnavailableError, verifyAuditLog } from './audit-log.ts';
 import { SqliteAuditWriter } from './sqlite-audit-writer.ts';
 
@@ -12,8 +13,8 @@ afterEach(async () => {
   temp = undefined;
 });
 
-function writer(filename: string, busyTimeoutMs?: number): SqliteAuditWriter {
-  const created = new SqliteAuditWriter(filename, busyTimeoutMs === undefined ? {} : { busyTimeoutMs });
+function writer(filename: string, busyTimeoutMs?: number, keys?: ReturnType<typeof auditKeysFromText>): SqliteAuditWriter {
+  const created = new SqliteAuditWriter(filename, { ...(busyTimeoutMs === undefined ? {} : { busyTimeoutMs }), ...(keys ? { keys } : {}) });
   writers.push(created);
   return created;
 }
@@ -31,6 +32,18 @@ describe('SqliteAuditWriter', () => {
     expect(rows).toHaveLength(201);
     expect(rows[200]).toEqual({ id: 201, request_id: 'req-200' });
     expect(await verifyAuditLog(temp.db)).toMatchObject({ ok: true, rows: 201 });
+  });
+
+  it('signs rows with the current audit key in its thread; they verify with the key only', async () => {
+    temp = await createTempDatabase();
+    const keys = auditKeysFromText('s'.repeat(40));
+    await new AuditLog(temp.db).append(access(0));
+    const log = writer(temp.filename, undefined, keys);
+    await Promise.all(Array.from({ length: 10 }, (_, n) => log.append(access(n + 1))));
+    const rows = await temp.db.selectFrom('audit_log').select(['id', 'key_id']).orderBy('id').execute();
+    expect(rows.map((row) => row.key_id)).toEqual([null, ...Array.from({ length: 10 }, () => keys.current?.id)]);
+    expect(await verifyAuditLog(temp.db, { keys })).toMatchObject({ ok: true, rows: 11 });
+    expect(await verifyAuditLog(temp.db)).toMatchObject({ ok: false, problem: { kind: 'unknown-key', rowId: 2 } });
   });
 
   it('keeps one chain when two gate processes write to the same file', async () => {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { AuditKeys } from './audit-keys.ts';
 import { AuditUnavailableError, type AuditAppender, type AuditEvent } from './audit-log.ts';
 
 // The worker's module sits beside this one: .ts when Node runs the sources, .js when it runs dist/.
@@ -19,10 +20,10 @@ export class SqliteAuditWriter implements AuditAppender {
   #seq = 0;
   #failure: Error | undefined;
 
-  constructor(filename: string, options: { busyTimeoutMs?: number; now?: () => Date } = {}) {
+  constructor(filename: string, options: { busyTimeoutMs?: number; now?: () => Date; keys?: AuditKeys } = {}) {
     this.#now = options.now ?? (() => new Date());
     this.#worker = new Worker(workerModule, {
-      workerData: { filename, busyTimeoutMs: options.busyTimeoutMs ?? 5000 },
+      workerData: { filename, busyTimeoutMs: options.busyTimeoutMs ?? 5000, keys: options.keys?.current ? [options.keys.current] : [] },
     });
     this.#worker.on('message', (reply: Reply) => this.#settle(reply));
     this.#worker.on('error', (error) => this.#fail(error));

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { Config } from '../config-schema.ts';
 import { loadConfig } from '../config.ts';
 import { createDatabase, type RsDatabase } from '../db/database.ts';
 import { pendingMigrations } from '../db/migrations.ts';
@@ -26,10 +27,11 @@ export interface CliContext {
   io: CliIo;
   outcome: CliOutcome;
   /**
-   * Opens the database the configuration names (`--config`, RS_*), runs `run`, and closes it.
+   * Opens the database the configuration names (`--config`, RS_*), runs `run` with it and the
+   * configuration, and closes it.
    * Refuses a database with pending migrations unless `requireCurrentSchema` is false.
    */
-  withDatabase<T>(command: Command, run: (db: RsDatabase) => Promise<T>, options?: { requireCurrentSchema?: boolean }): Promise<T>;
+  withDatabase<T>(command: Command, run: (db: RsDatabase, config: Config) => Promise<T>, options?: { requireCurrentSchema?: boolean }): Promise<T>;
 }
 
 interface GlobalOptions {
@@ -49,7 +51,7 @@ export function createCliContext(io: CliIo, outcome: CliOutcome): CliContext {
           const pending = await pendingMigrations(db);
           if (pending.length > 0) throw new UsageError(`the database schema is not up to date (pending: ${pending.join(', ')}); run \`${CLI_NAME} migrate\` first`);
         }
-        return await run(db);
+        return await run(db, config);
       } finally {
         await db.destroy();
       }

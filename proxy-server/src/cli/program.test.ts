@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AuditAnchor } from '../audit/audit-anchor.ts';
+import { loadAuditKeys } from '../audit/audit-keys.ts';
 import { AuditLog } from '../audit/audit-log.ts';
 import { RefreshTokenStore } from '../auth/refresh-tokens.ts';
 import { createDatabase } from '../db/database.ts';
@@ -52,7 +54,7 @@ async function inDatabase<T>(run: (db: ReturnType<typeof createDatabase>) => Pro
 
 describe('migrate', () => {
   it('creates the schema once', async () => {
-    expect(await cli(['migrate'])).toEqual({ code: 0, stdout: 'applied 0001_initial_schema, 0002_registry_sync, 0003_idp_identities\n', stderr: '' });
+    expect(await cli(['migrate'])).toEqual({ code: 0, stdout: 'applied 0001_initial_schema, 0002_registry_sync, 0003_idp_identities, 0004_audit_key_id\n', stderr: '' });
     expect(await cli(['migrate'])).toEqual({ code: 0, stdout: 'database schema is up to date\n', stderr: '' });
   });
 
@@ -83,7 +85,7 @@ describe('user add', () => {
     expect(result).toEqual({
       code: 1,
       stdout: '',
-      stderr: 'reading-station-admin: the database schema is not up to date (pending: 0001_initial_schema, 0002_registry_sync, 0003_idp_identities); run `reading-station-admin migrate` first\n',
+      stderr: 'reading-station-admin: the database schema is not up to date (pending: 0001_initial_schema, 0002_registry_sync, 0003_idp_identities, 0004_audit_key_id); run `reading-station-admin migrate` first\n',
     });
   });
 
@@ -250,11 +252,31 @@ describe('audit verify and export', () => {
   });
 
   it('verifies the chain, and names the first edited row', async () => {
-    expect(await cli(['audit', 'verify'])).toMatchObject({ code: 0, stdout: expect.stringMatching(/^audit log intact: 2 rows; head hash [0-9a-f]{64}\n$/) });
+    expect(await cli(['audit', 'verify'])).toMatchObject({ code: 0, stdout: expect.stringMatching(/^audit log intact: 2 rows; head hash [0-9a-f]{64}; 0 anchored heads\n$/) });
     await inDatabase((db) => db.updateTable('audit_log').set({ username: 'eve' }).where('id', '=', 1).execute());
     expect(await cli(['audit', 'verify'])).toEqual({
       code: 1,
       stdout: 'audit log BROKEN after 0 intact rows: row 1 was edited: its hash does not match its content\n',
+      stderr: '',
+    });
+  });
+
+  it('checks HMACs with the key file and the anchor file: a re-chain without the key, or cut rows, fail', async () => {
+    const keyFile = path.join(dir, 'audit.key');
+    const anchorFile = path.join(dir, 'audit-anchor.log');
+    writeFileSync(keyFile, `${'k'.repeat(40)}\n`, { mode: 0o600 });
+    const env = { RS_AUDIT_KEY_FILE: keyFile, RS_AUDIT_ANCHOR_FILE: anchorFile };
+    await inDatabase(async (db) => {
+      const log = new AuditLog(db, { keys: loadAuditKeys(keyFile) });
+      const anchor = new AuditAnchor(anchorFile, () => db.selectFrom('audit_log').select(['id', 'hash']).orderBy('id', 'desc').limit(1).executeTakeFirst());
+      for (let n = 0; n < 3; n++) await log.append({ action: 'LOGIN', result: 'success', username: `u${n}` });
+      await anchor.close();
+    });
+    expect(await cli(['audit', 'verify'], { env })).toMatchObject({ code: 0, stdout: expect.stringMatching(/^audit log intact: 5 rows; head hash [0-9a-f]{64}; 1 anchored heads\n$/) });
+    await inDatabase((db) => db.deleteFrom('audit_log').where('id', '>', 3).execute());
+    expect(await cli(['audit', 'verify'], { env })).toEqual({
+      code: 1,
+      stdout: "audit log BROKEN after 3 intact rows: the anchor file knows 2 rows past the database's end (row 5 was recorded; the log ends at row 3): rows were deleted from the end\n",
       stderr: '',
     });
   });

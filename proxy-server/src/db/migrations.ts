@@ -169,6 +169,17 @@ const idpIdentities: Migration = {
   },
 };
 
+// The audit chain becomes keyed (HMAC): each row names its key. Earlier rows keep null (plain SHA-256).
+const auditKeyId: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('audit_log').addColumn('key_id', 'text').execute();
+  },
+
+  async down(db: Kysely<unknown>) {
+    await db.schema.alterTable('audit_log').dropColumn('key_id').execute();
+  },
+};
+
 export class ReadingStationMigrationProvider implements MigrationProvider {
   readonly #dialect: DialectName;
 
@@ -181,6 +192,7 @@ export class ReadingStationMigrationProvider implements MigrationProvider {
       '0001_initial_schema': initialSchema(this.#dialect),
       '0002_registry_sync': registrySync,
       '0003_idp_identities': idpIdentities,
+      '0004_audit_key_id': auditKeyId,
     };
   }
 }

@@ -89,6 +89,9 @@ export interface AuditLogTable {
   reason: string | null;
   prev_hash: string | null;
   hash: string;
+  // The id of the HMAC key the hash was made with (audit/audit-keys.ts); null for rows from before
+  // the chain was keyed, whose hash is a plain SHA-256.
+  key_id: string | null;
 }
 
 /** Where the registry stands in a source's changes feed (`orthanc`), and who follows it now. */

@@ -1,5 +1,7 @@
 import { Option, type Command } from 'commander';
 import { toDicomAuditMessage, toFhirAuditEvent } from '../../audit/audit-export.ts';
+import { readAuditAnchors } from '../../audit/audit-anchor.ts';
+import { loadAuditKeys } from '../../audit/audit-keys.ts';
 import { verifyAuditLog } from '../../audit/audit-log.ts';
 import { auditLogRows } from '../../audit/audit-query.ts';
 import { UsageError, type CliContext } from '../context.ts';
@@ -10,11 +12,16 @@ export function auditCommands(program: Command, { io, outcome, withDatabase }: C
 
   audit
     .command('verify')
-    .description('check every row of the audit log; name the first edited, deleted or reordered row')
+    .description('check every row of the audit log (HMACs under audit.keyFile, the heads in audit.anchorFile); name the first edited, deleted or reordered row')
     .action(async (_options: unknown, command: Command) => {
-      const verification = await withDatabase(command, (db) => verifyAuditLog(db));
+      const verification = await withDatabase(command, (db, config) =>
+        verifyAuditLog(db, {
+          keys: loadAuditKeys(config.audit.keyFile),
+          anchors: config.audit.anchorFile === undefined ? [] : readAuditAnchors(config.audit.anchorFile),
+        }),
+      );
       if (verification.ok) {
-        io.stdout.write(`audit log intact: ${verification.rows} rows; head hash ${verification.head ?? '(empty log)'}\n`);
+        io.stdout.write(`audit log intact: ${verification.rows} rows; head hash ${verification.head ?? '(empty log)'}; ${verification.anchors} anchored heads\n`);
       } else {
         io.stdout.write(`audit log BROKEN after ${verification.rows} intact rows: ${verification.message}\n`);
         outcome.exitCode = 1;
