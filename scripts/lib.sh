@@ -25,6 +25,8 @@ RS_APT_PACKAGES=(
   postgresql       # the production database: its dialect is tested against a throwaway cluster
   dcmtk            # storescu as a real modality (C-STORE) and the encoders for test images
   python3-pydicom  # real DICOM made by others (test and charset corpora) and reference decoding
+  python3-numpy    # pydicom decodes pixel data only with NumPy (the corpus e2e test's reference values)
+  python3-gdcm     # pydicom's handler for JPEG, JPEG-LS and JPEG 2000 pixel data (reference values)
 )
 
 log() { printf '\033[1m[reading-station]\033[0m %s\n' "$*" >&2; }

@@ -21,6 +21,8 @@ export interface SignedIn {
 interface TestFixtures {
   /** Automatic: fails any test whose page had something refused by the Content-Security-Policy. */
   contentSecurityPolicyGuard: void;
+  /** Automatic: fails any test whose page threw an uncaught error or left a promise rejection unhandled. */
+  pageErrorGuard: void;
   loginPage: LoginPage;
   worklist: WorklistPage;
   viewer: ViewerPage;
@@ -59,6 +61,16 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       });
       await use();
       expect(refused, 'the app ran into its Content-Security-Policy').toEqual([]);
+    },
+    { auto: true },
+  ],
+  pageErrorGuard: [
+    async ({ page }, use) => {
+      const errors: string[] = [];
+      // Uncaught exceptions and unhandled rejections both arrive as `pageerror` in Chromium.
+      page.on('pageerror', (error) => errors.push(`${error.name}: ${error.message}${error.stack ? `\n${error.stack.split('\n').slice(1, 4).join('\n')}` : ''}`));
+      await use();
+      expect(errors, 'the page threw an uncaught error or left a rejection unhandled').toEqual([]);
     },
     { auto: true },
   ],

@@ -257,9 +257,10 @@ export class StackViewer {
       const value = Number(data[y * image.columns + x]);
       // Cornerstone usually applies the modality LUT while decoding (preScale); undo it for the
       // stored value, or apply it for the modality value, whichever way the buffer holds it.
-      return preScaled
-        ? { modality: value, stored: (value - rescaleIntercept) / rescaleSlope }
-        : { stored: value, modality: value * rescaleSlope + rescaleIntercept };
+      if (!preScaled) return { stored: value, modality: value * rescaleSlope + rescaleIntercept };
+      // Undoing a non-integer slope in floating point leaves stored integers a hair off.
+      const stored = (value - rescaleIntercept) / rescaleSlope;
+      return { modality: value, stored: Math.abs(stored - Math.round(stored)) < 1e-3 ? Math.round(stored) : stored };
     });
   }
 

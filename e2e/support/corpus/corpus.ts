@@ -1,0 +1,102 @@
+/**
+ * pydicom's test corpus in the stack under test: prepared by `prepare_corpus.py` (fresh UIDs, one
+ * PatientID, reference values from pydicom's own decoding), imported through the admin CLI, and
+ * readable by a patient account made for this run (so that no demo user's worklist changes).
+ *
+ * The import goes through `importFiles` only, the one place to switch to another import command.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { repoRoot } from '@reading-station/stack';
+import type { StackUnderTest } from '../stack-under-test.ts';
+
+const run = promisify(execFile);
+
+/** Debian's interpreter, where python3-pydicom (and python3-numpy, python3-gdcm) are installed. */
+const PYTHON = '/usr/bin/python3';
+const ADMIN_CLI = path.join(repoRoot, 'proxy-server/src/cli.ts');
+
+export interface CorpusEntry {
+  file: string;
+  studyInstanceUid: string;
+  seriesInstanceUid: string;
+  sopInstanceUid: string;
+  sopClassUid: string;
+  transferSyntax: string;
+  photometric: string;
+  bitsAllocated: number;
+  frames: number;
+  hasPixelData: boolean;
+  /** Stored values at `points` of some frames (1-based frame number → values), from pydicom. */
+  reference: { points: Array<{ x: number; y: number }>; frames: Record<string, number[]> } | null;
+  /** Why there is no reference, if there is none. */
+  note: string | null;
+  path: string;
+}
+
+export interface ImportedCorpus {
+  entries: CorpusEntry[];
+  /** Files the import refused, with its reason (the admin CLI's report). */
+  refused: Array<{ file: string; reason: string }>;
+  login: { username: string; password: string; studies: string[] };
+}
+
+function orthancCredentials(stack: StackUnderTest): { url: string; user: string; password: string } {
+  const config = JSON.parse(readFileSync(stack.stack.orthanc.configFile, 'utf8')) as { RegisteredUsers?: Record<string, string> };
+  const [user, password] = Object.entries(config.RegisteredUsers ?? {})[0] ?? [];
+  if (!user || !password) throw new Error(`no Orthanc user in ${stack.stack.orthanc.configFile}`);
+  return { url: stack.stack.orthanc.url, user, password };
+}
+
+async function admin(stack: StackUnderTest, args: readonly string[], env: Record<string, string> = {}, input?: string): Promise<{ stdout: string; code: number }> {
+  const child = execFile(process.execPath, [ADMIN_CLI, '--config', stack.stack.gate.configFile, ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    timeout: 180_000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  if (input !== undefined) child.stdin?.end(input);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (exitCode) => resolve(exitCode ?? -1));
+  });
+  if (code !== 0 && code !== 1) throw new Error(`admin CLI ${args.slice(0, 2).join(' ')} exited with ${code}: ${stderr || stdout}`);
+  return { stdout: stdout + stderr, code };
+}
+
+/** Imports files into Orthanc and the registry; returns the files refused, with the reason. */
+async function importFiles(stack: StackUnderTest, directory: string): Promise<Array<{ file: string; reason: string }>> {
+  const orthanc = orthancCredentials(stack);
+  const { stdout } = await admin(stack, ['study', 'import', '--orthanc-url', orthanc.url, '--orthanc-user', orthanc.user, directory], {
+    RS_ORTHANC_PASSWORD: orthanc.password,
+  });
+  if (!/^imported \d+ files?/m.test(stdout)) throw new Error(`import did not report: ${stdout}`);
+  return [...stdout.matchAll(/^\s+(\/\S+\.dcm): (.+)$/gm)].map((m) => ({ file: m[1] ?? '', reason: m[2] ?? '' }));
+}
+
+export async function importCorpus(stack: StackUnderTest): Promise<ImportedCorpus> {
+  const suffix = randomBytes(4).toString('hex');
+  const patientId = `RSCORPUS${suffix}`;
+  const directory = mkdtempSync(path.join(tmpdir(), 'rs-corpus-'));
+  const { stdout } = await run(PYTHON, [path.join(import.meta.dirname, 'prepare_corpus.py'), directory, patientId], { maxBuffer: 64 * 1024 * 1024, timeout: 180_000 });
+  const prepared = JSON.parse(stdout) as CorpusEntry[];
+  const refused = await importFiles(stack, directory);
+  const refusedPaths = new Set(refused.map((r) => r.file));
+  const entries = prepared.filter((e) => !refusedPaths.has(e.path));
+  const username = `corpus.${suffix}`;
+  const password = randomBytes(18).toString('base64url');
+  await admin(stack, ['user', 'add', '--username', username, '--role', 'patient', '--display-name', 'Corpus Reader', '--patient-id', patientId, '--password-stdin'], {}, `${password}\n`);
+  return {
+    entries,
+    refused: refused.map((r) => ({ file: prepared.find((e) => e.path === r.file)?.file ?? r.file, reason: r.reason })),
+    login: { username, password, studies: [...new Set(entries.map((e) => e.studyInstanceUid))] },
+  };
+}
