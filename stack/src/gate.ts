@@ -63,6 +63,20 @@ export function ensureProxySecret(layout: StackLayout): string {
   return readFileSync(file, 'utf8').trim();
 }
 
+/**
+ * The audit chain's HMAC key (proxy-server's audit.keyFile): made once per stack directory (mode
+ * 600), kept across restarts so the whole log verifies; the admin CLI reads it through the gate's
+ * configuration file.
+ */
+export function ensureAuditKey(layout: StackLayout): string {
+  const file = path.join(layout.gate.dir, 'audit.key');
+  if (!existsSync(file)) {
+    mkdirSync(layout.gate.dir, { recursive: true });
+    writeFileSync(file, `${randomBytes(48).toString('base64url')}\n`, { mode: 0o600 });
+  }
+  return file;
+}
+
 export function gateConfiguration(settings: GateSettings) {
   mkdirSync(settings.layout.gate.dir, { recursive: true });
   return {
@@ -73,6 +87,8 @@ export function gateConfiguration(settings: GateSettings) {
     },
     listen: { host: '127.0.0.1', port: settings.port, opsSocket: settings.layout.gate.opsSocket },
     database: { client: 'sqlite', filename: settings.layout.gate.database },
+    // The chain head goes to an append-only file beside the database (docs/security.md, "Audit log").
+    audit: { keyFile: ensureAuditKey(settings.layout), anchorFile: path.join(settings.layout.gate.dir, 'audit-anchor.log') },
     orthancHealthUrl: `http://127.0.0.1:${settings.opsPort}/orthanc/system`,
     // The registry follows Orthanc's changes; polled often so a stored study shows within about a second of being stable.
     ...(settings.orthanc !== undefined && { orthanc: { ...settings.orthanc, sync: { pollIntervalMs: 250 } } }),

@@ -47,7 +47,9 @@ function snapshot(name: string): string {
 
 async function auditVerify(file: string): Promise<{ code: number; stdout: string }> {
   try {
-    const { stdout } = await run(process.execPath, [cli, 'audit', 'verify'], { env: { ...process.env, RS_DB_FILENAME: file } });
+    // The stack's HMAC key for the chain sits beside its database (stack/src/gate.ts).
+    const env = { ...process.env, RS_DB_FILENAME: file, RS_AUDIT_KEY_FILE: path.join(path.dirname(stack.gate.database), 'audit.key') };
+    const { stdout } = await run(process.execPath, [cli, 'audit', 'verify'], { env });
     return { code: 0, stdout };
   } catch (error) {
     const failed = error as { code: number; stdout: string };
@@ -126,7 +128,7 @@ describe('audit verify', () => {
   it('passes on the untouched log', async () => {
     const result = await auditVerify(snapshot('intact.sqlite'));
     expect(result.code, result.stdout).toBe(0);
-    expect(result.stdout).toMatch(/^audit log intact: \d+ rows; head hash [0-9a-f]{64}$/m);
+    expect(result.stdout).toMatch(/^audit log intact: \d+ rows; head hash [0-9a-f]{64}; 0 anchored heads$/m);
   });
 
   it('names the row after a direct UPDATE', async () => {
