@@ -226,7 +226,7 @@ describe('routes that need an access token', () => {
     expect(search.statusCode).toBe(200);
     expect(search.headers['x-accel-redirect']).toMatch(/^\/internal-orthanc\//);
     expect(search.body).toBe('');
-    expect(await auditRow(search)).toMatchObject({ action: 'DICOM_QUERY', result: 'success', username: 'ada' });
+    expect(await auditRow(search)).toMatchObject({ action: 'DICOM_QUERY', result: 'success', username: 'ada', reason: 'studies: all (not constrained); query: (none)' });
 
     const missing = await server.inject({ method: 'GET', url: '/api/ris/dicom-web/studies/1.2.3/metadata', headers: { authorization } });
     expect(missing.statusCode).toBe(404);

@@ -71,6 +71,8 @@ describe('decideDicomWebRequest', () => {
     expect(await decide('doc', 'studies', 'limit=10')).toMatchObject({
       outcome: 'redirect',
       location: `/internal-orthanc/dicom-web/studies?StudyInstanceUID=${STUDY_A}&limit=10`,
+      // What the audit row records: the studies the search was constrained to and the rest of the query.
+      exposure: { studyUids: [STUDY_A], query: 'limit=10' },
     });
     // Asking for a foreign study by UID narrows to nothing.
     expect(await decide('doc', 'studies', `StudyInstanceUID=${STUDY_B}`)).toMatchObject({ outcome: 'empty-search' });
@@ -80,6 +82,7 @@ describe('decideDicomWebRequest', () => {
     expect(await decide('nurse', 'studies')).toMatchObject({ outcome: 'empty-search' });
     expect(await decide('admin', 'studies', 'PatientName=P%5E*')).toMatchObject({
       location: '/internal-orthanc/dicom-web/studies?PatientName=P^*',
+      exposure: { studyUids: undefined, query: 'PatientName=P^*' },
     });
   });
 

@@ -13,6 +13,13 @@ export const MAX_CONSTRAINED_STUDIES = 1000;
 
 const STUDY_UID_PARAMS = new Set(['StudyInstanceUID', '0020000d', '0020000D']);
 
+export interface SearchExposure {
+  /** The StudyInstanceUIDs the search was constrained to; undefined: not constrained (an administrator). */
+  studyUids: readonly string[] | undefined;
+  /** The query's other parameters as forwarded to Orthanc (re-encoded). */
+  query: string;
+}
+
 export type GateDecision =
   | {
       outcome: 'redirect';
@@ -21,6 +28,8 @@ export type GateDecision =
       route: DicomWebRoute;
       kind: string;
       studyUid?: string;
+      /** A root study search: the studies it was constrained to (all, for an administrator) and its other parameters, re-encoded. */
+      exposure?: SearchExposure;
     }
   /** A root search the user has no studies for: answered by the gate with an empty result. */
   | { outcome: 'empty-search'; route: DicomWebRoute; kind: string }
@@ -93,9 +102,9 @@ export async function decideDicomWebRequest(db: RsDatabase, user: User, rawPath:
       const uids = requested.length > 0 ? [...new Set(requested)].filter((uid) => allowed.has(uid)) : [...allowed];
       if (uids.length === 0) return { outcome: 'empty-search', route, kind: routeKind(route) };
       params = [['StudyInstanceUID', uids.join(',')], ...others];
-      return { outcome: 'redirect', location: location(route, params), route, kind: routeKind(route) };
+      return { outcome: 'redirect', location: location(route, params), route, kind: routeKind(route), exposure: { studyUids: uids, query: encodeQuery(others) } };
     } else {
-      return { outcome: 'redirect', location: location(route, params), route, kind: routeKind(route) };
+      return { outcome: 'redirect', location: location(route, params), route, kind: routeKind(route), exposure: { studyUids: undefined, query: encodeQuery(params) } };
     }
   }
 

@@ -4,9 +4,30 @@ import { AuditUnavailableError, type AuditEvent } from '../audit/audit-events.ts
 import { authenticatedUser, requireAuthentication, type AuthenticationServices } from '../auth/authenticate-plugin.ts';
 import { sendErrorBody as sendError } from '../http/http-errors.ts';
 import type { User } from '../users/user-repository.ts';
-import { decideDicomWebRequest, seriesAndInstance, type GateDecision } from './dicomweb-gate.ts';
+import { createHash } from 'node:crypto';
+import { decideDicomWebRequest, seriesAndInstance, type GateDecision, type SearchExposure } from './dicomweb-gate.ts';
 
 export const DICOMWEB_PREFIX = '/api/ris/dicom-web/';
+
+/** Up to this many UIDs are listed in the audit row; more are recorded as their count and SHA-256. */
+const LISTED_EXPOSED_UIDS = 4;
+
+/**
+ * What a root study search exposed, for its audit row: the StudyInstanceUIDs it was constrained to
+ * (listed, or their count and the SHA-256 of the comma-joined list when long) and the re-encoded
+ * query. A query too long for the row is recorded as its length and SHA-256.
+ */
+export function describeSearchExposure({ studyUids, query }: SearchExposure): string {
+  const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+  const studies =
+    studyUids === undefined
+      ? 'studies: all (not constrained)'
+      : studyUids.length <= LISTED_EXPOSED_UIDS
+        ? `studies (${studyUids.length}): ${studyUids.join(',')}`
+        : `studies: ${studyUids.length}, sha256 ${sha256(studyUids.join(','))}`;
+  const shownQuery = query.length <= 200 ? query : `${query.length} characters, sha256 ${sha256(query)}`;
+  return `${studies}; query: ${shownQuery || '(none)'}`;
+}
 
 function auditEventFor(decision: GateDecision, user: User): Omit<AuditEvent, 'requestId' | 'clientIp' | 'userAgent'> {
   const who = { userId: user.id, username: user.username, role: user.role };
@@ -20,7 +41,13 @@ function auditEventFor(decision: GateDecision, user: User): Omit<AuditEvent, 're
       : {};
   switch (decision.outcome) {
     case 'redirect':
-      return { ...who, ...where, action: decision.route.kind === 'search' ? 'DICOM_QUERY' : 'DICOM_ACCESS', result: 'success' };
+      return {
+        ...who,
+        ...where,
+        action: decision.route.kind === 'search' ? 'DICOM_QUERY' : 'DICOM_ACCESS',
+        result: 'success',
+        ...(decision.exposure && { reason: describeSearchExposure(decision.exposure) }),
+      };
     case 'empty-search':
       return { ...who, ...where, action: 'DICOM_QUERY', result: 'success', reason: 'no visible studies' };
     case 'refused':
