@@ -7,6 +7,7 @@
  * IMAGE_LOAD_ERROR from the viewport), never inferred from a render: a failed decode still
  * renders, as a black image.
  */
+import type { ImageLoadTiming, PixelSample, ViewerHookState } from '@reading-station/contract';
 import { ApiError, apiErrorFromXhr } from '../api/api-error.ts';
 import { core, tools, usesCpuRendering } from './cornerstone.ts';
 import { voiRangeOf, windowLevelOf, type VoiLutFunction, type WindowLevel } from './ct-presets.ts';
@@ -49,19 +50,6 @@ export interface StackViewerCallbacks {
   onState(state: StackViewerState): void;
   /** A load of the current series failed; the viewer shows the error until `retry()`. */
   onLoadError(error: ApiError): void;
-}
-
-/** Stored and modality (rescaled, HU for CT) values of one pixel of the displayed image. */
-export interface PixelSample {
-  stored: number;
-  modality: number;
-}
-
-/** Cornerstone's own figures for one loaded image: decode in the worker, and request to decoded. */
-export interface ImageLoadTiming {
-  imageIndex: number;
-  decodeMs: number | null;
-  loadMs: number | null;
 }
 
 let instanceCounter = 0;
@@ -278,7 +266,7 @@ export class StackViewer {
   }
 
   /** Test/diagnostic view of what is on screen (see `viewer-diagnostics.ts`). */
-  diagnostics() {
+  diagnostics(): ViewerHookState {
     const image = this.#displayedImage();
     const frames = this.#cineFrames;
     const measuredOverMs = frames.count >= 2 ? frames.lastAt - frames.firstAt : 0;
