@@ -45,6 +45,17 @@ const StackConfigSchema = z
     demoCacheDir: z.string().min(1).default(path.join(homedir(), '.cache/reading-station/demo-dicom')),
     /** Origins of desktop apps allowed to call the API cross-origin (the Electron app's scheme). */
     corsOrigins: z.array(z.string()).default(['app://reading-station']),
+    /**
+     * The address workstations reach nginx at (scheme and host, e.g. https://pacs.hospital.example):
+     * Orthanc's retrieve URLs in metadata point there, whatever Host header a client sends.
+     * Default: http://<listenAddress>:<ports.http>.
+     */
+    publicBaseUrl: z
+      .url({ protocol: /^https?$/, error: 'expected an http(s) URL such as https://pacs.hospital.example' })
+      .refine((value) => ['', '/'].includes(new URL(value).pathname) && new URL(value).search === '', {
+        error: 'expected a scheme and host only, without a path or query',
+      })
+      .optional(),
     /** Access-token lifetime handed to the gate. */
     accessTokenTtlSeconds: z.coerce.number().int().min(10).max(3600).default(300),
     /**
@@ -92,6 +103,7 @@ export type StackConfig = z.infer<typeof StackConfigSchema> & { configFile?: str
 const envKeys = {
   RS_STACK_DIR: ['stateDir'],
   RS_LISTEN_ADDRESS: ['listenAddress'],
+  RS_PUBLIC_BASE_URL: ['publicBaseUrl'],
   RS_HTTP_PORT: ['ports', 'http'],
   RS_GATE_PORT: ['ports', 'gate'],
   RS_ORTHANC_PORT: ['ports', 'orthanc'],

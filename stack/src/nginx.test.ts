@@ -52,4 +52,11 @@ describe('nginx configuration', () => {
     expect(corsOriginMap(['app://reading-station', 'http://localhost:5173'])).toContain('"app://reading-station" $http_origin;');
     expect(() => corsOriginMap(['app://x"; return 200; #'])).toThrow(/not of the form/);
   });
+
+  it('tells Orthanc a fixed public host and scheme, never the client’s Host header', () => {
+    const forwarded = (text: string) => /location \/internal-orthanc\/dicom-web\/ \{[\s\S]*?proxy_set_header Forwarded "([^"]*)";/.exec(text)?.[1];
+    expect(forwarded(renderNginxConfiguration(settings()))).toBe('host=127.0.0.1:18080;proto=http');
+    expect(forwarded(renderNginxConfiguration(settings({ publicBaseUrl: 'https://pacs.hospital.example' })))).toBe('host=pacs.hospital.example;proto=https');
+    expect(renderNginxConfiguration(settings())).not.toMatch(/Forwarded "[^"]*\$http_host/);
+  });
 });

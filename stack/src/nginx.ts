@@ -46,6 +46,8 @@ export interface NginxSettings {
   orthancBasicAuth: string;
   rendererDist: string;
   corsOrigins: readonly string[];
+  /** The address clients reach nginx at; Orthanc's retrieve URLs point there. http://<listen>:<port> by default. */
+  publicBaseUrl?: string;
   /** Worker and pool sizes; derived from this machine's cores when left out. */
   budget?: ConnectionBudget;
 }
@@ -64,7 +66,10 @@ export function renderNginxConfiguration(settings: NginxSettings): string {
     readFileSync(appBuilt ? appLocationTemplateFile : appMissingLocationTemplateFile, 'utf8'),
     { RENDERER_DIST: settings.rendererDist, SNIPPETS_DIR: snippetsDir },
   );
+  const publicBase = new URL(settings.publicBaseUrl ?? `http://${settings.listenAddress}:${settings.httpPort}`);
   return renderTemplate(readFileSync(nginxTemplateFile, 'utf8'), {
+    PUBLIC_HOST: publicBase.host,
+    PUBLIC_PROTO: publicBase.protocol.replace(/:$/, ''),
     USER_DIRECTIVE: workerUser().directive,
     WORKER_PROCESSES: budget.nginxWorkers,
     WORKER_CONNECTIONS: budget.nginxWorkerConnections,

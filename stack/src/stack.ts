@@ -108,12 +108,13 @@ export async function stackUp(config: StackConfig, report: Report): Promise<Stac
     started.orthanc = await startOrthanc({ layout, installation, port: ports.orthanc, credentials });
 
     const baseUrl = `http://${config.listenAddress}:${ports.http}`;
+    const publicBaseUrl = config.publicBaseUrl ?? baseUrl;
     report(`starting proxy-server on 127.0.0.1:${ports.gate}`);
     started.gate = await startGate({
       layout,
       port: ports.gate,
       opsPort: ports.ops,
-      publicBaseUrl: baseUrl,
+      publicBaseUrl,
       accessTokenTtlSeconds: config.accessTokenTtlSeconds,
       orthanc: { url: `http://127.0.0.1:${ports.orthanc}`, ...credentials },
     });
@@ -128,6 +129,7 @@ export async function stackUp(config: StackConfig, report: Report): Promise<Stac
       orthancBasicAuth: basicAuth(credentials),
       rendererDist: config.rendererDist,
       corsOrigins: config.corsOrigins,
+      publicBaseUrl,
       budget,
     };
     report(describeConnectionBudget(budget));

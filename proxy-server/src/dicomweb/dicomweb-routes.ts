@@ -139,12 +139,13 @@ async function answerRead(services: AuthenticationServices, request: FastifyRequ
         .code(200)
         .header('x-accel-redirect', decision.location)
         .header('x-accel-buffering', 'no')
-        .header('cache-control', 'private, max-age=3600')
+        // Never kept by a browser or the desktop's session: every view is a gated, audited request.
+        .header('cache-control', 'no-store')
         .header('x-reading-station-decision', 'allow')
         .header('content-length', '0')
         .send();
     case 'empty-search':
-      return reply.code(200).header('cache-control', 'private, no-store').type(DICOM_JSON).send('[]');
+      return reply.code(200).header('cache-control', 'no-store').type(DICOM_JSON).send('[]');
     case 'refused': {
       if (decision.code === 'INVALID_PATH' || decision.code === 'INVALID_QUERY') {
         return sendError(reply, 400, decision.code, `invalid DICOMweb request: ${decision.reason}`);

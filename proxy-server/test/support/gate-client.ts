@@ -33,10 +33,15 @@ export async function call(stack: RunningStack, url: string, init: RequestInit =
   return { status: response.status, headers: response.headers, body, text, requestId: response.headers.get('x-request-id') };
 }
 
-/** Sends a request line exactly as given (fetch would encode it), through nginx. */
-export async function rawRequest(stack: RunningStack, target: string, headers: Record<string, string> = {}): Promise<{ status: number; raw: string }> {
+/** Sends a request line (and Host header) exactly as given (fetch would encode it), through nginx. */
+export async function rawRequest(
+  stack: RunningStack,
+  target: string,
+  headers: Record<string, string> = {},
+  host = `127.0.0.1:${stack.ports.http}`,
+): Promise<{ status: number; raw: string }> {
   const socket = net.connect({ host: '127.0.0.1', port: stack.ports.http });
-  const head = [`GET ${target} HTTP/1.1`, `Host: 127.0.0.1:${stack.ports.http}`, 'Connection: close', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), '', ''].join('\r\n');
+  const head = [`GET ${target} HTTP/1.1`, `Host: ${host}`, 'Connection: close', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), '', ''].join('\r\n');
   socket.write(Buffer.from(head, 'latin1'));
   const chunks: Buffer[] = [];
   await new Promise<void>((resolve, reject) => {
