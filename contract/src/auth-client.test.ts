@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -209,11 +210,12 @@ describe('auth client failures', () => {
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
     const unreachable = createAuthClient({ baseUrl: `http://127.0.0.1:${port}`, client: 'desktop', nameServerInMessages: true });
-    const refused = await failureOf(unreachable.login({ username: 'rad', password: 'secret-password' }));
+    const password = randomBytes(12).toString('base64url');
+    const refused = await failureOf(unreachable.login({ username: 'rad', password }));
     expect(refused).toMatchObject({ code: 'SERVER_UNREACHABLE', status: undefined });
     expect(refused.message).toContain(`server at http://127.0.0.1:${port} cannot be reached`);
     expect(refused.message).toContain('ECONNREFUSED');
-    expect(JSON.stringify(refused)).not.toContain('secret-password');
+    expect(JSON.stringify(refused)).not.toContain(password);
     expect(refused.cause).toBeUndefined();
 
     const slow = createAuthClient({ baseUrl, client: 'desktop', timeoutMs: 100 });

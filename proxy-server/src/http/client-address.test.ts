@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createClientAddressResolver } from './client-address.ts';
 
@@ -38,7 +39,7 @@ describe('createClientAddressResolver', () => {
 });
 
 describe('createClientAddressResolver with a proxy secret', () => {
-  const secret = 'a-secret-only-nginx-and-the-gate-hold-0123456789';
+  const secret = randomBytes(32).toString('hex');
   const resolve = createClientAddressResolver(['127.0.0.1'], secret);
   const from = (headers: Record<string, string>) => ({ socket: { remoteAddress: '127.0.0.1' }, headers });
 
