@@ -6,6 +6,9 @@
 source "$(dirname "$0")/lib.sh"
 setup_all
 cd "$RS_ROOT"
+# Setup is done; from here every test step reports its own failure and the summary names them, so
+# setup's error line would only misname the failing command.
+trap - ERR
 
 export RS_STACK_DIR="${RS_TEST_STACK_DIR:-$RS_ROOT/.stack-test}"
 export RS_HTTP_PORT="${RS_TEST_HTTP_PORT:-18080}" RS_GATE_PORT="${RS_TEST_GATE_PORT:-13001}"

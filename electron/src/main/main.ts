@@ -61,6 +61,7 @@ if (!app.requestSingleInstanceLock()) {
 
       registerIpcHandlers(sessionIpcHandlers(sessions, { serverMayHaveChanged: pageServer.serverMayHaveChanged }), { onRefused: (channel, reason) => log(`IPC ${channel} refused: ${reason}`) });
       sessions.onChange((session, reason) => {
+        if (!pageServer.deliversSession(session)) return;
         for (const window of BrowserWindow.getAllWindows()) sendIpcEvent(window.webContents, 'rs:session:changed', session, reason);
       });
 

@@ -30,4 +30,25 @@ describe('trackPageServer', () => {
     expect(reloads).toBe(2);
     expect(pageServer.current()).toBeNull();
   });
+
+  it('does not tell the page about a session on another server; it reloads the page for that server', async () => {
+    let reloads = 0;
+    const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+    const pageServer = trackPageServer({ getServerSettings: async () => ({ serverUrl: 'https://other.example', editable: true }) }, null, () => (reloads += 1));
+    const session = (serverUrl: string) => ({ user: { id: 1, username: 'rad.chen', displayName: 'Dr Chen', role: 'radiologist' as const }, serverUrl, accessTokenExpiresAt: '2026-11-28T12:00:00.000Z' });
+
+    // First start: the page was loaded with no server; the login's session names one.
+    expect(pageServer.deliversSession(session('https://other.example'))).toBe(false);
+    expect(pageServer.current()).toBe('https://other.example');
+    await settle();
+    expect(reloads).toBe(1);
+
+    // The reloaded page's CSP names it: the same session is delivered, and the login's own check
+    // does not reload a second time.
+    expect(pageServer.deliversSession(session('https://other.example'))).toBe(true);
+    expect(pageServer.deliversSession(null)).toBe(true);
+    pageServer.serverMayHaveChanged();
+    for (let round = 0; round < 3; round += 1) await settle();
+    expect(reloads).toBe(1);
+  });
 });

@@ -1,3 +1,4 @@
+import type { Session } from '@reading-station/contract';
 import type { SessionService } from '../services/session-service.ts';
 
 export interface PageServer {
@@ -5,6 +6,12 @@ export interface PageServer {
   current(): string | null;
   /** After a login or a server change: reloads the page when the configured server differs. */
   serverMayHaveChanged(): void;
+  /**
+   * Whether the page may be told about this session. A session on another server than the page's
+   * CSP names is not delivered: its requests would all be refused. The page reloads for that
+   * server instead and asks for its session again.
+   */
+  deliversSession(session: Session | null): boolean;
 }
 
 /**
@@ -14,15 +21,22 @@ export interface PageServer {
  */
 export function trackPageServer(sessions: Pick<SessionService, 'getServerSettings'>, initial: string | null, reload: () => void): PageServer {
   let pageServerUrl = initial;
+  const reloadFor = (serverUrl: string | null) => {
+    pageServerUrl = serverUrl;
+    setImmediate(reload);
+  };
   return {
     current: () => pageServerUrl,
     serverMayHaveChanged: () => {
       void sessions.getServerSettings().then(({ serverUrl }) => {
         const current = serverUrl || null;
-        if (current === pageServerUrl) return;
-        pageServerUrl = current;
-        setImmediate(reload);
+        if (current !== pageServerUrl) reloadFor(current);
       });
+    },
+    deliversSession: (session) => {
+      if (session === null || session.serverUrl === pageServerUrl) return true;
+      reloadFor(session.serverUrl);
+      return false;
     },
   };
 }

@@ -76,7 +76,9 @@ void sessions.start();
 const pageServer = trackPageServer(sessions, await settings.getServerUrl().catch(() => null), () => post({ type: 'reload', pageServerUrl: pageServer.current() }));
 
 registerIpcHandlers(sessionIpcHandlers(sessions, { serverMayHaveChanged: pageServer.serverMayHaveChanged }), { onRefused: (channel, reason) => log(`IPC ${channel} refused: ${reason}`) });
-sessions.onChange((session, reason) => sendIpcEvent(windowContents, 'rs:session:changed', session, reason));
+sessions.onChange((session, reason) => {
+  if (pageServer.deliversSession(session)) sendIpcEvent(windowContents, 'rs:session:changed', session, reason);
+});
 
 process.on('message', (message: HostInbound) => {
   if (message.type === 'page') {
