@@ -31,7 +31,7 @@ const dicomUid = fc.array(uidComponent, { minLength: 2, maxLength: 16 }).map((co
 
 const retrieveResource = fc.constantFrom<RetrieveResource>('instances', 'metadata', 'rendered', 'thumbnail');
 /** Frame numbers 1 … 2³¹−1, up to 60 of them (longer lists would exceed the path length limit). */
-const frameList = fc.array(fc.integer({ min: 1, max: 2 ** 31 - 1 }), { minLength: 1, maxLength: 60 });
+const frameList = fc.uniqueArray(fc.integer({ min: 1, max: 2 ** 31 - 1 }), { minLength: 1, maxLength: 60 });
 const tag = fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 8, maxLength: 8 });
 const itemIndex = fc.integer({ min: 0, max: 999_999 }).map(String);
 /** tag, or tag/item/tag…: up to 15 parts, always ending on a tag. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isDicomUid } from './dicom-uid.ts';
-import { parseDicomWebPath, routeKind, routeStudy, routeToPath, type DicomWebRoute } from './dicomweb-path.ts';
+import { MAX_FRAMES_PER_REQUEST, parseDicomWebPath, routeKind, routeStudy, routeToPath, type DicomWebRoute } from './dicomweb-path.ts';
 
 const S = '1.2.826.0.1.3680043.8.498.1';
 const SE = '1.2.826.0.1.3680043.8.498.2';
@@ -74,6 +74,20 @@ describe('parseDicomWebPath: accepted forms', () => {
     const route = parsed(`studies/${S}/series/${SE}/instances/${I}/frames/1,2,30`);
     expect(route.kind === 'frames' && route.frames).toEqual([1, 2, 30]);
   });
+
+  it('accepts the viewer’s ranges of 16 frames and lists of up to MAX_FRAMES_PER_REQUEST distinct frames', () => {
+    expect(MAX_FRAMES_PER_REQUEST).toBeGreaterThanOrEqual(16);
+    const range = Array.from({ length: 16 }, (_, i) => 33 + i);
+    expect(parsed(`studies/${S}/series/${SE}/instances/${I}/frames/${range.join(',')}`)).toMatchObject({ frames: range });
+    const longest = Array.from({ length: MAX_FRAMES_PER_REQUEST }, (_, i) => MAX_FRAMES_PER_REQUEST - i);
+    expect(parsed(`studies/${S}/series/${SE}/instances/${I}/frames/${longest.join(',')}`)).toMatchObject({ frames: longest });
+  });
+
+  it('names the repeated frame and the limit in its reason', () => {
+    expect(parseDicomWebPath(`studies/${S}/series/${SE}/instances/${I}/frames/4,7,4`)).toEqual({ ok: false, reason: 'frame 4 is listed more than once' });
+    const tooMany = Array.from({ length: MAX_FRAMES_PER_REQUEST + 1 }, (_, i) => i + 1).join(',');
+    expect(parseDicomWebPath(`studies/${S}/series/${SE}/instances/${I}/frames/${tooMany}`)).toEqual({ ok: false, reason: `at most ${MAX_FRAMES_PER_REQUEST} frames per request` });
+  });
 });
 
 describe('parseDicomWebPath: refused forms', () => {
@@ -105,7 +119,9 @@ describe('parseDicomWebPath: refused forms', () => {
     ['empty frame list item', `studies/${S}/series/${SE}/instances/${I}/frames/1,,2`],
     ['frame out of range', `studies/${S}/series/${SE}/instances/${I}/frames/99999999999`],
     ['missing frame list', `studies/${S}/series/${SE}/instances/${I}/frames`],
-    ['too many frames', `studies/${S}/series/${SE}/instances/${I}/frames/${Array.from({ length: 513 }, (_, i) => i + 1).join(',')}`],
+    ['too many frames', `studies/${S}/series/${SE}/instances/${I}/frames/${Array.from({ length: MAX_FRAMES_PER_REQUEST + 1 }, (_, i) => i + 1).join(',')}`],
+    ['a repeated frame', `studies/${S}/series/${SE}/instances/${I}/frames/1,1,1`],
+    ['a frame repeated later in the list', `studies/${S}/series/${SE}/instances/${I}/frames/1,2,3,2`],
     ['path after frames', `studies/${S}/series/${SE}/instances/${I}/frames/1/rendered/x`],
     ['bad bulk tag', `studies/${S}/series/${SE}/instances/${I}/bulk/7fe0001`],
     ['bulk ending on an item', `studies/${S}/series/${SE}/instances/${I}/bulk/00081140/0`],

@@ -44,7 +44,11 @@ export function routeKind(route: DicomWebRoute): string {
   }
 }
 
-export const MAX_FRAMES_PER_REQUEST = 512;
+/**
+ * The viewer asks for ranges of 16 frames (renderer/src/imaging/frame-ranges.ts); 64 leaves room for
+ * other clients while keeping one request from making Orthanc decode a whole cine loop at once.
+ */
+export const MAX_FRAMES_PER_REQUEST = 64;
 const MAX_FRAME_NUMBER = 2 ** 31 - 1;
 const MAX_PATH_LENGTH = 1024;
 /** Only these characters may appear in a DICOMweb path: no `%`, `\`, NUL, space, `;`, `~`... */
@@ -60,10 +64,15 @@ function parseFrameList(text: string): number[] | string {
   const parts = text.split(',');
   if (parts.length > MAX_FRAMES_PER_REQUEST) return `at most ${MAX_FRAMES_PER_REQUEST} frames per request`;
   const frames: number[] = [];
+  // A repeated frame would make Orthanc decode and send the same pixels again: `1,1,1,…` multiplies
+  // one audited request's cost without showing anything more.
+  const seen = new Set<number>();
   for (const part of parts) {
     if (!POSITIVE_INTEGER.test(part)) return `frame numbers are positive integers without leading zeros (got "${part.slice(0, 16)}")`;
     const frame = Number(part);
     if (frame > MAX_FRAME_NUMBER) return 'frame number out of range';
+    if (seen.has(frame)) return `frame ${frame} is listed more than once`;
+    seen.add(frame);
     frames.push(frame);
   }
   return frames;
