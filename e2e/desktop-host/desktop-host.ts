@@ -34,7 +34,12 @@
  *   `__readingStationHostInvoke` (the IPC pipe) and `__readingStationHostEmit` (events); neither
  *   carries anything the bridge does not.
  * - Storage: one browser context plays the app's persistent session partition, so a "restart" is
- *   a new page and a new main process over the same storage, keychain and settings.
+ *   a new page and a new main process over the same storage, keychain and settings. When the
+ *   session service empties the partition (Electron: `clearCache()`, `clearStorageData()`), the
+ *   host empties the context over the DevTools protocol: `Network.clearBrowserCache`, and
+ *   `Storage.clearDataForOrigin` (every storage type) for the app's origin and the server's, with
+ *   `Network.clearBrowserCookies`. (Routing, which the host needs, already keeps Chromium's HTTP
+ *   cache out of the way; the storage is where a page leaves something behind.)
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import type { BrowserContext, Page, Request as PlaywrightRequest, Route } from '@playwright/test';
@@ -127,6 +132,8 @@ export class ChromiumDesktopHost {
   readonly logs: string[] = [];
   /** The channels the current main process registered handlers for. */
   channels: string[] = [];
+  /** What the session service had emptied, in order ('cache', 'storage'), across restarts. */
+  readonly browsingDataClears: Array<'cache' | 'storage'> = [];
   /** The app's window; replaced by restart(). */
   page!: Page;
 
@@ -230,6 +237,33 @@ export class ChromiumDesktopHost {
     } else if (message.type === 'reload') {
       this.#pageServerUrl = message.pageServerUrl;
       if (this.#child === child && !this.page.isClosed()) void this.page.reload().catch(() => undefined);
+    } else if (message.type === 'clear-browsing-data') {
+      const answer = (reply: HostInbound) => {
+        if (child.connected) child.send(reply);
+      };
+      void this.#clearBrowsingData(message.what).then(
+        () => answer({ type: 'browsing-data-cleared', id: message.id, ok: true }),
+        (error: unknown) => answer({ type: 'browsing-data-cleared', id: message.id, ok: false, message: error instanceof Error ? error.message : String(error) }),
+      );
+    }
+  }
+
+  /** Empties the context's HTTP cache or its storage, as Electron's session methods do. */
+  async #clearBrowsingData(what: 'cache' | 'storage'): Promise<void> {
+    const page = this.page.isClosed() ? await this.#options.context.newPage() : this.page;
+    const cdp = await this.#options.context.newCDPSession(page);
+    try {
+      if (what === 'cache') {
+        await cdp.send('Network.clearBrowserCache');
+      } else {
+        const origins = new Set([HOST_ORIGIN, ...(this.#pageServerUrl ? [new URL(this.#pageServerUrl).origin] : [])]);
+        for (const origin of origins) await cdp.send('Storage.clearDataForOrigin', { origin, storageTypes: 'all' });
+        await cdp.send('Network.clearBrowserCookies');
+      }
+      this.browsingDataClears.push(what);
+    } finally {
+      await cdp.detach().catch(() => undefined);
+      if (page !== this.page) await page.close().catch(() => undefined);
     }
   }
 

@@ -6,6 +6,7 @@ import { KeychainUnavailableError, vaultAccountName } from '@reading-station/ele
 import { LoginPage } from '../pages/login-page.ts';
 import { ViewerPage } from '../pages/viewer-page.ts';
 import { WorklistPage } from '../pages/worklist-page.ts';
+import { auditRowsAfter, lastAuditId } from '../support/audit-log.ts';
 import { demoUser, revokeSessions, type StackUnderTest } from '../support/stack-under-test.ts';
 import { expect, test, type DesktopApp, type KeychainProbe } from './electron-fixtures.ts';
 
@@ -184,6 +185,54 @@ test('sign-out revokes the session on the server and removes the keychain entry'
   // Nothing left to restore.
   const window = await desktop.restart();
   await expect(new LoginPage(window).username).toBeVisible();
+});
+
+/** Leaves something in every kind of page storage of the app's origin. */
+const LEAVE_BEHIND = `(async () => {
+  localStorage.setItem('rs-left-behind', 'x');
+  await (await caches.open('rs-left-behind')).put('/rs-left-behind', new Response('x'));
+  await new Promise((resolve, reject) => {
+    const open = indexedDB.open('rs-left-behind');
+    open.onupgradeneeded = () => open.result.createObjectStore('x');
+    open.onsuccess = () => { open.result.close(); resolve(undefined); };
+    open.onerror = () => reject(open.error);
+  });
+})()`;
+
+/** What of LEAVE_BEHIND is still there, by kind. */
+const LEFT_BEHIND = `(async () => [
+  ...(localStorage.getItem('rs-left-behind') === null ? [] : ['localStorage']),
+  ...((await caches.has('rs-left-behind')) ? ['CacheStorage'] : []),
+  ...((await indexedDB.databases()).some((d) => d.name === 'rs-left-behind') ? ['IndexedDB'] : []),
+])()`;
+
+test('sign-out empties the window’s cache and storage; a study viewed again after signing in again is read through the gate and audited', async ({ desktop, stackUnderTest, demo }) => {
+  const study = demo.cohort.studies.find((s) => demoUser(stackUnderTest, USERNAME).studies.includes(s.studyInstanceUid));
+  if (!study) throw new Error(`${USERNAME} has no study in the demo data`);
+  const framesAudited = (afterId: number) =>
+    auditRowsAfter(stackUnderTest, afterId).filter((row) => row.action === 'DICOM_ACCESS' && row.username === USERNAME && row.study_uid === study.studyInstanceUid && row.route_kind === 'instance.frames');
+
+  await signIn(desktop.window, stackUnderTest);
+  let before = lastAuditId(stackUnderTest);
+  await new WorklistPage(desktop.window).open(study.studyInstanceUid);
+  await new ViewerPage(desktop.window).waitForRendered({ imageIndex: 0 });
+  expect(framesAudited(before).length, 'the first view is audited').toBeGreaterThan(0);
+
+  await desktop.window.evaluate(LEAVE_BEHIND);
+  expect(await desktop.window.evaluate(LEFT_BEHIND)).toEqual(['localStorage', 'CacheStorage', 'IndexedDB']);
+  await desktop.window.getByRole('button', { name: 'Sign out' }).click();
+  await expect(new LoginPage(desktop.window).username).toBeVisible();
+  // Chromium host: the session service asked for both, in the window's partition.
+  const clears = desktop.browsingDataClears();
+  if (clears) expect([...clears].sort()).toEqual(['cache', 'storage']);
+  await expect.poll(() => desktop.window.evaluate(LEFT_BEHIND)).toEqual([]);
+
+  // The same user again, the same study: nothing kept from before answers it, the gate does.
+  await signIn(desktop.window, stackUnderTest);
+  before = lastAuditId(stackUnderTest);
+  await new WorklistPage(desktop.window).open(study.studyInstanceUid);
+  await new ViewerPage(desktop.window).waitForRendered({ imageIndex: 0 });
+  expect(framesAudited(before).length, 'the view after signing in again is audited').toBeGreaterThan(0);
 });
 
 test('a session revoked by an administrator sends the app to sign-in with a clear message', async ({ desktop, stackUnderTest, demo }) => {

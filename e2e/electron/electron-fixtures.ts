@@ -74,6 +74,8 @@ export interface DesktopApp {
   logs(): string;
   /** The IPC channels the main process answers (Chromium host only: Electron does not tell). */
   registeredChannels(): string[] | null;
+  /** What the session service had emptied in the window's partition (Chromium host only). */
+  browsingDataClears(): string[] | null;
   /** CSP refusals whose text matches are expected by this test (the guard ignores them). */
   expectCspRefusals(pattern: RegExp): void;
 }
@@ -184,6 +186,7 @@ export const test = base.extend<DesktopFixtures, DesktopWorkerFixtures>({
         },
         logs: () => output.join(''),
         registeredChannels: () => null,
+        browsingDataClears: () => null,
       };
       close = () => current.launched.close().catch(() => undefined);
     } else {
@@ -200,6 +203,7 @@ export const test = base.extend<DesktopFixtures, DesktopWorkerFixtures>({
         restart: () => host.restart(),
         logs: () => host.logs.join(''),
         registeredChannels: () => [...host.channels],
+        browsingDataClears: () => [...host.browsingDataClears],
       };
       close = async () => {
         await host.quit().catch(() => undefined);

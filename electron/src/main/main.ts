@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, protocol } from 'electron';
+import { app, BrowserWindow, protocol, session as electronSession } from 'electron';
 import { registerIpcHandlers, sendIpcEvent } from '../ipc/ipc-main.ts';
 import { createDesktopAuthApi } from '../services/auth-api.ts';
 import { KeytarTokenVault } from '../services/keytar-token-vault.ts';
@@ -11,7 +11,7 @@ import { createAppRequestHandler } from './app-protocol.ts';
 import { buildContentSecurityPolicy } from './content-security-policy.ts';
 import { sessionIpcHandlers } from './ipc-handlers.ts';
 import { trackPageServer } from './page-server.ts';
-import { createMainWindow, hardenWebContents } from './window.ts';
+import { APP_PARTITION, createMainWindow, hardenWebContents } from './window.ts';
 
 /*
  * The main process: lifecycle and wiring only. What the app does lives in services/ (plain Node,
@@ -49,6 +49,8 @@ if (!app.requestSingleInstanceLock()) {
       const settings = new ServerSettingsStore(app.getPath('userData'));
       const sessions = new SessionService({
         vault: new KeytarTokenVault(),
+        // The window's partition: its HTTP cache and storage are emptied when a session ends.
+        partition: electronSession.fromPartition(APP_PARTITION),
         settings,
         createAuthApi: (serverUrl) => createDesktopAuthApi(serverUrl, { userAgent: `ReadingStation/${app.getVersion()} (${process.platform}; desktop)` }),
         onWarning: log,

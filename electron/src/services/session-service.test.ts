@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AuthClientError, type DesktopTokenResponse, type Session, type SessionEndReason } from '@reading-station/contract';
 import type { AuthApi } from './auth-api.ts';
-import { SessionService, type ServerSettingsSource } from './session-service.ts';
+import { SessionService, type BrowsingDataPartition, type ServerSettingsSource } from './session-service.ts';
 import { parseServerUrl } from './server-url.ts';
 import { KeychainUnavailableError, vaultAccountName, type StoredRefreshToken, type TokenVault, type VaultAccount } from './token-vault.ts';
 
@@ -115,17 +115,48 @@ class ScriptedServer implements AuthApi {
   }
 }
 
-function setUp(options: { settings?: MemorySettings; vault?: MemoryVault } = {}) {
+/** A browser partition as the page fills it: cached HTTP answers and stored values by origin. */
+class FakePartition implements BrowsingDataPartition {
+  readonly cache = new Map<string, string>();
+  readonly storage = new Map<string, string>();
+  failWith: Error | undefined;
+  clears = 0;
+  /** What a page of the session leaves behind. */
+  fillAsPage(user: string): void {
+    this.cache.set(`${SERVER}/api/ris/dicom-web/studies/1.2.3/metadata`, `metadata seen by ${user}`);
+    this.storage.set('localStorage:app://reading-station/viewer', `layout of ${user}`);
+  }
+  isEmpty(): boolean {
+    return this.cache.size === 0 && this.storage.size === 0;
+  }
+  async clearCache() {
+    this.clears += 1;
+    if (this.failWith) throw this.failWith;
+    this.cache.clear();
+  }
+  async clearStorageData() {
+    if (this.failWith) throw this.failWith;
+    this.storage.clear();
+  }
+}
+
+function setUp(options: { settings?: MemorySettings; vault?: MemoryVault; partition?: FakePartition } = {}) {
   let clock = Date.parse('2026-11-27T10:00:00Z');
   const now = () => clock;
   const server = new ScriptedServer(now);
   const vault = options.vault ?? new MemoryVault();
   const settings = options.settings ?? new MemorySettings();
   const warnings: string[] = [];
-  const service = new SessionService({ vault, settings, createAuthApi: () => server, now, onWarning: (m) => warnings.push(m) });
+  const partition = options.partition ?? new FakePartition();
+  const service = new SessionService({ vault, settings, partition, createAuthApi: () => server, now, onWarning: (m) => warnings.push(m) });
   const changes: Array<[Session | null, SessionEndReason | undefined]> = [];
-  service.onChange((session, reason) => changes.push([session, reason]));
-  return { service, server, vault, settings, changes, warnings, now, advance: (ms: number) => (clock += ms) };
+  /** Whether the partition was empty when each change was announced (the UI's next screen). */
+  const partitionEmptyAtChange: boolean[] = [];
+  service.onChange((session, reason) => {
+    changes.push([session, reason]);
+    partitionEmptyAtChange.push(partition.isEmpty());
+  });
+  return { service, server, vault, settings, partition, changes, partitionEmptyAtChange, warnings, now, advance: (ms: number) => (clock += ms) };
 }
 
 describe('SessionService', () => {
@@ -227,7 +258,7 @@ describe('SessionService', () => {
     const renewal = service.refreshAccessToken();
     const loggedOut = service.logout();
     open();
-    expect(await loggedOut).toEqual({ revokedOnServer: true, removedFromKeychain: true });
+    expect(await loggedOut).toEqual({ revokedOnServer: true, removedFromKeychain: true, clearedBrowsingData: true });
     await renewal;
     expect(await service.currentSession()).toBeNull();
     expect(vault.entries.size).toBe(0);
@@ -294,6 +325,71 @@ describe('SessionService', () => {
     expect(await service.currentSession()).toBeNull();
     expect(vault.entries.size).toBe(0);
     expect(changes.at(-1)).toEqual([null, 'logout']);
+  });
+
+  describe('the window’s partition', () => {
+    it('is empty after logout, before the sign-in screen is announced', async () => {
+      const { service, partition, partitionEmptyAtChange } = setUp();
+      await service.login({ username: 'rad', password: 'right' });
+      partition.fillAsPage('rad');
+      expect(await service.logout()).toMatchObject({ clearedBrowsingData: true });
+      expect(partition.cache.size).toBe(0);
+      expect(partition.storage.size).toBe(0);
+      expect(partitionEmptyAtChange.at(-1)).toBe(true);
+    });
+
+    it.each([
+      ['revoked', (server: ScriptedServer) => server.revoked.add('refresh-1')],
+      ['expired', (server: ScriptedServer) => server.live.delete('refresh-1')],
+    ] as const)('is empty when the server ends the session (%s)', async (_reason, serverSide) => {
+      const { service, server, partition, partitionEmptyAtChange } = setUp();
+      await service.login({ username: 'rad', password: 'right' });
+      partition.fillAsPage('rad');
+      serverSide(server);
+      expect(await service.refreshAccessToken()).toBeNull();
+      expect(partition.isEmpty()).toBe(true);
+      expect(partitionEmptyAtChange.at(-1)).toBe(true);
+    });
+
+    it('is empty when another user signs in over a session, before the new session is announced', async () => {
+      const { service, partition, changes, partitionEmptyAtChange } = setUp();
+      await service.login({ username: 'rad', password: 'right' });
+      partition.fillAsPage('rad');
+      await service.login({ username: 'other', password: 'right' });
+      expect(changes.at(-1)?.[0]).toMatchObject({ user: { username: 'other' } });
+      expect(partitionEmptyAtChange.at(-1)).toBe(true);
+    });
+
+    it('is emptied at a login that replaces a session left in the keychain by an earlier start', async () => {
+      const vault = new MemoryVault();
+      vault.entries.set(`rad@${SERVER}`, { username: 'rad', serverUrl: SERVER, refreshToken: 'left-behind' });
+      const partition = new FakePartition();
+      partition.fillAsPage('rad');
+      const { service } = setUp({ vault, partition });
+      await service.login({ username: 'other', password: 'right' });
+      expect(partition.isEmpty()).toBe(true);
+    });
+
+    it('is left alone by renewals and by a first login on an empty keychain', async () => {
+      const { service, partition, advance } = setUp();
+      await service.login({ username: 'rad', password: 'right' });
+      partition.fillAsPage('rad');
+      advance(250_000);
+      await service.getAccessToken();
+      expect(partition.clears).toBe(0);
+      expect(partition.isEmpty()).toBe(false);
+      service.dispose();
+    });
+
+    it('a partition that cannot be cleared is reported; the logout still completes', async () => {
+      const { service, partition, vault, server, warnings } = setUp();
+      await service.login({ username: 'rad', password: 'right' });
+      partition.failWith = new Error('partition busy');
+      expect(await service.logout()).toEqual({ revokedOnServer: true, removedFromKeychain: true, clearedBrowsingData: false });
+      expect(vault.entries.size).toBe(0);
+      expect(server.live.size).toBe(0);
+      expect(warnings.join('\n')).toMatch(/logout: the browsing data could not be cleared \(partition busy\)/);
+    });
   });
 
   it('stores the server a login used', async () => {

@@ -19,8 +19,23 @@ export interface ServerSettingsSource {
   setServerUrl(input: string): Promise<string>;
 }
 
+/**
+ * The browser partition the app's window uses: its HTTP cache and its storage (local and session
+ * storage, IndexedDB, cache storage, service workers, cookies). Electron's `Session` is one as it
+ * is; tests pass a stand-in.
+ */
+export interface BrowsingDataPartition {
+  clearCache(): Promise<void>;
+  clearStorageData(): Promise<void>;
+}
+
 export interface SessionServiceOptions {
   vault: TokenVault;
+  /**
+   * Emptied when a session ends (logout, revocation, expiry) and when another session replaces
+   * one, so nothing a user's pages kept is there for the next user of the workstation.
+   */
+  partition?: BrowsingDataPartition;
   settings: ServerSettingsSource;
   /** One API client per server origin; injected so tests and the app choose the transport. */
   createAuthApi: (serverUrl: string) => AuthApi;
@@ -37,6 +52,8 @@ export interface LogoutOutcome {
   revokedOnServer: boolean;
   /** The keychain entry was deleted. */
   removedFromKeychain: boolean;
+  /** The partition's HTTP cache and storage were emptied (true when there is no partition). */
+  clearedBrowsingData: boolean;
 }
 
 interface ActiveSession {
@@ -71,6 +88,7 @@ const RETRY_DELAYS_MS = [2_000, 5_000, 15_000, 30_000, 60_000];
  */
 export class SessionService {
   readonly #vault: TokenVault;
+  readonly #partition: BrowsingDataPartition | undefined;
   readonly #settings: ServerSettingsSource;
   readonly #createAuthApi: (serverUrl: string) => AuthApi;
   readonly #now: () => number;
@@ -87,6 +105,7 @@ export class SessionService {
 
   constructor(options: SessionServiceOptions) {
     this.#vault = options.vault;
+    this.#partition = options.partition;
     this.#settings = options.settings;
     this.#createAuthApi = options.createAuthApi;
     this.#now = options.now ?? Date.now;
@@ -168,6 +187,8 @@ export class SessionService {
     for (const entry of previous) {
       if (entry.refreshToken !== before?.refreshToken) await this.#discard(api, entry, entry.refreshToken, account);
     }
+    // A user switch (or a session left from an earlier start): the new session starts empty.
+    if (before || previous.length > 0) await this.#clearBrowsingData('login');
 
     if ((await this.#settings.getServerUrl().catch(() => null)) !== serverUrl) await this.#settings.setServerUrl(serverUrl);
     this.#apply(tokens, account, api);
@@ -207,7 +228,7 @@ export class SessionService {
   async logout(reason: SessionEndReason = 'logout'): Promise<LogoutOutcome> {
     await this.#ready;
     const state = this.#state;
-    if (!state) return { revokedOnServer: false, removedFromKeychain: false };
+    if (!state) return { revokedOnServer: false, removedFromKeychain: false, clearedBrowsingData: false };
     this.#state = null;
     this.#generation += 1;
     this.#clearTimer();
@@ -224,8 +245,10 @@ export class SessionService {
     } catch (error) {
       this.#warn(`logout: the keychain entry could not be deleted (${error instanceof Error ? error.message : 'unknown error'})`);
     }
+    // Before the UI hears of it: the sign-in screen appears over an empty partition.
+    const clearedBrowsingData = await this.#clearBrowsingData('logout');
     this.#emit(null, reason);
-    return { revokedOnServer, removedFromKeychain };
+    return { revokedOnServer, removedFromKeychain, clearedBrowsingData };
   }
 
   async getServerSettings(): Promise<ServerSettings> {
@@ -403,7 +426,20 @@ export class SessionService {
     this.#generation += 1;
     this.#clearTimer();
     await this.#vault.remove(state.account).catch(() => false);
+    await this.#clearBrowsingData(reason);
     this.#emit(null, reason);
+  }
+
+  /** Empties the partition's HTTP cache and storage; a failure is reported, never thrown. */
+  async #clearBrowsingData(occasion: string): Promise<boolean> {
+    const partition = this.#partition;
+    if (!partition) return true;
+    const results = await Promise.allSettled([partition.clearCache(), partition.clearStorageData()]);
+    const failed = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
+    for (const failure of failed) {
+      this.#warn(`${occasion}: the browsing data could not be cleared (${failure.reason instanceof Error ? failure.reason.message : 'unknown error'})`);
+    }
+    return failed.length === 0;
   }
 
   /** Revokes a session we no longer use and deletes its entry unless `keep` now owns that entry. */

@@ -106,6 +106,12 @@ export function createFakeElectron() {
     setDisplayMediaRequestHandler(handler: Listener) {
       this.handlers.displayMedia = handler;
     }
+    async clearCache() {
+      calls.push(`clearCache ${this.partition}`);
+    }
+    async clearStorageData() {
+      calls.push(`clearStorageData ${this.partition}`);
+    }
   }
 
   interface WindowOptions extends Record<string, unknown> {

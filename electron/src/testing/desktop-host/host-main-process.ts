@@ -18,6 +18,10 @@
  * contents post `{ type: 'event', channel, args }`; a reload is `{ type: 'reload', pageServerUrl }`.
  * The parent says which URL the window shows with `{ type: 'page', url }`, and ends the process
  * with `{ type: 'quit' }` (the app quits: the session stays in the keychain).
+ *
+ * The window's partition is the parent's browser context: the session service's clearCache() and
+ * clearStorageData() post `{ type: 'clear-browsing-data', id, what }`, which the parent carries
+ * out over the Chrome DevTools Protocol and answers `{ type: 'browsing-data-cleared', id, ok }`.
  */
 import { registerHooks } from 'node:module';
 import type { WebContents } from 'electron';
@@ -41,6 +45,7 @@ const { registeredHandlers } = await import('./host-electron.ts');
 export type HostInbound =
   | { type: 'invoke'; id: number; channel: string; frameUrl: string | null; args: unknown[] }
   | { type: 'page'; url: string }
+  | { type: 'browsing-data-cleared'; id: number; ok: boolean; message?: string }
   | { type: 'quit' };
 
 export type HostOutbound =
@@ -48,7 +53,8 @@ export type HostOutbound =
   | { type: 'result'; id: number; ok: true; value: unknown }
   | { type: 'result'; id: number; ok: false; message: string }
   | { type: 'event'; channel: string; args: unknown[] }
-  | { type: 'reload'; pageServerUrl: string | null };
+  | { type: 'reload'; pageServerUrl: string | null }
+  | { type: 'clear-browsing-data'; id: number; what: 'cache' | 'storage' };
 
 const post = (message: HostOutbound) => process.send?.(message);
 const log = (message: string) => console.warn(`[reading-station] ${message}`);
@@ -63,10 +69,23 @@ const windowContents = {
   send: (channel: string, ...args: unknown[]) => post({ type: 'event', channel, args }),
 } as unknown as WebContents;
 
+// The window's partition (Electron's session of APP_PARTITION in main.ts): the parent's browser context.
+const clearing = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+let nextClearId = 1;
+function clearInParent(what: 'cache' | 'storage'): Promise<void> {
+  const id = nextClearId++;
+  return new Promise((resolve, reject) => {
+    clearing.set(id, { resolve, reject });
+    post({ type: 'clear-browsing-data', id, what });
+  });
+}
+const partition = { clearCache: () => clearInParent('cache'), clearStorageData: () => clearInParent('storage') };
+
 // From here on, as main.ts wires the app once Electron is ready.
 const settings = new ServerSettingsStore(userData);
 const sessions = new SessionService({
   vault: new KeytarTokenVault(),
+  partition,
   settings,
   createAuthApi: (serverUrl) => createDesktopAuthApi(serverUrl, { userAgent: `ReadingStation/test-host (${process.platform}; desktop)` }),
   onWarning: log,
@@ -88,6 +107,11 @@ process.on('message', (message: HostInbound) => {
     process.exit(0);
   } else if (message.type === 'invoke') {
     void invoke(message);
+  } else if (message.type === 'browsing-data-cleared') {
+    const pending = clearing.get(message.id);
+    clearing.delete(message.id);
+    if (message.ok) pending?.resolve();
+    else pending?.reject(new Error(message.message ?? 'the browsing data could not be cleared'));
   }
 });
 
