@@ -79,6 +79,8 @@ export interface DicomPeer {
   calledAet: string;
   /** Calling AE title (the modality's). */
   callingAet: string;
+  /** Orthanc's address as the modality dials it; 127.0.0.1 when left out. */
+  host?: string;
 }
 
 export interface DcmtkResult {
@@ -98,10 +100,10 @@ async function runDcmtk(command: string, args: string[]): Promise<DcmtkResult> {
 
 /** dcmtk's echoscu (C-ECHO). */
 export function echoscu(peer: DicomPeer): Promise<DcmtkResult> {
-  return runDcmtk('echoscu', ['-aet', peer.callingAet, '-aec', peer.calledAet, '127.0.0.1', String(peer.port)]);
+  return runDcmtk('echoscu', ['-aet', peer.callingAet, '-aec', peer.calledAet, peer.host ?? '127.0.0.1', String(peer.port)]);
 }
 
 /** dcmtk's storescu (C-STORE), one association for all files. */
 export function storescu(peer: DicomPeer, files: readonly string[]): Promise<DcmtkResult> {
-  return runDcmtk('storescu', ['-aet', peer.callingAet, '-aec', peer.calledAet, '127.0.0.1', String(peer.port), ...files]);
+  return runDcmtk('storescu', ['-aet', peer.callingAet, '-aec', peer.calledAet, peer.host ?? '127.0.0.1', String(peer.port), ...files]);
 }

@@ -106,7 +106,8 @@ export interface OrthancCredentials {
 
 // ── Orthanc's DICOM server ─────────────────────────────────────────────────────────────────────
 // Kept apart from the HTTP settings below. Orthanc 1.13 has no option to bind its DICOM port to an
-// address (no DicomListenAddress; HttpBindAddresses is HTTP only): it listens on every interface.
+// address (no DicomListenAddress; HttpBindAddresses, since 1.12.10, is HTTP only): it listens on
+// every interface, as modalities on the hospital network need.
 // What keeps strangers out is the association check: with every DicomAlwaysAllow* false, Orthanc
 // refuses at association any caller that is not a configured modality, and with
 // DicomCheckModalityHost a modality must also call from its configured IP address.
@@ -183,6 +184,9 @@ export function orthancConfiguration(options: {
     IndexDirectory: options.layout.orthanc.storage,
     HttpPort: options.port,
     HttpServerEnabled: true,
+    // Listening on loopback only: nothing but nginx and the gate on this host can connect at all.
+    // RemoteAccessAllowed: false stays as the second line (it refuses non-loopback clients).
+    HttpBindAddresses: ['127.0.0.1'],
     RemoteAccessAllowed: false,
     AuthenticationEnabled: true,
     RegisteredUsers: { [options.credentials.username]: options.credentials.password },

@@ -65,6 +65,7 @@ describe('the one door', () => {
       DicomAlwaysAllowGet: false,
       DicomAlwaysAllowMove: false,
       DicomCheckModalityHost: true,
+      HttpBindAddresses: ['127.0.0.1'],
       RemoteAccessAllowed: false,
       AuthenticationEnabled: true,
       OrthancExplorerEnabled: false,
