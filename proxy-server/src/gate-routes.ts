@@ -1,5 +1,7 @@
 import type { RoutePlugin } from './app.ts';
+import { assignmentRoutes } from './assignments/assignment-routes.ts';
 import { createAuditAppender } from './audit/audit-appender.ts';
+import { loadAuditKeys } from './audit/audit-keys.ts';
 import { RejectionAggregator } from './audit/rejection-aggregator.ts';
 import { createAccessTokenIssuer } from './auth/access-tokens.ts';
 import { authRoutes, type AuthServices } from './auth/auth-routes.ts';
@@ -16,7 +18,8 @@ import { worklistRoutes } from './worklist/worklist-routes.ts';
  * The product's routes, each its own plugin: sessions (login, refresh, logout), the DICOMweb gate
  * and the worklist. They share one audit backend, one token authenticator, one login throttle and
  * the metrics, which only the operations listener serves (metrics/ops-server.ts), never a route
- * here. The gate's reads and the worklist need an access token (auth/authenticate-plugin.ts).
+ * here. The gate's reads, the worklist and the assignment API need an access token
+ * (auth/authenticate-plugin.ts).
  */
 export function gateRoutes(signingKey: SigningKey, options: { metrics?: GateMetrics } = {}): RoutePlugin {
   return async (app, core) => {
@@ -72,5 +75,6 @@ export function gateRoutes(signingKey: SigningKey, options: { metrics?: GateMetr
     await app.register(authRoutes, sessions);
     await app.register(dicomWebRoutes, authentication);
     await app.register(worklistRoutes, authentication);
+    await app.register(assignmentRoutes, { ...authentication, auditKeys: loadAuditKeys(core.config.audit?.keyFile) });
   };
 }

@@ -14,6 +14,8 @@ export const AUDIT_ACTIONS = [
   'TOKEN_REJECTED',
   'LOGOUT',
   'WORKLIST_QUERY',
+  'STUDY_ASSIGNMENT',
+  'PHYSICIAN_MAPPED',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

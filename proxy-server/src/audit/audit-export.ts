@@ -35,6 +35,9 @@ const EVENTS: Record<string, EventCoding> = {
   TOKEN_REFRESH_FAILED: { id: { code: '110114', display: 'User Authentication' }, type: { code: '110122', display: 'Login' }, action: 'E' },
   TOKEN_REUSE_DETECTED: { id: { code: '110113', display: 'Security Alert' }, action: 'E' },
   TOKEN_REJECTED: { id: { code: '110114', display: 'User Authentication' }, action: 'E' },
+  // Who may see a study changes with its assignments.
+  STUDY_ASSIGNMENT: { id: { code: '110136', display: 'Security Roles Changed' }, action: 'U' },
+  PHYSICIAN_MAPPED: { id: { code: '110136', display: 'Security Roles Changed' }, action: 'U' },
 };
 
 function eventFor(row: AuditLogRow): EventCoding {

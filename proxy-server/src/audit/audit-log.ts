@@ -67,25 +67,44 @@ export class AuditLog implements AuditAppender {
   }
 
   async #write(batch: readonly Pending[]): Promise<number[]> {
-    return this.#db.transaction().execute(async (trx) => {
-      if (dialectOf(this.#db) === 'postgres') {
-        // One writer at a time across gate processes: the chain has a single head.
-        await sql`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`.execute(trx);
-      }
-      const head = await trx
-        .selectFrom('audit_log')
-        .select(['id', 'hash'])
-        .orderBy('id', 'desc')
-        .limit(1)
-        .executeTakeFirst();
-      const rows = chainRows(batch, head, this.#keys);
-      // Chunked to stay under SQLite's bound-parameter limit.
-      for (let i = 0; i < rows.length; i += 50) {
-        await trx.insertInto('audit_log').values(rows.slice(i, i + 50)).execute();
-      }
-      return rows.map((row) => row.id);
-    });
+    return this.#db.transaction().execute((trx) => chainIntoTransaction(trx, batch, this.#keys));
   }
+}
+
+async function chainIntoTransaction(trx: RsDatabase, batch: readonly TimedAuditEvent[], keys: AuditKeys): Promise<number[]> {
+  if (dialectOf(trx) === 'postgres') {
+    // One writer at a time across gate processes: the chain has a single head.
+    await sql`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`.execute(trx);
+  }
+  const head = await trx
+    .selectFrom('audit_log')
+    .select(['id', 'hash'])
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const rows = chainRows(batch, head, keys);
+  // Chunked to stay under SQLite's bound-parameter limit.
+  for (let i = 0; i < rows.length; i += 50) {
+    await trx.insertInto('audit_log').values(rows.slice(i, i + 50)).execute();
+  }
+  return rows.map((row) => row.id);
+}
+
+/**
+ * Chains one audit row inside the caller's transaction, so a change and its audit row commit
+ * together or not at all (registry changes made by an administrator). The transaction holds the
+ * writer's lock (SQLite: begin immediate; PostgreSQL: the chain's advisory lock) while it reads the
+ * head, as the gate's own writers do, so the chain stays one.
+ */
+export async function appendAuditInTransaction(trx: RsDatabase, event: AuditEvent, { keys = NO_AUDIT_KEYS, now = new Date() }: { keys?: AuditKeys; now?: Date } = {}): Promise<number> {
+  if (!trx.isTransaction) throw new Error('appendAuditInTransaction needs a transaction');
+  if (keys.current === undefined) {
+    // An unkeyed row after keyed ones reads as a forgery to `audit verify`.
+    const head = await trx.selectFrom('audit_log').select('key_id').orderBy('id', 'desc').limit(1).executeTakeFirst();
+    if (head?.key_id !== null && head?.key_id !== undefined) throw new AuditUnavailableError("the audit log is keyed and this process has no audit key: give it the gate's configuration (audit.keyFile)");
+  }
+  const [id] = await chainIntoTransaction(trx, [{ event, at: now.toISOString() }], keys);
+  return id as number;
 }
 
 export type AuditVerification =

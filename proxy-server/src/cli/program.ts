@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { AuditUnavailableError } from '../audit/audit-events.ts';
 import { ConfigError } from '../config.ts';
 import { MigrationError } from '../db/migrations.ts';
 import { OrthancError } from '../orthanc/orthanc-client.ts';
@@ -6,6 +7,7 @@ import { RegistryError } from '../registry-error.ts';
 import { auditCommands } from './commands/audit.ts';
 import { registryCommands } from './commands/registry.ts';
 import { migrateCommand } from './commands/migrate.ts';
+import { physicianCommands } from './commands/physicians.ts';
 import { studyCommands } from './commands/studies.ts';
 import { userCommands } from './commands/users.ts';
 import { CLI_NAME, UsageError, createCliContext, type CliIo, type CliOutcome } from './context.ts';
@@ -14,7 +16,7 @@ import { PathError } from './dicom-files.ts';
 export { CLI_NAME, type CliIo, type CliOutcome } from './context.ts';
 
 /** The command groups, in the order `--help` lists them; each lives in commands/. */
-const COMMAND_GROUPS = [migrateCommand, userCommands, studyCommands, auditCommands, registryCommands];
+const COMMAND_GROUPS = [migrateCommand, userCommands, studyCommands, physicianCommands, auditCommands, registryCommands];
 
 export function createProgram(io: CliIo, outcome: CliOutcome = { exitCode: 0 }): Command {
   const program = new Command(CLI_NAME)
@@ -42,7 +44,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.stderr.write(`${error.message}\n`);
       return 1;
     }
-    if (error instanceof UsageError || error instanceof RegistryError || error instanceof OrthancError || error instanceof PathError || error instanceof MigrationError) {
+    if (error instanceof UsageError || error instanceof AuditUnavailableError || error instanceof RegistryError || error instanceof OrthancError || error instanceof PathError || error instanceof MigrationError) {
       io.stderr.write(`${CLI_NAME}: ${error.message}\n`);
       return 1;
     }

@@ -180,6 +180,42 @@ const auditKeyId: Migration = {
   },
 };
 
+// The registry learns its relations from the hospital's data. A patient is the PatientID together
+// with its IssuerOfPatientID where the PACS gives one; the ordering physician comes from the
+// study's ReferringPhysicianName through a directory admins keep (DICOM name → user); a
+// StudyInstanceUID that Orthanc holds under more than one patient is recorded as a conflict.
+const hospitalRelations: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('patients').addColumn('issuer_of_patient_id', 'text').execute();
+    await db.schema.alterTable('studies').addColumn('referring_physician_name', 'text').execute();
+    await db.schema.createIndex('studies_referring_physician_name_idx').on('studies').column('referring_physician_name').execute();
+    await db.schema
+      .createTable('physician_directory')
+      // The DICOM PN's alphabetic group, normalised (physicians/physician-name.ts).
+      .addColumn('dicom_name', 'text', (column) => column.primaryKey())
+      .addColumn('user_id', 'integer', (column) => column.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('created_at', 'text', (column) => column.notNull())
+      .execute();
+    await db.schema
+      .createTable('study_conflicts')
+      .addColumn('study_instance_uid', 'text', (column) => column.notNull())
+      .addColumn('orthanc_id', 'text', (column) => column.notNull())
+      .addColumn('patient_id', 'text')
+      .addColumn('issuer_of_patient_id', 'text')
+      .addColumn('detected_at', 'text', (column) => column.notNull())
+      .addPrimaryKeyConstraint('study_conflicts_pkey', ['study_instance_uid', 'orthanc_id'])
+      .execute();
+  },
+
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('study_conflicts').execute();
+    await db.schema.dropTable('physician_directory').execute();
+    await db.schema.dropIndex('studies_referring_physician_name_idx').execute();
+    await db.schema.alterTable('studies').dropColumn('referring_physician_name').execute();
+    await db.schema.alterTable('patients').dropColumn('issuer_of_patient_id').execute();
+  },
+};
+
 export class ReadingStationMigrationProvider implements MigrationProvider {
   readonly #dialect: DialectName;
 
@@ -193,6 +229,7 @@ export class ReadingStationMigrationProvider implements MigrationProvider {
       '0002_registry_sync': registrySync,
       '0003_idp_identities': idpIdentities,
       '0004_audit_key_id': auditKeyId,
+      '0006_hospital_relations': hospitalRelations,
     };
   }
 }

@@ -17,6 +17,8 @@ export interface PatientsTable {
   name: string | null;
   birth_date: string | null;
   sex: string | null;
+  /** DICOM IssuerOfPatientID (0010,0021): with patient_id, who the patient is; null when the PACS gives none. */
+  issuer_of_patient_id: Generated<string | null>;
 }
 
 export interface UsersTable {
@@ -53,6 +55,24 @@ export interface StudiesTable {
   orthanc_id: string | null;
   /** When images were last imported; null while the study is only scheduled. */
   imported_at: string | null;
+  /** ReferringPhysicianName (0008,0090) as Orthanc decoded it; the physician directory maps it to the ordering physician. */
+  referring_physician_name: Generated<string | null>;
+}
+
+/** Admins' map from a DICOM physician name (normalised alphabetic group) to the user it is. */
+export interface PhysicianDirectoryTable {
+  dicom_name: string;
+  user_id: number;
+  created_at: string;
+}
+
+/** A StudyInstanceUID Orthanc holds under more than one patient: one row per Orthanc study. */
+export interface StudyConflictsTable {
+  study_instance_uid: string;
+  orthanc_id: string;
+  patient_id: string | null;
+  issuer_of_patient_id: string | null;
+  detected_at: string;
 }
 
 export interface RefreshTokensTable {
@@ -123,6 +143,8 @@ export interface Database {
   audit_log: AuditLogTable;
   registry_sync: RegistrySyncTable;
   idp_identities: IdpIdentitiesTable;
+  physician_directory: PhysicianDirectoryTable;
+  study_conflicts: StudyConflictsTable;
 }
 
 export type PatientRow = Selectable<PatientsTable>;

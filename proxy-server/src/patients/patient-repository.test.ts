@@ -21,7 +21,7 @@ describe('upsertPatient', () => {
     const bare = await upsertPatient(temp.db, { patientId: 'P1' });
     expect(bare).toEqual(first);
     const renamed = await upsertPatient(temp.db, { patientId: 'P1', name: 'DOE^JANE^M', sex: null });
-    expect(renamed).toEqual({ id: first.id, patientId: 'P1', name: 'DOE^JANE^M', birthDate: '19800101', sex: null });
+    expect(renamed).toEqual({ id: first.id, patientId: 'P1', name: 'DOE^JANE^M', birthDate: '19800101', sex: null, issuerOfPatientId: null });
     expect(await findPatientByPatientId(temp.db, 'P1')).toEqual(renamed);
     expect(await findPatientById(temp.db, first.id)).toEqual(renamed);
     expect(await temp.db.selectFrom('patients').select('id').execute()).toHaveLength(1);

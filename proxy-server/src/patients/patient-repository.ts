@@ -12,6 +12,8 @@ export interface Patient {
   /** DICOM DA, `YYYYMMDD`. */
   birthDate: string | null;
   sex: string | null;
+  /** DICOM IssuerOfPatientID (0010,0021), or null. */
+  issuerOfPatientId: string | null;
 }
 
 /** What is known about a patient; an absent field leaves the stored value as it is. */
@@ -20,10 +22,15 @@ export interface PatientAttributes {
   name?: string | null;
   birthDate?: string | null;
   sex?: string | null;
+  /**
+   * IssuerOfPatientID as the PACS gives it (null: none). Part of who the patient is: a record
+   * holding another issuer is not this patient (PATIENT_ISSUER_MISMATCH). Absent: not checked.
+   */
+  issuerOfPatientId?: string | null;
 }
 
 function toPatient(row: PatientRow): Patient {
-  return { id: row.id, patientId: row.patient_id, name: row.name, birthDate: row.birth_date, sex: row.sex };
+  return { id: row.id, patientId: row.patient_id, name: row.name, birthDate: row.birth_date, sex: row.sex, issuerOfPatientId: row.issuer_of_patient_id };
 }
 
 // DICOM LO: at most 64 characters, no backslash (the multi-value separator) or control characters.
@@ -41,13 +48,31 @@ export function assertPatientId(patientId: string): void {
   }
 }
 
-/** Inserts the patient, or updates the fields given. Works inside a transaction (pass `trx`). */
-export async function upsertPatient(db: Kysely<Database>, attributes: PatientAttributes): Promise<Patient> {
+/**
+ * Inserts the patient, or updates the fields given. Works inside a transaction (pass `trx`).
+ * The registry keeps one record per PatientID: a record with another IssuerOfPatientID is refused
+ * (PATIENT_ISSUER_MISMATCH), never merged, so an account linked to one issuer's patient never sees
+ * another issuer's. Only an account link (`linking`) may give another issuer to a record that no
+ * study belongs to yet; images never change whom an account was linked to.
+ */
+export async function upsertPatient(db: Kysely<Database>, attributes: PatientAttributes, { linking = false }: { linking?: boolean } = {}): Promise<Patient> {
   assertPatientId(attributes.patientId);
+  const issuer = attributes.issuerOfPatientId;
+  if (issuer !== undefined) {
+    const held = await db.selectFrom('patients').select(['id', 'issuer_of_patient_id']).where('patient_id', '=', attributes.patientId).executeTakeFirst();
+    if (held !== undefined && held.issuer_of_patient_id !== issuer) {
+      const studies = linking ? await db.selectFrom('studies').select('id').where('patient_id', '=', held.id).limit(1).executeTakeFirst() : held;
+      if (studies !== undefined) {
+        const name = (value: string | null) => (value === null ? 'no issuer' : `issuer ${JSON.stringify(value)}`);
+        throw new RegistryError('PATIENT_ISSUER_MISMATCH', `PatientID ${JSON.stringify(attributes.patientId)} is recorded with ${name(held.issuer_of_patient_id)}, not ${name(issuer)}`);
+      }
+    }
+  }
   const updates = {
     ...(attributes.name !== undefined && { name: attributes.name }),
     ...(attributes.birthDate !== undefined && { birth_date: attributes.birthDate }),
     ...(attributes.sex !== undefined && { sex: attributes.sex }),
+    ...(issuer !== undefined && { issuer_of_patient_id: issuer }),
   };
   const row = await db
     .insertInto('patients')
@@ -56,6 +81,7 @@ export async function upsertPatient(db: Kysely<Database>, attributes: PatientAtt
       name: attributes.name ?? null,
       birth_date: attributes.birthDate ?? null,
       sex: attributes.sex ?? null,
+      issuer_of_patient_id: issuer ?? null,
     })
     .onConflict((conflict) =>
       // With nothing to update, a no-op update still lets RETURNING hand back the existing row.
@@ -80,7 +106,7 @@ export async function findPatientById(db: Kysely<Database>, id: number): Promise
  * Links a patient account to the record with this PatientID, creating a bare record when images
  * have not been imported yet (the import fills in name, birth date and sex later).
  */
-export async function linkPatientUser(db: Kysely<Database>, username: string, patientId: string): Promise<Patient> {
+export async function linkPatientUser(db: Kysely<Database>, username: string, patientId: string, issuerOfPatientId: string | null = null): Promise<Patient> {
   const name = normalizeUsername(username);
   return db.transaction().execute(async (trx) => {
     const user = await trx.selectFrom('users').select(['id', 'role']).where('username', '=', name).executeTakeFirst();
@@ -88,7 +114,7 @@ export async function linkPatientUser(db: Kysely<Database>, username: string, pa
     if (user.role !== 'patient') {
       throw new RegistryError('ROLE_MISMATCH', `only a patient account can be linked to a patient record ("${name}" is ${user.role})`);
     }
-    const patient = await upsertPatient(trx, { patientId });
+    const patient = await upsertPatient(trx, { patientId, issuerOfPatientId }, { linking: true });
     await trx.updateTable('users').set({ patient_id: patient.id }).where('id', '=', user.id).execute();
     return patient;
   });

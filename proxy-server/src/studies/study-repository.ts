@@ -4,6 +4,10 @@ import type { Database, StudyRow } from '../db/schema.ts';
 import { upsertPatient } from '../patients/patient-repository.ts';
 import type { PatientAttributes } from '../patients/patient-repository.ts';
 import type { StudyAccessSubject } from '../policy/study-access-policy.ts';
+import type { ChangeAudit } from '../audit/audit-actor.ts';
+import { appendAuditInTransaction } from '../audit/audit-log.ts';
+import { mappedPhysician } from '../physicians/physician-directory.ts';
+import { physicianNameKey } from '../physicians/physician-name.ts';
 import { RegistryError } from '../registry-error.ts';
 import type { Role } from '../users/roles.ts';
 import { normalizeUsername } from '../users/username.ts';
@@ -43,6 +47,8 @@ export interface ImportedStudy {
   numberOfSeries: number;
   numberOfInstances: number;
   orthancId: string | null;
+  /** ReferringPhysicianName as the PACS gives it; absent leaves the stored one (and the ordering physician) alone. */
+  referringPhysicianName?: string | null;
 }
 
 // Stored as a DICOM multi-value (backslash-separated), the form QIDO answers with.
@@ -71,7 +77,8 @@ function toStudy(row: StudyRow): Study {
 /**
  * Records (or refreshes) a study and its patient from DICOM attributes. Assignments are kept; a
  * `scheduled` study becomes `unread` now that images exist, and later statuses are left alone.
- * If the PACS now files the study under another PatientID, the study follows it.
+ * If the PACS now files the study under another PatientID, the study follows it. A
+ * ReferringPhysicianName the physician directory maps makes that user the ordering physician.
  */
 export async function upsertImportedStudy(
   db: Kysely<Database>,
@@ -80,7 +87,11 @@ export async function upsertImportedStudy(
 ): Promise<Study> {
   const write = async (trx: Kysely<Database>) => {
     const patient = await upsertPatient(trx, study.patient);
+    const referring = study.referringPhysicianName === undefined ? undefined : physicianNameKey(study.referringPhysicianName);
+    const ordering = referring === undefined ? undefined : await mappedPhysician(trx, referring);
     const fields = {
+      ...(referring !== undefined && { referring_physician_name: referring }),
+      ...(ordering !== undefined && { ordering_physician_id: ordering }),
       patient_id: patient.id,
       accession_number: study.accessionNumber,
       modality: study.modalities.length === 0 ? null : [...new Set(study.modalities)].join(MODALITY_SEPARATOR),
@@ -187,9 +198,13 @@ export interface StudyAssignment {
 const ORDERING_ROLES: readonly Role[] = ['doctor', 'radiologist'];
 const READING_ROLES: readonly Role[] = ['radiologist'];
 
-export async function assignStudy(db: Kysely<Database>, studyInstanceUid: string, assignment: StudyAssignment): Promise<Study> {
+/**
+ * Sets the ordering physician and/or the reading radiologist. With `audit`, the change and its
+ * audit row (STUDY_ASSIGNMENT: who changed what from whom to whom) commit in one transaction.
+ */
+export async function assignStudy(db: Kysely<Database>, studyInstanceUid: string, assignment: StudyAssignment, { audit }: { audit?: ChangeAudit } = {}): Promise<Study> {
   return db.transaction().execute(async (trx) => {
-    const existing = await trx.selectFrom('studies').select('id').where('study_instance_uid', '=', studyInstanceUid).executeTakeFirst();
+    const existing = await trx.selectFrom('studies').select(['id', 'ordering_physician_id', 'radiologist_id']).where('study_instance_uid', '=', studyInstanceUid).executeTakeFirst();
     if (existing === undefined) throw new RegistryError('STUDY_NOT_FOUND', `no study with StudyInstanceUID ${studyInstanceUid}`);
     const updates: { ordering_physician_id?: number | null; radiologist_id?: number | null } = {};
     if (assignment.orderingPhysician !== undefined) {
@@ -202,6 +217,20 @@ export async function assignStudy(db: Kysely<Database>, studyInstanceUid: string
       Object.keys(updates).length === 0
         ? await trx.selectFrom('studies').selectAll().where('id', '=', existing.id).executeTakeFirstOrThrow()
         : await trx.updateTable('studies').set(updates).where('id', '=', existing.id).returningAll().executeTakeFirstOrThrow();
+    if (audit !== undefined) {
+      const usernameOf = async (id: number | null) =>
+        id === null ? '(none)' : ((await trx.selectFrom('users').select('username').where('id', '=', id).executeTakeFirst())?.username ?? `#${id}`);
+      const changes: string[] = [];
+      if (updates.ordering_physician_id !== undefined) {
+        changes.push(`ordering physician: ${await usernameOf(existing.ordering_physician_id)} -> ${await usernameOf(updates.ordering_physician_id)}`);
+      }
+      if (updates.radiologist_id !== undefined) changes.push(`radiologist: ${await usernameOf(existing.radiologist_id)} -> ${await usernameOf(updates.radiologist_id)}`);
+      await appendAuditInTransaction(
+        trx,
+        { ...audit.actor, action: 'STUDY_ASSIGNMENT', result: 'success', studyUid: studyInstanceUid, reason: changes.join('; ') || 'nothing to change' },
+        { ...(audit.keys !== undefined && { keys: audit.keys }), ...(audit.now !== undefined && { now: audit.now }) },
+      );
+    }
     return toStudy(row);
   });
 }

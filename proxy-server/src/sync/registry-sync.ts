@@ -329,7 +329,7 @@ export class RegistrySync {
     try {
       await upsertImportedStudy(trx, {
         studyInstanceUid: study.studyInstanceUid,
-        patient: { patientId: study.patientId, name: study.patientName, birthDate: study.patientBirthDate, sex: study.patientSex },
+        patient: { patientId: study.patientId, issuerOfPatientId: study.issuerOfPatientId, name: study.patientName, birthDate: study.patientBirthDate, sex: study.patientSex },
         accessionNumber: study.accessionNumber,
         modalities: study.modalities,
         studyDate: study.studyDate,
@@ -338,6 +338,7 @@ export class RegistrySync {
         numberOfSeries: study.numberOfSeries,
         numberOfInstances: study.numberOfInstances,
         orthancId: study.orthancId,
+        referringPhysicianName: study.referringPhysicianName,
       }, { now: this.#now() });
     } catch (error) {
       if (!(error instanceof RegistryError)) throw error;

@@ -25,6 +25,8 @@ export interface NewUser {
   password: string;
   /** DICOM PatientID this patient account may see; required for, and only allowed on, role `patient`. */
   patientId?: string;
+  /** IssuerOfPatientID of that patient, where the hospital's PACS gives one. */
+  issuerOfPatientId?: string;
 }
 
 function toUser(row: UserRow): User {
@@ -58,7 +60,7 @@ export async function createUser(db: RsDatabase, input: NewUser, { now = new Dat
   if (input.role === 'patient' && (patientId === undefined || patientId === '')) {
     throw new RegistryError('PATIENT_LINK_REQUIRED', 'a patient account needs the PatientID of its patient record');
   }
-  if (input.role !== 'patient' && patientId !== undefined) {
+  if (input.role !== 'patient' && (patientId !== undefined || input.issuerOfPatientId !== undefined)) {
     throw new RegistryError('ROLE_MISMATCH', `only a patient account can be linked to a patient record (role is ${input.role})`);
   }
   // Hash before the transaction: argon2 takes tens of milliseconds and must not hold a write lock.
@@ -67,7 +69,7 @@ export async function createUser(db: RsDatabase, input: NewUser, { now = new Dat
   return db.transaction().execute(async (trx) => {
     const taken = await trx.selectFrom('users').select('id').where('username', '=', username).executeTakeFirst();
     if (taken !== undefined) throw new RegistryError('USERNAME_TAKEN', `the username "${username}" is already taken`);
-    const patient = patientId === undefined ? undefined : await upsertPatient(trx, { patientId });
+    const patient = patientId === undefined ? undefined : await upsertPatient(trx, { patientId, issuerOfPatientId: input.issuerOfPatientId?.trim() || null }, { linking: true });
     const row = await trx
       .insertInto('users')
       .values({

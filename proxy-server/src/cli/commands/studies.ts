@@ -3,6 +3,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { importDicomFiles, type ImportSummary } from '../../orthanc/import.ts';
 import { assignStudy } from '../../studies/study-repository.ts';
 import { normalizeUsername } from '../../users/username.ts';
+import { cliChangeAudit } from '../cli-audit.ts';
 import { UsageError, type CliContext } from '../context.ts';
 import { collectFiles } from '../dicom-files.ts';
 
@@ -52,7 +53,7 @@ export function studyCommands(program: Command, { io, outcome, withDatabase }: C
 
   study
     .command('assign')
-    .description('set the ordering physician and/or the reading radiologist of a study')
+    .description('set the ordering physician and/or the reading radiologist of a study (audited)')
     .argument('<studyUid>', 'StudyInstanceUID')
     .option('--ordering <username>', 'ordering physician (a doctor or radiologist)', normalizeUsername)
     .option('--radiologist <username>', 'reading radiologist', normalizeUsername)
@@ -60,11 +61,16 @@ export function studyCommands(program: Command, { io, outcome, withDatabase }: C
       if (options.ordering === undefined && options.radiologist === undefined) {
         throw new UsageError('nothing to assign: give --ordering and/or --radiologist');
       }
-      await withDatabase(command, (db) =>
-        assignStudy(db, studyUid, {
-          ...(options.ordering !== undefined && { orderingPhysician: options.ordering }),
-          ...(options.radiologist !== undefined && { radiologist: options.radiologist }),
-        }),
+      await withDatabase(command, (db, config) =>
+        assignStudy(
+          db,
+          studyUid,
+          {
+            ...(options.ordering !== undefined && { orderingPhysician: options.ordering }),
+            ...(options.radiologist !== undefined && { radiologist: options.radiologist }),
+          },
+          { audit: cliChangeAudit(config) },
+        ),
       );
       const parts = [
         ...(options.ordering === undefined ? [] : [`ordering physician ${options.ordering}`]),

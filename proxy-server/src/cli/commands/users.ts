@@ -17,8 +17,10 @@ export function userCommands(program: Command, { io, withDatabase }: CliContext)
     .addOption(new Option('--role <role>', 'what the user is to the hospital').choices(ROLES).makeOptionMandatory())
     .requiredOption('--display-name <name>', 'name shown in the app')
     .option('--patient-id <id>', 'DICOM PatientID whose studies a patient account may see (role patient only)')
+    .option('--issuer <issuer>', "the PatientID's IssuerOfPatientID, where the hospital's PACS gives one (with --patient-id)")
     .option('--password-stdin', 'read the password from standard input')
-    .action(async (options: { username: string; role: Role; displayName: string; patientId?: string; passwordStdin?: boolean }, command: Command) => {
+    .action(async (options: { username: string; role: Role; displayName: string; patientId?: string; issuer?: string; passwordStdin?: boolean }, command: Command) => {
+      if (options.issuer !== undefined && options.patientId === undefined) throw new UsageError('--issuer needs --patient-id');
       const password = options.passwordStdin === true ? await readPassword(io.stdin) : io.env.RS_NEW_PASSWORD;
       if (password === undefined || password === '') {
         throw new UsageError('no password: pipe it to --password-stdin or set RS_NEW_PASSWORD');
@@ -30,6 +32,7 @@ export function userCommands(program: Command, { io, withDatabase }: CliContext)
           role: options.role,
           password,
           ...(options.patientId !== undefined && { patientId: options.patientId }),
+          ...(options.issuer !== undefined && { issuerOfPatientId: options.issuer }),
         }),
       );
       io.stdout.write(`created user ${created.username} (${created.role}, id ${created.id})\n`);
