@@ -22,11 +22,17 @@ export interface ViewerMeasurement {
 /** What is on screen. */
 export interface ViewerHookState {
   seriesInstanceUid: string | null;
+  /** The slice asked for (slider, keys, wheel, cine); drawn once it has loaded. */
   imageIndex: number;
   imageCount: number;
-  /** Advances on Cornerstone's IMAGE_RENDERED. */
+  /** The slice drawn: the image of Cornerstone's last IMAGE_RENDERED, which the overlay describes. */
   renderedImageIndex: number | null;
+  /** That image's imageId. */
+  renderedImageId: string | null;
+  /** The slice asked for is not drawn yet (the overlay and the slider say so). */
+  loading: boolean;
   renderCount: number;
+  /** The image the viewport holds (set just before it is rendered). */
   imageId: string | null;
   columns: number | null;
   rows: number | null;

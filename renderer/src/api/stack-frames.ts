@@ -39,7 +39,8 @@ function functionalGroupValues(group: DicomJsonObject | undefined, sequence: str
   return numberValues(sequenceItems(group, sequence)[0] ?? {}, tag);
 }
 
-function geometryOf(metadata: DicomJsonObject, frame: number): { position: number[]; orientation: number[] } {
+/** A frame's ImagePositionPatient and ImageOrientationPatient ([] where the header has none). */
+export function geometryOf(metadata: DicomJsonObject, frame: number): { position: number[]; orientation: number[] } {
   const perFrame = sequenceItems(metadata, Tag.PerFrameFunctionalGroupsSequence)[frame - 1];
   const shared = sequenceItems(metadata, Tag.SharedFunctionalGroupsSequence)[0];
   const position = [
@@ -55,7 +56,8 @@ function geometryOf(metadata: DicomJsonObject, frame: number): { position: numbe
   return { position: position ?? [], orientation: orientation ?? [] };
 }
 
-function alongNormal({ position, orientation }: { position: number[]; orientation: number[] }): number | null {
+/** Where a frame lies along its slice normal (mm); null without position and orientation. */
+export function alongNormal({ position, orientation }: { position: number[]; orientation: number[] }): number | null {
   if (position.length !== 3 || orientation.length !== 6) return null;
   const [rx = 0, ry = 0, rz = 0, cx = 0, cy = 0, cz = 0] = orientation;
   const normal = [ry * cz - rz * cy, rz * cx - rx * cz, rx * cy - ry * cx];

@@ -33,10 +33,17 @@ const MEASUREMENT_TOOLS = new Set([TOOL_NAMES.length, TOOL_NAMES.angle, TOOL_NAM
 
 export interface StackViewerState {
   seriesInstanceUid: string | null;
+  /** The slice asked for (slider, keys, wheel, cine): drawn once it has loaded. */
   imageIndex: number;
   imageCount: number;
   /** Set once the first image of the current series has been drawn. */
   hasImage: boolean;
+  /**
+   * The slice of the current series that is drawn (Cornerstone's last IMAGE_RENDERED), which the
+   * overlay describes; differs from `imageIndex` while the slice asked for is still loading.
+   */
+  renderedImageIndex: number | null;
+  /** Window/level and zoom of the drawn image, as last rendered. */
   voi: WindowLevel | null;
   zoom: number;
   primaryTool: PrimaryTool;
@@ -91,7 +98,8 @@ export class StackViewer {
   /** New slices drawn since cine last started (at its current rate), and when: for the hook. */
   #cineFrames = { count: 0, firstAt: 0, lastAt: 0 };
   #renderCount = 0;
-  #renderedImageIndex: number | null = null;
+  /** The imageId drawn at the last IMAGE_RENDERED of the current series. */
+  #renderedImageId: string | null = null;
   #destroyed = false;
 
   constructor(element: HTMLDivElement, callbacks: StackViewerCallbacks) {
@@ -116,6 +124,7 @@ export class StackViewer {
       imageIndex: 0,
       imageCount: 0,
       hasImage: false,
+      renderedImageIndex: null,
       voi: null,
       zoom: 1,
       primaryTool: 'windowLevel',
@@ -147,8 +156,8 @@ export class StackViewer {
     if (!imageIds || imageIds.length === 0) throw new Error(`series ${seriesInstanceUid} has no images`);
     this.stopCine();
     this.#progress.clearFailures(seriesInstanceUid);
-    this.#renderedImageIndex = null;
-    this.#update({ seriesInstanceUid, imageIndex: startIndex, imageCount: imageIds.length, hasImage: false, voi: null });
+    this.#renderedImageId = null;
+    this.#update({ seriesInstanceUid, imageIndex: startIndex, imageCount: imageIds.length, hasImage: false, renderedImageIndex: null, voi: null });
     try {
       await this.#viewport().setStack([...imageIds], Math.min(startIndex, imageIds.length - 1));
     } catch {
@@ -176,7 +185,7 @@ export class StackViewer {
   }
 
   scrollBy(delta: number): void {
-    this.scrollTo(this.#viewport().getCurrentImageIdIndex() + delta);
+    this.scrollTo(this.#state.imageIndex + delta);
   }
 
   setWindowLevel(windowLevel: WindowLevel): void {
@@ -274,7 +283,9 @@ export class StackViewer {
       seriesInstanceUid: this.#state.seriesInstanceUid,
       imageIndex: this.#state.imageIndex,
       imageCount: this.#state.imageCount,
-      renderedImageIndex: this.#renderedImageIndex,
+      renderedImageIndex: this.#state.renderedImageIndex,
+      renderedImageId: this.#renderedImageId,
+      loading: this.#state.hasImage && this.#state.imageIndex !== this.#state.renderedImageIndex,
       renderCount: this.#renderCount,
       imageId: image?.imageId ?? null,
       columns: image?.columns ?? null,
@@ -363,21 +374,32 @@ export class StackViewer {
     };
     const E = CoreEnums.Events;
 
-    on<core.Types.EventTypes.StackNewImageEvent>(this.#element, E.STACK_NEW_IMAGE, (event) => {
-      this.#update({ imageIndex: event.detail.imageIdIndex });
+    // The slice asked for, however it was asked (our calls, the wheel's StackScrollTool, cine):
+    // PRE_STACK_NEW_IMAGE goes out as its load starts, STACK_VIEWPORT_SCROLL as the wheel turns
+    // (the wheel waits 40 ms before it asks for a slice that is not loaded yet).
+    on<core.Types.EventTypes.PreStackNewImageEvent>(this.#element, E.PRE_STACK_NEW_IMAGE, (event) => {
+      if (event.detail.imageIdIndex !== this.#state.imageIndex) this.#update({ imageIndex: event.detail.imageIdIndex });
     });
+    on<core.Types.EventTypes.StackViewportScrollEvent>(this.#element, E.STACK_VIEWPORT_SCROLL, (event) => {
+      if (event.detail.newImageIdIndex !== this.#state.imageIndex) this.#update({ imageIndex: event.detail.newImageIdIndex });
+    });
+    // What is drawn is the image Cornerstone rendered, named by its own imageId: the viewport's
+    // current index already names a slice that is still loading.
     on(this.#element, E.IMAGE_RENDERED, () => {
       const viewport = this.#viewport();
       const image = viewport.getCornerstoneImage();
       if (!image) return;
+      const series = this.#state.seriesInstanceUid;
+      const renderedImageIndex = series ? (this.#seriesImages.get(series)?.indexOf(image.imageId) ?? -1) : -1;
+      // The previous series' image, drawn again (a resize) before the new series' first one.
+      if (renderedImageIndex < 0) return;
       this.#renderCount += 1;
-      const renderedImageIndex = viewport.getCurrentImageIdIndex();
-      if (this.#state.cine.playing && renderedImageIndex !== this.#renderedImageIndex) this.#countCineFrame();
-      this.#renderedImageIndex = renderedImageIndex;
+      if (this.#state.cine.playing && renderedImageIndex !== this.#state.renderedImageIndex) this.#countCineFrame();
+      this.#renderedImageId = image.imageId;
       const { voiRange, VOILUTFunction } = viewport.getProperties();
       this.#update({
         hasImage: true,
-        imageIndex: this.#renderedImageIndex,
+        renderedImageIndex,
         voi: voiRange ? windowLevelOf(voiRange, VOILUTFunction as VoiLutFunction | undefined) : null,
         zoom: viewport.getZoom(),
       });

@@ -297,7 +297,14 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
               {state?.seriesInstanceUid ? 'Loading image…' : 'Loading study…'}
             </p>
           )}
-          {!nonImage && state?.hasImage && header && <ViewportOverlay header={header} seriesDescription={currentSeries?.summary.description ?? ''} state={state} />}
+          {!nonImage && state?.hasImage && header && (
+            <ViewportOverlay
+              header={header}
+              seriesDescription={currentSeries?.summary.description ?? ''}
+              state={state}
+              frame={state.renderedImageIndex === null ? null : (currentSeries?.loaded?.frames[state.renderedImageIndex] ?? null)}
+            />
+          )}
         </div>
         <SliceSlider viewer={viewer} state={state} />
       </section>

@@ -11,10 +11,13 @@ import { nonImageMessage, type NonImageKind } from '../dicom/sop-classes.ts';
 import { structuredReportLines } from '../dicom/structured-report.ts';
 import { registerInstanceMetadata } from '../imaging/cornerstone.ts';
 import { registerMultiframeInstance } from '../imaging/frame-ranges.ts';
+import { frameInfoOf, type FrameInfo } from './frame-info.ts';
 
 export interface LoadedSeries extends SeriesSummary {
   /** One per frame, in display order (head to feet); empty for a series of non-image objects. */
   imageIds: string[];
+  /** What each of those frames is (from its own header), in the same order. */
+  frames: FrameInfo[];
   /** Instances in the series (objects of any kind). */
   objectCount: number;
   /** Set when the series holds no image: what its objects are, said plainly. */
@@ -66,7 +69,9 @@ export async function loadSeries(
   // The image loader gets each instance's metadata once, under its first frame's imageId: the
   // dicom-image-loader derives every other frame's (per-frame functional groups included) from it.
   const frameIds = new Map<string, string[]>();
-  const imageIds = stackFrames(instances).map(({ instance, frame, numberOfFrames }) => {
+  const stack = stackFrames(instances);
+  const frames = stack.map(({ instance, frame, numberOfFrames }) => frameInfoOf(instance.metadata, frame, numberOfFrames));
+  const imageIds = stack.map(({ instance, frame, numberOfFrames }) => {
     let ids = frameIds.get(instance.sopInstanceUid);
     if (!ids) {
       const url = instanceUrl(serverUrl, studyUid, summary.seriesInstanceUid, instance.sopInstanceUid);
@@ -85,7 +90,7 @@ export async function loadSeries(
     nonImage = { ...kind, message: nonImageMessage(kind), text: report ? structuredReportLines(report.metadata) : [] };
   }
   return {
-    series: { ...summary, imageIds, objectCount: instances.length, nonImage },
+    series: { ...summary, imageIds, frames, objectCount: instances.length, nonImage },
     header: first ? studyHeaderOf(first.metadata) : null,
   };
 }

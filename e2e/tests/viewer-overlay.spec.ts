@@ -1,0 +1,114 @@
+import { expectedStoredValues, samplePoints } from '../support/demo-data.ts';
+import { expect, test } from '../support/fixtures.ts';
+import type { PageGlobals } from '../support/viewer-hook.ts';
+
+/** Dr. Chen's two-series chest CT; its first series has 80 slices. */
+const CHEST_CT = 'RS24031201';
+/** Every request answers this late: the slice asked for stays loading long enough to be seen. */
+const LATENCY_MS = 1_500;
+
+/** What the page showed at one moment: the overlay's and slider's words and the image drawn. */
+interface Sample {
+  at: number;
+  sliceText: string | null;
+  loadingText: string | null;
+  sliderText: string | null;
+  renderedImageId: string | null;
+}
+
+type SamplerGlobals = PageGlobals & { __overlaySamples?: Sample[]; __stopOverlaySampling?: () => void };
+
+test('the overlay names the slice that is drawn: a slow slice asked for shows as loading until it is drawn', async ({ signIn, worklist, viewer, demo, page }) => {
+  await signIn('rad.chen');
+  const study = demo.cohort.studies.find((s) => s.accessionNumber === CHEST_CT);
+  const series = study?.series[0];
+  if (!study || !series) throw new Error(`${CHEST_CT} is not in the demo data`);
+  const sopOfSlice = new Map(demo.instances.filter((i) => i.seriesInstanceUid === series.seriesInstanceUid).map((i) => [i.sliceIndex, i.sopInstanceUid]));
+  const last = series.sliceCount - 1;
+
+  await worklist.open(study.studyInstanceUid);
+  await viewer.waitForRendered({ imageIndex: 0, seriesInstanceUid: series.seriesInstanceUid });
+  // A slow network from here on: Chromium's own throttling (DevTools protocol), every request late.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: LATENCY_MS, downloadThroughput: -1, uploadThroughput: -1 });
+
+  // Sampled in the page at every animation frame and every change of the overlay or slider, each
+  // sample read in one go (no await between the words and the image).
+  await page.evaluate(() => {
+    const g = globalThis as unknown as SamplerGlobals & {
+      document: { querySelector(q: string): { textContent: string | null } | null };
+      requestAnimationFrame(callback: () => void): number;
+      MutationObserver: new (callback: () => void) => { observe(target: unknown, options: object): void; disconnect(): void };
+    };
+    const samples: Sample[] = [];
+    g.__overlaySamples = samples;
+    const text = (testId: string) => g.document.querySelector(`[data-testid="${testId}"]`)?.textContent ?? null;
+    const sample = () => {
+      const state = g.__readingStationViewer?.state();
+      samples.push({
+        at: performance.now(),
+        sliceText: text('overlay-slice-number'),
+        loadingText: text('overlay-loading'),
+        sliderText: text('slice-label'),
+        renderedImageId: state?.renderedImageId ?? null,
+      });
+    };
+    let running = true;
+    const frame = () => {
+      if (!running) return;
+      sample();
+      g.requestAnimationFrame(frame);
+    };
+    const observer = new g.MutationObserver(sample);
+    observer.observe(g.document.querySelector('[data-testid="viewer"]'), { subtree: true, childList: true, characterData: true });
+    g.__stopOverlaySampling = () => {
+      running = false;
+      observer.disconnect();
+    };
+    frame();
+  });
+
+  await page.keyboard.press('End');
+  await viewer.waitForRendered({ imageIndex: last, timeout: 60_000 });
+  await expect(viewer.page.getByTestId('overlay-slice-number')).toHaveText(`Slice ${series.sliceCount}/${series.sliceCount}`);
+  await expect(viewer.page.getByTestId('overlay-loading')).toHaveCount(0);
+  const samples = await page.evaluate(() => {
+    const g = globalThis as unknown as SamplerGlobals;
+    g.__stopOverlaySampling?.();
+    return g.__overlaySamples ?? [];
+  });
+
+  const lies: string[] = [];
+  let loadingSamples = 0;
+  for (const s of samples) {
+    const shown = /^Slice (\d+)\/(\d+)$/.exec(s.sliceText ?? '');
+    if (!shown) {
+      lies.push(`no slice number: ${JSON.stringify(s)}`);
+      continue;
+    }
+    const sliceIndex = Number(shown[1]) - 1;
+    const drawnSop = sopOfSlice.get(sliceIndex);
+    const drawnIsNamed = drawnSop !== undefined && s.renderedImageId?.includes(drawnSop) === true;
+    // The overlay may only name another image than the one drawn while it says it is loading
+    // (in the moment between Cornerstone drawing the new slice and the page updating its words).
+    if (!drawnIsNamed && s.loadingText === null) lies.push(`names slice ${sliceIndex + 1} without the loading cue while ${s.renderedImageId} is drawn`);
+    if (s.loadingText !== null) {
+      loadingSamples += 1;
+      if (s.loadingText !== `Loading slice ${series.sliceCount}/${series.sliceCount}…`) lies.push(`loading cue ${s.loadingText}`);
+      // The slider's thumb is on the slice asked for; its label says it is still loading.
+      if (!s.sliderText?.includes('loading')) lies.push(`slider says ${s.sliderText} while the overlay says loading`);
+    } else if (s.sliderText !== null && !s.sliderText.startsWith(`${sliceIndex + 1} /`)) {
+      lies.push(`slider says ${s.sliderText} while slice ${sliceIndex + 1} is drawn and nothing loads`);
+    }
+  }
+  test.info().annotations.push({ type: 'samples', description: `${samples.length} samples, ${loadingSamples} with the loading cue` });
+  expect(lies).toEqual([]);
+  // The slow slice was seen loading (the throttle makes that last at least its latency), with
+  // the first slice still named as drawn.
+  expect(loadingSamples).toBeGreaterThan(5);
+  expect(samples.some((s) => s.loadingText !== null && s.sliceText === `Slice 1/${series.sliceCount}` && s.sliderText?.startsWith(`${series.sliceCount} /`))).toBe(true);
+  // And what is finally drawn is the last slice, pixel for pixel.
+  const points = samplePoints(32);
+  expect(await viewer.readStoredValues(points)).toEqual(expectedStoredValues(series, last, points));
+});
