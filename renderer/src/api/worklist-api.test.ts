@@ -21,6 +21,7 @@ describe('worklist search and sort (used when the server has only QIDO)', () => 
     expect(searchWorklist(items, 'smith').map((i) => i.accessionNumber)).toEqual(['A1']);
     expect(searchWorklist(items, 'a3').map((i) => i.accessionNumber)).toEqual(['A3']);
     expect(searchWorklist(items, '  ')).toHaveLength(3);
+    for (const q of ['DOE, JANE', 'Jane Doe', 'doe^jane']) expect(searchWorklist(items, q).map((i) => i.patientName), q).toEqual(['DOE^JANE']);
   });
 
   it('sorts by date, newest first, or by name', () => {

@@ -6,6 +6,7 @@
 import { DICOM_JSON } from '@reading-station/contract';
 import { z } from 'zod';
 import type { ReadingStationBridge } from '../bridge/bridge-contract.ts';
+import { matchesSearch } from '../dicom/person-name.ts';
 import { dicomJsonArraySchema, numberValue, stringValue, stringValues, Tag, type DicomJsonObject } from '../dicom/dicom-json.ts';
 import { ApiError } from './api-error.ts';
 import { authorizedFetch } from './authorized-fetch.ts';
@@ -97,12 +98,9 @@ export function worklistItemFromQido(study: DicomJsonObject): WorklistItem {
   };
 }
 
+/** The gate's search rule (every term in some field, a name in any group), on QIDO's rows. */
 export function searchWorklist(items: readonly WorklistItem[], search: string): WorklistItem[] {
-  const needle = search.trim().toLowerCase();
-  if (!needle) return [...items];
-  return items.filter((item) =>
-    [item.patientName, item.patientId, item.accessionNumber, item.description].some((field) => field?.toLowerCase().includes(needle)),
-  );
+  return items.filter((item) => matchesSearch([item.patientName, item.patientId, item.accessionNumber, item.description, item.modalities.join('\\')], search));
 }
 
 export function sortWorklist(items: readonly WorklistItem[], sort: WorklistSortKey, order: 'asc' | 'desc'): WorklistItem[] {

@@ -6,7 +6,7 @@ describe('DICOM display formats', () => {
     expect(formatPersonName('DOE^JANE')).toBe('DOE, JANE');
     expect(formatPersonName('HOUSE^GREGORY^^DR')).toBe('HOUSE, DR GREGORY');
     expect(formatPersonName("O'BRIEN^SEÁN")).toBe("O'BRIEN, SEÁN");
-    expect(formatPersonName('Yamada^Tarou=山田^太郎')).toBe('Yamada, Tarou');
+    expect(formatPersonName('Yamada^Tarou=山田^太郎')).toBe('山田 太郎 (Yamada, Tarou)');
     expect(formatPersonName('<script>alert(1)</script>^Mallory')).toBe('<script>alert(1)</script>, Mallory');
     expect(formatPersonName(null)).toBe('');
   });

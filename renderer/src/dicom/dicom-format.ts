@@ -3,15 +3,8 @@
  * text; nothing is ever interpreted as markup.
  */
 
-/** `DOE^JANE^^DR` → `DOE, JANE`; only the alphabetic component group is shown. */
-export function formatPersonName(pn: string | null | undefined): string {
-  if (!pn) return '';
-  const alphabetic = pn.split('=')[0] ?? '';
-  const [family = '', given = '', middle = '', prefix = '', suffix = ''] = alphabetic.split('^').map((part) => part.trim());
-  const givenPart = [prefix, given, middle].filter(Boolean).join(' ');
-  const name = [family, givenPart].filter(Boolean).join(', ');
-  return suffix ? `${name} ${suffix}` : name;
-}
+/** A person name on one line, every component group kept (dicom/person-name.ts says the order). */
+export { formatPersonName } from './person-name.ts';
 
 /** `20240312` → `2024-03-12` (ISO, unambiguous across locales); anything else as given. */
 export function formatDicomDate(da: string | null | undefined): string {
