@@ -29,6 +29,9 @@ function createSqlite(filename: string): RsDatabase {
   database.pragma('synchronous = FULL');
   database.pragma('foreign_keys = ON');
   database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  // SQLite's own lower() folds ASCII letters only; PostgreSQL's folds every script with case
+  // (ÉLISE, ΔΙΟΝΥΣΙΟΣ, ЛЮК). The worklist's case-insensitive search needs the same rule in both.
+  database.function('lower', { deterministic: true }, (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : value));
   return new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: cachingStatements(database) }) });
 }
 

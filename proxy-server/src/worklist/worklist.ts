@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { RsDatabase } from '../db/database.ts';
+import { searchTerms } from '../dicom/person-name.ts';
 import type { StudyAccessSubject } from '../policy/study-access-policy.ts';
 import { studyVisibility } from '../studies/study-repository.ts';
 import { STUDY_STATUSES } from '../studies/study-status.ts';
@@ -54,6 +55,9 @@ function likePattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
 }
 
+/** Columns a search term may be found in; the patient's name in any of its component groups. */
+const SEARCH_COLUMNS = ['patients.name', 'patients.patient_id', 'studies.accession_number', 'studies.description', 'studies.modality'] as const;
+
 /** The caller's worklist: only studies the access policy lets them see, searched, sorted and paged. */
 export async function listWorklist(db: RsDatabase, subject: StudyAccessSubject, query: WorklistQuery): Promise<{ total: number; items: WorklistItem[] }> {
   const visibility = studyVisibility(subject);
@@ -65,15 +69,12 @@ export async function listWorklist(db: RsDatabase, subject: StudyAccessSubject, 
     .leftJoin('users as reader', 'reader.id', 'studies.radiologist_id');
   if (visibility.kind === 'where') base = base.where(visibility.filter);
   if (query.status) base = base.where('studies.status', '=', query.status);
-  const q = query.q?.trim();
-  if (q) {
-    const pattern = likePattern(q.toLowerCase());
+  // Every term of the search (dicom/person-name.ts: `DOE, JANE`, `Jane Doe` and `doe^jane` are
+  // the same two terms) must occur in one of the columns, folded the same way on both sides.
+  for (const term of searchTerms(query.q ?? '')) {
+    const pattern = likePattern(term);
     base = base.where((where) =>
-      where.or(
-        ['patients.name', 'patients.patient_id', 'studies.accession_number', 'studies.description', 'studies.modality'].map((column) =>
-          where(sql`lower(${sql.ref(column)})`, 'like', sql<string>`${pattern} escape '\\'`),
-        ),
-      ),
+      where.or(SEARCH_COLUMNS.map((column) => where(sql`replace(lower(${sql.ref(column)}), 'ς', 'σ')`, 'like', sql<string>`${pattern} escape '\\'`))),
     );
   }
   const count = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
