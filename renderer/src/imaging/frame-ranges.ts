@@ -45,6 +45,12 @@ export function registerMultiframeInstance(instanceUrl: string, numberOfFrames: 
   return Array.from({ length: numberOfFrames }, (_, i) => `${RANGE_SCHEME}:${instanceUrl}/frames/${i + 1}`);
 }
 
+/** Forgets every registered instance and pending range: after a sign-out no study's URLs stay in memory. */
+export function forgetFrameRanges(): void {
+  frameCounts.clear();
+  inFlight.clear();
+}
+
 /** The frames (1-based) fetched together with `frame`: its block of FRAMES_PER_REQUEST. */
 export function rangeOf(frame: number, numberOfFrames: number): number[] {
   const first = Math.floor((frame - 1) / FRAMES_PER_REQUEST) * FRAMES_PER_REQUEST + 1;
@@ -58,14 +64,27 @@ export function parseRangeImageId(imageId: string): { instanceUrl: string; frame
   return { instanceUrl: match[1], frame: Number(match[2]) };
 }
 
+/** Longest wait for one range of frames. */
+const RANGE_TIMEOUT_MS = 60_000;
+
+export function frameTimeoutError(): ApiError {
+  return new ApiError('PACS_UNREACHABLE', { message: 'The image archive did not send the image in time. Retry; call IT if it persists.' });
+}
+
 async function fetchRange(instanceUrl: string, frames: number[]): Promise<Map<number, FramePart>> {
   let response: Response;
   try {
-    response = await fetch(`${instanceUrl}/frames/${frames.join(',')}`, { headers: await headersOf() });
-  } catch {
-    throw new ApiError('SERVER_UNREACHABLE');
+    // As long as one frame may take (cornerstone.ts), for up to FRAMES_PER_REQUEST of them.
+    response = await fetch(`${instanceUrl}/frames/${frames.join(',')}`, { headers: await headersOf(), signal: AbortSignal.timeout(RANGE_TIMEOUT_MS) });
+  } catch (error) {
+    throw error instanceof DOMException && error.name === 'TimeoutError' ? frameTimeoutError() : new ApiError('SERVER_UNREACHABLE');
   }
-  const body = new Uint8Array(await response.arrayBuffer());
+  let body: Uint8Array;
+  try {
+    body = new Uint8Array(await response.arrayBuffer());
+  } catch (error) {
+    throw error instanceof DOMException && error.name === 'TimeoutError' ? frameTimeoutError() : new ApiError('SERVER_UNREACHABLE');
+  }
   if (!response.ok) throw apiErrorFromXhr({ status: response.status, response: body.buffer });
   const parts = parseMultipart(response.headers.get('Content-Type') ?? '', body);
   if (parts.length !== frames.length) {

@@ -1,20 +1,36 @@
-import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import type { ApiError } from '../api/api-error.ts';
 import { DEFAULT_WORKLIST_QUERY, fetchWorklist, type Worklist, type WorklistItem, type WorklistQuery, type WorklistSortKey } from '../api/worklist-api.ts';
 import { navigate } from '../app/routes.ts';
 import { useSession } from '../app/session-context.ts';
 import { ErrorBanner } from '../common/ErrorBanner.tsx';
 import { useApiErrorHandler } from '../common/use-api-error.ts';
-import { formatDicomDate, formatDicomTime, formatPersonName } from '../dicom/dicom-format.ts';
+import { formatDicomDate, formatDicomTime } from '../dicom/dicom-format.ts';
+import { displayPersonName } from '../dicom/person-name.ts';
 
 interface Column {
   label: string;
   sortKey?: WorklistSortKey;
-  cell(item: WorklistItem): string;
+  cell(item: WorklistItem): ReactNode;
+}
+
+/** The name's first group, the others beneath it, every group named in the title (person-name.ts). */
+function PatientName({ pn }: { pn: string }) {
+  const name = displayPersonName(pn);
+  return (
+    <span className="patient-name" title={name.title || undefined}>
+      {name.primary}
+      {name.others.map((group) => (
+        <span key={group.kind} className="patient-name-other">
+          {group.text}
+        </span>
+      ))}
+    </span>
+  );
 }
 
 const COLUMNS: readonly Column[] = [
-  { label: 'Patient', sortKey: 'patientName', cell: (i) => formatPersonName(i.patientName) },
+  { label: 'Patient', sortKey: 'patientName', cell: (i) => <PatientName pn={i.patientName} /> },
   { label: 'Patient ID', cell: (i) => i.patientId },
   { label: 'Birth date', cell: (i) => formatDicomDate(i.patientBirthDate) },
   { label: 'Study date', sortKey: 'studyDate', cell: (i) => `${formatDicomDate(i.studyDate)} ${formatDicomTime(i.studyTime)}`.trim() },
@@ -37,20 +53,26 @@ function statusLabel(status: string): string {
   }
 }
 
-function useDebounced<T>(value: T, delayMs: number): T {
+/** `value` once it has stopped changing for `delayMs`; `flush` takes it at once (Enter in the search). */
+function useDebounced<T>(value: T, delayMs: number): [T, () => void] {
   const [debounced, setDebounced] = useState(value);
   useEffect(() => {
     const timer = window.setTimeout(() => setDebounced(value), delayMs);
     return () => window.clearTimeout(timer);
   }, [value, delayMs]);
-  return debounced;
+  return [debounced, () => setDebounced(value)];
 }
 
-export function WorklistScreen() {
+export interface WorklistScreenProps {
+  /** The search text, kept by the signed-in shell so that it survives a visit to a study. */
+  search: string;
+  onSearchChange(search: string): void;
+}
+
+export function WorklistScreen({ search: searchText, onSearchChange }: WorklistScreenProps) {
   const { bridge, session } = useSession();
   const toApiError = useApiErrorHandler();
-  const [searchText, setSearchText] = useState('');
-  const search = useDebounced(searchText, 250);
+  const [search, flushSearch] = useDebounced(searchText, 250);
   const [sort, setSort] = useState<Pick<WorklistQuery, 'sort' | 'order'>>({ sort: DEFAULT_WORKLIST_QUERY.sort, order: DEFAULT_WORKLIST_QUERY.order });
   const [worklist, setWorklist] = useState<Worklist | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
@@ -58,6 +80,14 @@ export function WorklistScreen() {
   const [selected, setSelected] = useState(0);
   const [attempt, setAttempt] = useState(0);
   const rowRefs = useRef<Array<HTMLTableRowElement | null>>([]);
+  const searchRef = useRef<HTMLInputElement>(null);
+  /** Enter was pressed before the results for the typed text arrived: open the first of them. */
+  const openOnArrival = useRef(false);
+  /** The search the shown rows answer; a new one selects its first row. */
+  const shownSearch = useRef<string | null>(null);
+
+  // Arriving at the worklist (after sign-in, or back from a study), typing goes to the search.
+  useEffect(() => searchRef.current?.focus(), []);
 
   useEffect(() => {
     const controller = new AbortController();
@@ -66,7 +96,14 @@ export function WorklistScreen() {
       .then((result) => {
         setWorklist(result);
         setError(null);
-        setSelected((s) => Math.min(s, Math.max(0, result.items.length - 1)));
+        const sameSearch = shownSearch.current === search;
+        shownSearch.current = search;
+        setSelected((s) => (sameSearch ? Math.min(s, Math.max(0, result.items.length - 1)) : 0));
+        if (openOnArrival.current) {
+          openOnArrival.current = false;
+          const first = result.items[0];
+          if (first) navigate({ name: 'study', studyInstanceUid: first.studyInstanceUid });
+        }
       })
       .catch((e: unknown) => {
         const apiError = toApiError(e);
@@ -112,12 +149,21 @@ export function WorklistScreen() {
           type="search"
           aria-label="Search studies"
           placeholder="Search patient, ID, accession, description"
+          ref={searchRef}
           value={searchText}
-          onChange={(e) => setSearchText(e.target.value)}
+          onChange={(e) => onSearchChange(e.target.value)}
           onKeyDown={(e) => {
             if (e.key === 'ArrowDown' && items.length > 0) {
               e.preventDefault();
               select(0);
+            } else if (e.key === 'Enter') {
+              e.preventDefault();
+              // The rows on screen answer an older text while the typed one is still on its way.
+              if (search === searchText && !loading) open(items[selected]);
+              else {
+                openOnArrival.current = true;
+                flushSearch();
+              }
             }
           }}
         />
