@@ -159,6 +159,18 @@ export const configSchema = z.strictObject({
         .prefault({}),
     })
     .optional(),
+  // nginx's DICOMweb cache (docs/operations.md, "The DICOMweb cache"): with Orthanc configured, the
+  // gate keys metadata, searches and frames by a revision of the study that it checks against
+  // Orthanc's LastUpdate every revisionPollMs, and redirects them to nginx's cached location.
+  // Disabled, or without orthanc, every answer comes from Orthanc.
+  dicomwebCache: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      revisionPollMs: z.int().min(50).max(60_000).default(1000),
+      maxStudies: z.int().min(1).max(100_000).default(2000),
+      idleSeconds: seconds(10, 86_400).default(3600),
+    })
+    .prefault({}),
   // Peers whose X-Real-IP header is believed (nginx). Anyone else's address is taken from the socket.
   trustedProxies: z.array(ipOrCidr, expecting('expected a list of IP addresses or CIDR ranges')).default(['127.0.0.1', '::1']),
   // A secret nginx sends in X-Reading-Station-Proxy on every request to the gate; when set, X-Real-IP

@@ -50,6 +50,7 @@ describe('loadConfig', () => {
       audit: { anchorIntervalSeconds: 60 },
       listen: { host: '127.0.0.1', port: 3001 },
       database: { client: 'sqlite', filename: path.resolve('data/reading-station.sqlite') },
+      dicomwebCache: { enabled: true, revisionPollMs: 1000, maxStudies: 2000, idleSeconds: 3600 },
       trustedProxies: ['127.0.0.1', '::1'],
       logLevel: 'info',
     });
@@ -91,6 +92,7 @@ describe('loadConfig', () => {
       audit: { keyFile: '/etc/reading-station/audit.key', anchorFile: '/var/lib/reading-station/audit-anchor.log', anchorIntervalSeconds: 60 },
       listen: { host: '0.0.0.0', port: 4000 },
       database: { client: 'postgres', connectionString: 'postgres://rs:pw@db.example/rs' },
+      dicomwebCache: { enabled: true, revisionPollMs: 1000, maxStudies: 2000, idleSeconds: 3600 },
       logLevel: 'debug',
       orthancHealthUrl: 'http://127.0.0.1:8080/ops/orthanc/system',
       trustedProxies: ['10.0.0.5', '10.1.0.0/16', '::1'],

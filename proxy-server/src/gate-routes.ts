@@ -11,6 +11,7 @@ import { RefreshTokenStore } from './auth/refresh-tokens.ts';
 import type { SigningKey } from './auth/signing-key.ts';
 import { createTokenAuthenticator } from './auth/token-authenticator.ts';
 import { dicomWebRoutes } from './dicomweb/dicomweb-routes.ts';
+import type { GateServices } from './gate-services.ts';
 import { createGateMetrics, type GateMetrics } from './metrics/gate-metrics.ts';
 import { worklistRoutes } from './worklist/worklist-routes.ts';
 
@@ -21,7 +22,7 @@ import { worklistRoutes } from './worklist/worklist-routes.ts';
  * here. The gate's reads, the worklist and the assignment API need an access token
  * (auth/authenticate-plugin.ts).
  */
-export function gateRoutes(signingKey: SigningKey, options: { metrics?: GateMetrics } = {}): RoutePlugin {
+export function gateRoutes(signingKey: SigningKey, options: { metrics?: GateMetrics; studyRevisions?: GateServices['studyRevisions'] } = {}): RoutePlugin {
   return async (app, core) => {
     const { auth } = core.config;
     const refreshTokens = new RefreshTokenStore(core.db, {
@@ -51,6 +52,7 @@ export function gateRoutes(signingKey: SigningKey, options: { metrics?: GateMetr
       audit,
       metrics,
       clientAddress: core.clientAddress,
+      studyRevisions: options.studyRevisions,
       verifier: createTokenAuthenticator(auth, signingKey),
       isSessionRevoked: (sessionId) => refreshTokens.isFamilyRevoked(sessionId),
       rejections,

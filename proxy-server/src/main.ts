@@ -12,6 +12,7 @@ import { loadSigningKey, type SigningKey } from './auth/signing-key.ts';
 import { gateRoutes } from './gate-routes.ts';
 import { OrthancClient } from './orthanc/orthanc-client.ts';
 import { RegistrySync } from './sync/registry-sync.ts';
+import { StudyRevisions } from './dicomweb/study-revisions.ts';
 import type { RsDatabase } from './db/database.ts';
 import { createGateMetrics } from './metrics/gate-metrics.ts';
 import { listenOps } from './metrics/ops-server.ts';
@@ -27,6 +28,19 @@ function createRegistrySync(orthanc: NonNullable<Config['orthanc']>, db: RsDatab
     batchSize: orthanc.sync.batchSize,
     leaseMs: orthanc.sync.leaseSeconds * 1000,
     maxBackoffMs: orthanc.sync.maxBackoffSeconds * 1000,
+  });
+}
+
+function createStudyRevisions(config: Config): StudyRevisions | undefined {
+  const { orthanc, dicomwebCache } = config;
+  if (orthanc === undefined || !dicomwebCache.enabled) return undefined;
+  // A look that takes longer than the interval is a look too late: the watch then hands out no revision.
+  const source = new OrthancClient({ baseUrl: orthanc.url, username: orthanc.username, password: orthanc.password }, { timeoutMs: Math.max(1000, dicomwebCache.revisionPollMs * 2) });
+  return new StudyRevisions({
+    source,
+    pollIntervalMs: dicomwebCache.revisionPollMs,
+    maxStudies: dicomwebCache.maxStudies,
+    idleMs: dicomwebCache.idleSeconds * 1000,
   });
 }
 
@@ -80,9 +94,15 @@ async function main(): Promise<void> {
 
   const metrics = createGateMetrics();
   const registrySync = config.orthanc?.sync.enabled ? createRegistrySync(config.orthanc, db) : undefined;
-  const app = buildServer(config, { db, routes: [gateRoutes(signingKey, { metrics })], ...(registrySync !== undefined && { registrySync }) });
+  const studyRevisions = createStudyRevisions(config);
+  const app = buildServer(config, {
+    db,
+    routes: [gateRoutes(signingKey, { metrics, ...(studyRevisions !== undefined && { studyRevisions }) })],
+    ...(registrySync !== undefined && { registrySync }),
+  });
   // Stopped before the server closes its database (preClose runs before every onClose hook).
   if (registrySync !== undefined) app.addHook('preClose', async () => registrySync.stop());
+  if (studyRevisions !== undefined) app.addHook('preClose', async () => studyRevisions.stop());
   if (signingKey.ephemeral) {
     app.log.warn('auth.signingKeyFile is not set: signing access tokens with a key made at start (sessions renew through their refresh tokens after a restart)');
   }
@@ -114,6 +134,19 @@ async function main(): Promise<void> {
     log.info({ orthanc: new URL(config.orthanc?.url ?? '').origin }, "following Orthanc's changes");
   } else {
     app.log.warn('orthanc is not configured: the registry does not follow Orthanc (studies are recorded only by the admin CLI)');
+  }
+
+  if (studyRevisions !== undefined) {
+    const log = app.log.child({ component: 'dicomweb-cache' });
+    // One line when the watch starts failing and one when it recovers, not one per poll.
+    studyRevisions.setErrorHandler((error) =>
+      log.warn({ err: error === undefined ? undefined : error instanceof Error ? error.message : String(error) },
+        error === undefined ? 'study revisions checked against Orthanc again: DICOMweb answers are cached again' : 'cannot check study revisions in Orthanc: DICOMweb answers are served uncached until it can'),
+    );
+    studyRevisions.start();
+    log.info({ revisionPollMs: studyRevisions.pollIntervalMs }, 'DICOMweb cache on: study revisions checked against Orthanc');
+  } else {
+    app.log.info('DICOMweb cache off: every answer comes from Orthanc');
   }
 
   let stopping = false;

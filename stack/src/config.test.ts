@@ -22,6 +22,18 @@ describe('loadStackConfig', () => {
     expect(() => loadStackConfig({ env: { RS_DICOM_AET: 'A_TITLE_LONGER_THAN_16' } })).toThrow(/dicom\.aet: expected an AE title .* \(from RS_DICOM_AET\)/);
   });
 
+  it('turns the DICOMweb cache on by default, sized by nginx units from the file or the environment', () => {
+    expect(loadStackConfig({ env: {} }).dicomwebCache).toEqual({ enabled: true, maxSize: '1g', keysZone: '16m', inactive: '60m', valid: '24h', revisionPollMs: 250 });
+    const dir = mkdtempSync(path.join(tmpdir(), 'rs-config-'));
+    const file = path.join(dir, 'stack.json');
+    writeFileSync(file, JSON.stringify({ dicomwebCache: { enabled: false, keysZone: '64m' } }));
+    const config = loadStackConfig({ configFile: file, env: { RS_DICOMWEB_CACHE_MAX_SIZE: '20g', RS_DICOMWEB_CACHE_INACTIVE: '12h' } });
+    expect(config.dicomwebCache).toMatchObject({ enabled: false, maxSize: '20g', keysZone: '64m', inactive: '12h' });
+    // Values are written into nginx's configuration: only nginx's own size and time syntax passes.
+    expect(() => loadStackConfig({ env: { RS_DICOMWEB_CACHE_MAX_SIZE: '1g; include /etc/passwd' } })).toThrow(/dicomwebCache\.maxSize: expected an nginx size .* \(from RS_DICOMWEB_CACHE_MAX_SIZE\)/);
+    expect(() => loadStackConfig({ env: { RS_DICOMWEB_CACHE_INACTIVE: '10' } })).toThrow(/dicomwebCache\.inactive: expected a duration/);
+  });
+
   it('lets the environment override the file', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'rs-config-'));
     const file = path.join(dir, 'stack.json');

@@ -20,6 +20,11 @@ const aeTitle = z
   .regex(/^[\x20-\x5b\x5d-\x7e]{1,16}$/, { error: 'expected an AE title of 1-16 printable ASCII characters without "\\"' })
   .refine((value) => value.trim() !== '', { error: 'expected an AE title that is not blank' });
 
+/** An nginx size: a number with an optional k, m or g. */
+const nginxSize = z.string().regex(/^[1-9][0-9]{0,8}[kmg]?$/i, { error: 'expected an nginx size such as 512m or 10g' });
+/** An nginx duration: a number with s, m, h or d. */
+const nginxDuration = z.string().regex(/^[1-9][0-9]{0,8}[smhd]$/, { error: 'expected a duration such as 30s, 60m or 24h' });
+
 const StackConfigSchema = z
   .object({
     /** Where the stack keeps its state: rendered configs, databases, logs, stack.json. */
@@ -92,6 +97,23 @@ const StackConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * nginx's DICOMweb cache (docs/operations.md, "The DICOMweb cache"), in `<stateDir>/nginx/cache`:
+     * sizes in nginx's units (`512m`, `10g`; keysZone holds ~8,000 keys a megabyte), durations as
+     * `60m`, `24h`. revisionPollMs: how often the gate checks the watched studies against Orthanc,
+     * the longest a changed study's cached answer can still be served.
+     */
+    dicomwebCache: z
+      .object({
+        enabled: z.boolean().default(true),
+        maxSize: nginxSize.default('1g'),
+        keysZone: nginxSize.default('16m'),
+        inactive: nginxDuration.default('60m'),
+        valid: nginxDuration.default('24h'),
+        revisionPollMs: z.coerce.number().int().min(50).max(60_000).default(250),
+      })
+      .strict()
+      .prefault({}),
     /** Seconds without a new instance before Orthanc calls a study stable and the gate records it. */
     orthancStableAgeSeconds: z.coerce.number().int().min(1).max(3600).default(3),
   })
@@ -120,6 +142,8 @@ const envKeys = {
   RS_DICOM_PORT: ['dicom', 'port'],
   RS_DICOM_AET: ['dicom', 'aet'],
   RS_ORTHANC_STABLE_AGE: ['orthancStableAgeSeconds'],
+  RS_DICOMWEB_CACHE_MAX_SIZE: ['dicomwebCache', 'maxSize'],
+  RS_DICOMWEB_CACHE_INACTIVE: ['dicomwebCache', 'inactive'],
 } as const satisfies Record<string, readonly string[]>;
 
 function readConfigFile(file: string): Record<string, unknown> {

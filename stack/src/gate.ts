@@ -37,6 +37,8 @@ export interface GateSettings {
   accessTokenTtlSeconds: number;
   /** Orthanc's REST API for the registry sync (its URL and the credentials the stack made). */
   orthanc?: { url: string; username: string; password: string };
+  /** nginx's DICOMweb cache: whether the gate redirects to the cached location, and how often it checks revisions. */
+  dicomwebCache?: { enabled: boolean; revisionPollMs: number };
 }
 
 /** The gate's access-token signing key: made once per stack directory, kept across restarts. */
@@ -92,6 +94,8 @@ export function gateConfiguration(settings: GateSettings) {
     orthancHealthUrl: `http://127.0.0.1:${settings.opsPort}/orthanc/system`,
     // The registry follows Orthanc's changes; polled often so a stored study shows within about a second of being stable.
     ...(settings.orthanc !== undefined && { orthanc: { ...settings.orthanc, sync: { pollIntervalMs: 250 } } }),
+    // Study revisions for nginx's DICOMweb cache, checked against Orthanc as often as the sync polls.
+    dicomwebCache: settings.dicomwebCache ?? { enabled: false },
     trustedProxies: ['127.0.0.1'],
     proxySecret: ensureProxySecret(settings.layout),
     publicBaseUrl: settings.publicBaseUrl,

@@ -19,6 +19,8 @@ export function stackLayout(stateDir: string) {
       dir: path.join(stateDir, 'nginx'),
       configFile: path.join(stateDir, 'nginx', 'nginx.conf'),
       tmp: path.join(stateDir, 'nginx', 'tmp'),
+      /** nginx's DICOMweb cache (proxy_cache_path), bounded by dicomwebCache.maxSize. */
+      cache: path.join(stateDir, 'nginx', 'cache'),
       log: path.join(logs, 'nginx.log'),
       errorLog: path.join(logs, 'nginx-error.log'),
       accessLog: path.join(logs, 'nginx-access.log'),

@@ -45,7 +45,23 @@ describe('nginx configuration', () => {
     expect(text).toMatch(/location \/internal-orthanc\/ \{\s+internal;\s+return 404;/);
     // The Authorization header with Orthanc's credentials appears only in internal or ops-only locations.
     const credentialLines = text.split('\n').filter((line) => line.includes('bmdpbng6c2VjcmV0'));
-    expect(credentialLines).toHaveLength(2);
+    expect(credentialLines).toHaveLength(3);
+  });
+
+  it('caches only in the cached internal location, keyed by the internal URI the gate built', () => {
+    const text = renderNginxConfiguration(settings({ cache: { maxSize: '5g', keysZone: '32m', inactive: '2h', valid: '12h' } }));
+    expect(text).toMatch(/proxy_cache_path \S+\/nginx\/cache levels=1:2 keys_zone=rs_dicomweb:32m max_size=5g inactive=2h use_temp_path=off;/);
+    const cached = /location ~ "\^\/internal-orthanc\/cached\/\[0-9a-f\]\{16\}\/dicom-web\/[^"]*" \{([\s\S]*?)\n {8}\}/.exec(text)?.[1] ?? '';
+    expect(cached).toMatch(/^\s+internal;$/m);
+    expect(cached).toContain('proxy_cache rs_dicomweb;');
+    expect(cached).toContain('proxy_cache_key "$uri?$args|$http_accept";');
+    expect(cached).toContain('proxy_cache_valid 200 12h;');
+    expect(cached).toMatch(/proxy_ignore_headers X-Accel-Redirect .*Cache-Control Expires Vary;/);
+    expect(cached).toMatch(/if \(\$args ~ "\[\\x00-\\x20\\x7f\]"\)/);
+    // Nowhere else: the uncached location streams, and nothing outside the internal locations is cached.
+    expect(text.match(/proxy_cache rs_dicomweb;/g)).toHaveLength(1);
+    const uncached = /location \/internal-orthanc\/dicom-web\/ \{([\s\S]*?)\n {8}\}/.exec(text)?.[1] ?? '';
+    expect(uncached).not.toContain('proxy_cache');
   });
 
   it('refuses a CORS origin nginx could read as syntax', () => {

@@ -50,7 +50,11 @@ export interface NginxSettings {
   publicBaseUrl?: string;
   /** Worker and pool sizes; derived from this machine's cores when left out. */
   budget?: ConnectionBudget;
+  /** nginx's DICOMweb cache sizes (stack config dicomwebCache); defaults as in the stack config. */
+  cache?: { maxSize: string; keysZone: string; inactive: string; valid: string };
 }
+
+export const DEFAULT_NGINX_CACHE = { maxSize: '1g', keysZone: '16m', inactive: '60m', valid: '24h' } as const;
 
 /** nginx's worker user: as root, workers drop to nobody and own only their temp directories. */
 function workerUser(): { directive: string; uid?: number; gid?: number } {
@@ -90,14 +94,18 @@ export function renderNginxConfiguration(settings: NginxSettings): string {
     APP_LOCATION: appLocation,
     SNIPPETS_DIR: snippetsDir,
     CORS_ORIGIN_MAP: corsOriginMap(settings.corsOrigins),
+    CACHE_DIR: layout.nginx.cache,
+    CACHE_MAX_SIZE: (settings.cache ?? DEFAULT_NGINX_CACHE).maxSize,
+    CACHE_KEYS_ZONE: (settings.cache ?? DEFAULT_NGINX_CACHE).keysZone,
+    CACHE_INACTIVE: (settings.cache ?? DEFAULT_NGINX_CACHE).inactive,
+    CACHE_VALID: (settings.cache ?? DEFAULT_NGINX_CACHE).valid,
   });
 }
 
 export async function writeNginxConfiguration(settings: NginxSettings, nginx: string): Promise<void> {
   const { layout } = settings;
   const user = workerUser();
-  for (const dir of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) {
-    const full = path.join(layout.nginx.tmp, dir);
+  for (const full of [...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((dir) => path.join(layout.nginx.tmp, dir)), layout.nginx.cache]) {
     mkdirSync(full, { recursive: true });
     if (user.uid !== undefined && user.gid !== undefined) chownSync(full, user.uid, user.gid);
   }

@@ -20,7 +20,11 @@ export const StackFileSchema = z.object({
     modalities: z.array(z.object({ aet: z.string(), host: z.string() })),
   }),
   gate: z.object({ url: z.string(), configFile: z.string(), database: z.string(), opsSocket: z.string().optional() }),
-  nginx: z.object({ configFile: z.string() }),
+  nginx: z.object({
+    configFile: z.string(),
+    /** nginx's DICOMweb cache: its directory and sizes (absent when the cache is off). */
+    cache: z.object({ dir: z.string(), maxSize: z.string(), keysZone: z.string(), inactive: z.string(), valid: z.string(), revisionPollMs: z.number() }).optional(),
+  }),
   processes: z.object({
     orthanc: ManagedProcessSchema.optional(),
     gate: ManagedProcessSchema.optional(),

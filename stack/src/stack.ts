@@ -117,6 +117,7 @@ export async function stackUp(config: StackConfig, report: Report): Promise<Stac
       publicBaseUrl,
       accessTokenTtlSeconds: config.accessTokenTtlSeconds,
       orthanc: { url: `http://127.0.0.1:${ports.orthanc}`, ...credentials },
+      dicomwebCache: { enabled: config.dicomwebCache.enabled, revisionPollMs: config.dicomwebCache.revisionPollMs },
     });
 
     const nginxSettings: NginxSettings = {
@@ -131,6 +132,7 @@ export async function stackUp(config: StackConfig, report: Report): Promise<Stac
       corsOrigins: config.corsOrigins,
       publicBaseUrl,
       budget,
+      cache: config.dicomwebCache,
     };
     report(describeConnectionBudget(budget));
     await writeNginxConfiguration(nginxSettings, nginx);
@@ -193,7 +195,19 @@ function describeStack(options: {
       database: layout.gate.database,
       opsSocket: layout.gate.opsSocket,
     },
-    nginx: { configFile: layout.nginx.configFile },
+    nginx: {
+      configFile: layout.nginx.configFile,
+      ...(config.dicomwebCache.enabled && {
+        cache: {
+          dir: layout.nginx.cache,
+          maxSize: config.dicomwebCache.maxSize,
+          keysZone: config.dicomwebCache.keysZone,
+          inactive: config.dicomwebCache.inactive,
+          valid: config.dicomwebCache.valid,
+          revisionPollMs: config.dicomwebCache.revisionPollMs,
+        },
+      }),
+    },
     processes: { orthanc: managed(started.orthanc), gate: managed(started.gate), nginx: managed(started.nginx) },
     logs: {
       orthanc: layout.orthanc.log,

@@ -4,12 +4,29 @@ import { findStudyByUid, listStudiesVisibleTo } from '../studies/study-repositor
 import type { User } from '../users/user-repository.ts';
 import { parseDicomWebPath, routeKind, routeToPath, type DicomWebRoute } from './dicomweb-path.ts';
 import { encodeQuery, parseDicomWebQuery, type QueryParameter } from './dicomweb-query.ts';
+import type { StudyRevisions } from './study-revisions.ts';
+import { createHash } from 'node:crypto';
 
 /** Where nginx's internal location proxies to Orthanc's DICOMweb root. */
 export const INTERNAL_DICOMWEB_PREFIX = '/internal-orthanc/dicom-web/';
 
 /** A root search never lists more studies than this in one constraint (URL length). */
 export const MAX_CONSTRAINED_STUDIES = 1000;
+
+/**
+ * nginx's cached internal location: `/internal-orthanc/cached/{revision}/dicom-web/…`. Its cache key
+ * is this URI as the gate built it (the revision, the study in the path, the re-encoded query with
+ * a root search's StudyInstanceUID constraint) and the Accept header, so an entry is only ever found
+ * again by a request the gate authorised for exactly that study or study list, and never after the
+ * study changed in Orthanc (study-revisions.ts).
+ */
+export const CACHED_DICOMWEB_PREFIX = '/internal-orthanc/cached/';
+
+/** A root study search is cached only when constrained to at most this many studies (each is watched). */
+export const MAX_CACHED_SEARCH_STUDIES = 16;
+
+/** What the decision needs to key cached answers (StudyRevisions; absent: nothing is cached). */
+export type RevisionLookup = Pick<StudyRevisions, 'revisionOf'>;
 
 const STUDY_UID_PARAMS = new Set(['StudyInstanceUID', '0020000d', '0020000D']);
 
@@ -43,9 +60,44 @@ export type GateDecision =
       studyUid?: string;
     };
 
-function location(route: DicomWebRoute, params: readonly QueryParameter[]): string {
+function location(route: DicomWebRoute, params: readonly QueryParameter[], revision?: string): string {
   const query = encodeQuery(params);
-  return `${INTERNAL_DICOMWEB_PREFIX}${routeToPath(route)}${query ? `?${query}` : ''}`;
+  const prefix = revision === undefined ? INTERNAL_DICOMWEB_PREFIX : `${CACHED_DICOMWEB_PREFIX}${revision}/dicom-web/`;
+  return `${prefix}${routeToPath(route)}${query ? `?${query}` : ''}`;
+}
+
+/**
+ * Whose answers the cache keeps: metadata, searches within a study, and frames (immutable for an
+ * instance and transfer syntax as long as the study's revision holds). Whole instances, rendered
+ * images, thumbnails and bulk data stream from Orthanc uncached.
+ */
+function cacheable(route: DicomWebRoute): boolean {
+  switch (route.kind) {
+    case 'search':
+      return route.level !== 'root';
+    case 'retrieve':
+      return route.resource === 'metadata';
+    case 'frames':
+      return route.resource === 'frames';
+    case 'bulkdata':
+      return false;
+  }
+}
+
+function studyRevision(revisions: RevisionLookup | undefined, study: { orthancId: string | null; studyInstanceUid: string }): string | undefined {
+  return revisions !== undefined && study.orthancId !== null ? revisions.revisionOf(study.orthancId, study.studyInstanceUid) : undefined;
+}
+
+/** One revision for a search over several studies: changes when any of theirs does. */
+function searchRevision(revisions: RevisionLookup | undefined, studies: ReadonlyArray<{ orthancId: string | null; studyInstanceUid: string }>): string | undefined {
+  if (revisions === undefined || studies.length === 0 || studies.length > MAX_CACHED_SEARCH_STUDIES) return undefined;
+  const parts: string[] = [];
+  for (const study of studies) {
+    const revision = studyRevision(revisions, study);
+    if (revision === undefined) return undefined;
+    parts.push(`${study.studyInstanceUid}=${revision}`);
+  }
+  return createHash('sha256').update(parts.join(',')).digest('hex').slice(0, 16);
 }
 
 export function seriesAndInstance(route: DicomWebRoute): { seriesUid?: string; instanceUid?: string } {
@@ -64,7 +116,13 @@ export function seriesAndInstance(route: DicomWebRoute): { seriesUid?: string; i
  * Orthanc, which answers 404/400 for a forged hierarchy: the registry knows studies, not series.
  * An integration test proves that on every run.
  */
-export async function decideDicomWebRequest(db: RsDatabase, user: User, rawPath: string, rawQuery: string): Promise<GateDecision> {
+export async function decideDicomWebRequest(
+  db: RsDatabase,
+  user: User,
+  rawPath: string,
+  rawQuery: string,
+  revisions?: RevisionLookup,
+): Promise<GateDecision> {
   const parsed = parseDicomWebPath(rawPath);
   if (!parsed.ok) return { outcome: 'refused', status: 400, code: 'INVALID_PATH', reason: parsed.reason };
   let route = parsed.route;
@@ -98,11 +156,18 @@ export async function decideDicomWebRequest(db: RsDatabase, user: User, rawPath:
     } else if (user.role !== 'admin') {
       // Root study search: constrained to the studies the user may see (QIDO matches a UID list).
       const visible = await listStudiesVisibleTo(db, user, { limit: MAX_CONSTRAINED_STUDIES });
-      const allowed = new Set(visible.map((study) => study.studyInstanceUid));
-      const uids = requested.length > 0 ? [...new Set(requested)].filter((uid) => allowed.has(uid)) : [...allowed];
+      const allowed = new Map(visible.map((study) => [study.studyInstanceUid, study]));
+      const uids = requested.length > 0 ? [...new Set(requested)].filter((uid) => allowed.has(uid)) : [...allowed.keys()];
       if (uids.length === 0) return { outcome: 'empty-search', route, kind: routeKind(route) };
       params = [['StudyInstanceUID', uids.join(',')], ...others];
-      return { outcome: 'redirect', location: location(route, params), route, kind: routeKind(route), exposure: { studyUids: uids, query: encodeQuery(others) } };
+      const revision = searchRevision(revisions, uids.map((uid) => allowed.get(uid) as (typeof visible)[number]));
+      return {
+        outcome: 'redirect',
+        location: location(route, params, revision),
+        route,
+        kind: routeKind(route),
+        exposure: { studyUids: uids, query: encodeQuery(others) },
+      };
     } else {
       return { outcome: 'redirect', location: location(route, params), route, kind: routeKind(route), exposure: { studyUids: undefined, query: encodeQuery(params) } };
     }
@@ -115,5 +180,6 @@ export async function decideDicomWebRequest(db: RsDatabase, user: User, rawPath:
   if (!canAccessStudy(user, study)) {
     return { outcome: 'refused', status: 403, code: 'STUDY_FORBIDDEN', reason: 'permission denied', route, kind, studyUid };
   }
-  return { outcome: 'redirect', location: location(route, params), route, kind, studyUid };
+  const revision = cacheable(route) ? studyRevision(revisions, study) : undefined;
+  return { outcome: 'redirect', location: location(route, params, revision), route, kind, studyUid };
 }

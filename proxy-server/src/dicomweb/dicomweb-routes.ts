@@ -112,7 +112,7 @@ async function answerRead(services: AuthenticationServices, request: FastifyRequ
   const rawPath = pathPart.slice(DICOMWEB_PREFIX.length);
   const rawQuery = queryStart === -1 ? '' : url.slice(queryStart + 1);
 
-  const decision = await decideDicomWebRequest(services.db, user, rawPath, rawQuery);
+  const decision = await decideDicomWebRequest(services.db, user, rawPath, rawQuery, services.studyRevisions);
   services.metrics?.decisions.inc({
     kind: decision.kind ?? 'unparsed',
     outcome: decision.outcome === 'refused' ? String(decision.status) : decision.outcome,

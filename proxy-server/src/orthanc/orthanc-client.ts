@@ -206,6 +206,28 @@ export class OrthancClient {
     return parsed.data.CountStudies;
   }
 
+  /** `GET /tools/now`: Orthanc's clock, UTC, `YYYYMMDDTHHMMSS`. */
+  async now(): Promise<string> {
+    const parsed = z.string().regex(/^\d{8}T\d{6}$/).safeParse(await this.#request('tools/now', { method: 'GET' }, 'text'));
+    if (!parsed.success) throw new OrthancError('unexpected answer from Orthanc to GET /tools/now');
+    return parsed.data;
+  }
+
+  /** `POST /tools/find`: the LastUpdate of each of these studies that Orthanc holds, by Orthanc ID. */
+  async studyLastUpdates(studyInstanceUids: readonly string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    if (studyInstanceUids.length === 0) return found;
+    const body = await this.#request('tools/find', {
+      method: 'POST',
+      body: new TextEncoder().encode(JSON.stringify({ Level: 'Study', Query: { StudyInstanceUID: studyInstanceUids.join('\\') }, ResponseContent: ['Metadata'] })),
+      headers: { 'content-type': 'application/json' },
+    });
+    const parsed = z.array(z.looseObject({ ID: z.string(), Metadata: z.looseObject({ LastUpdate: z.string().optional() }) })).safeParse(body);
+    if (!parsed.success) throw new OrthancError('unexpected answer from Orthanc to POST /tools/find');
+    for (const study of parsed.data) found.set(study.ID, study.Metadata.LastUpdate ?? '');
+    return found;
+  }
+
   /** `GET /studies?since=&limit=`: a page of Orthanc's study identifiers. */
   async studyIds(since: number, limit: number): Promise<string[]> {
     const body = await this.#request(`studies?since=${since}&limit=${limit}`, { method: 'GET' });
@@ -246,7 +268,7 @@ export class OrthancClient {
     };
   }
 
-  async #request(path: string, init: { method: string; body?: Uint8Array; headers?: Record<string, string> }): Promise<unknown> {
+  async #request(path: string, init: { method: string; body?: Uint8Array; headers?: Record<string, string> }, answer: 'json' | 'text' = 'json'): Promise<unknown> {
     const url = new URL(path, this.#base);
     let response: Response;
     try {
@@ -265,6 +287,7 @@ export class OrthancClient {
       throw new OrthancError(`Orthanc refused the credentials of user "${this.#username}" (HTTP ${response.status})`, response.status);
     }
     if (!response.ok) throw new OrthancError(httpReason(response, text), response.status);
+    if (answer === 'text') return text.trim();
     try {
       return JSON.parse(text) as unknown;
     } catch {
