@@ -84,8 +84,9 @@ describe("the original design's checks", () => {
     const token = await accessToken(stack, 'dr.grey');
     const direct = await fetch(`${stack.gate.url}${framePath(f)}`, { headers: { ...bearer(token), accept: FRAME_ACCEPT } });
     expect(direct.status).toBe(200);
-    expect(direct.headers.get('x-accel-redirect')).toBe(
-      `/internal-orthanc/dicom-web/studies/${f.study}/series/${f.series}/instances/${f.instance}/frames/1`,
+    // Frames go to the cached location, keyed by the study's revision (docs/operations.md, "The DICOMweb cache").
+    expect(direct.headers.get('x-accel-redirect')).toMatch(
+      new RegExp(`^/internal-orthanc/cached/[0-9a-f]{16}/dicom-web/studies/${f.study}/series/${f.series}/instances/${f.instance}/frames/1$`),
     );
     expect(direct.headers.get('cache-control')).toBe('no-store');
     expect(direct.headers.get('content-type')).toBeNull();
