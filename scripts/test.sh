@@ -14,6 +14,8 @@ export RS_STACK_DIR="${RS_TEST_STACK_DIR:-$RS_ROOT/.stack-test}"
 export RS_HTTP_PORT="${RS_TEST_HTTP_PORT:-18080}" RS_GATE_PORT="${RS_TEST_GATE_PORT:-13001}"
 export RS_ORTHANC_PORT="${RS_TEST_ORTHANC_PORT:-18042}" RS_OPS_PORT="${RS_TEST_OPS_PORT:-18081}"
 export RS_DICOM_PORT="${RS_TEST_DICOM_PORT:-14242}"
+# HTTPS beside HTTP (a self-signed certificate in the state directory): the TLS tests run against it.
+export RS_TLS="${RS_TEST_TLS:-1}" RS_HTTPS_PORT="${RS_TEST_HTTPS_PORT:-18443}"
 # Short-lived access tokens, so the tests see renewal across expiry.
 export RS_ACCESS_TOKEN_TTL="${RS_TEST_ACCESS_TOKEN_TTL:-30}"
 results="$RS_ROOT/test-results"

@@ -61,6 +61,22 @@ const StackConfigSchema = z
         error: 'expected a scheme and host only, without a path or query',
       })
       .optional(),
+    /**
+     * HTTPS beside HTTP (docs/security.md, "Transport"): nginx serves the same locations on
+     * `tls.port` with TLS 1.2/1.3, and HTTPS answers carry HSTS. Without certificateFile and
+     * keyFile the stack makes a self-signed certificate for listenAddress and localhost in
+     * `<stateDir>/tls/` (once). stack.json names the URL (`httpsUrl`) and the certificate.
+     */
+    tls: z
+      .object({
+        enabled: z.preprocess((value) => (value === '1' || value === 'true' ? true : value === '0' || value === 'false' ? false : value), z.boolean({ error: 'expected true or false (RS_TLS: 1 or 0)' })).default(false),
+        port: port.default(8443),
+        certificateFile: z.string().min(1).optional(),
+        keyFile: z.string().min(1).optional(),
+      })
+      .strict()
+      .refine((tls) => (tls.certificateFile === undefined) === (tls.keyFile === undefined), { error: 'name both certificateFile and keyFile, or neither (for a self-signed pair)' })
+      .prefault({}),
     /** Access-token lifetime handed to the gate. */
     accessTokenTtlSeconds: z.coerce.number().int().min(10).max(3600).default(300),
     /**
@@ -127,6 +143,10 @@ const envKeys = {
   RS_LISTEN_ADDRESS: ['listenAddress'],
   RS_PUBLIC_BASE_URL: ['publicBaseUrl'],
   RS_HTTP_PORT: ['ports', 'http'],
+  RS_TLS: ['tls', 'enabled'],
+  RS_HTTPS_PORT: ['tls', 'port'],
+  RS_TLS_CERTIFICATE: ['tls', 'certificateFile'],
+  RS_TLS_KEY: ['tls', 'keyFile'],
   RS_GATE_PORT: ['ports', 'gate'],
   RS_ORTHANC_PORT: ['ports', 'orthanc'],
   RS_OPS_PORT: ['ports', 'ops'],

@@ -9,6 +9,7 @@ import { ensureProxySecret } from './gate.ts';
 import type { StackLayout } from './layout.ts';
 import { startDetached, waitUntilReady, type StartedProcess } from './processes.ts';
 import { renderTemplate } from './template.ts';
+import { tlsServerDirectives, type TlsFiles } from './tls.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -50,6 +51,8 @@ export interface NginxSettings {
   publicBaseUrl?: string;
   /** Worker and pool sizes; derived from this machine's cores when left out. */
   budget?: ConnectionBudget;
+  /** HTTPS on this port of listenAddress as well, with these files (tls.ts). */
+  tls?: TlsFiles & { port: number };
   /** nginx's DICOMweb cache sizes (stack config dicomwebCache); defaults as in the stack config. */
   cache?: { maxSize: string; keysZone: string; inactive: string; valid: string };
 }
@@ -85,6 +88,7 @@ export function renderNginxConfiguration(settings: NginxSettings): string {
     MIME_TYPES: '/etc/nginx/mime.types',
     LISTEN_ADDRESS: settings.listenAddress,
     HTTP_PORT: settings.httpPort,
+    TLS_SERVER: tlsServerDirectives(settings.tls && { ...settings.tls, listenAddress: settings.listenAddress }),
     OPS_PORT: settings.opsPort,
     GATE_PORT: settings.gatePort,
     ORTHANC_PORT: settings.orthancPort,

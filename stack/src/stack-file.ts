@@ -9,6 +9,9 @@ export const StackFileSchema = z.object({
   version: z.literal(1),
   startedAt: z.string(),
   baseUrl: z.string(),
+  /** The same server over HTTPS, when tls is enabled, and the certificate it presents (PEM). */
+  httpsUrl: z.string().optional(),
+  tlsCertificateFile: z.string().optional(),
   opsUrl: z.string(),
   stateDir: z.string(),
   ports: z.object({ http: z.number(), gate: z.number(), orthanc: z.number(), ops: z.number() }),

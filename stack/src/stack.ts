@@ -24,6 +24,7 @@ import {
 import { assertPortFree, isRunning, stopProcess, type ManagedProcess, type StartedProcess } from './processes.ts';
 import { seedDemo } from './seed.ts';
 import { readStackFile, removeStackFile, writeStackFile, type StackFile } from './stack-file.ts';
+import { ensureTlsFiles, type TlsFiles } from './tls.ts';
 
 export type Report = (message: string) => void;
 
@@ -87,6 +88,7 @@ export async function stackUp(config: StackConfig, report: Report): Promise<Stac
   const nginx = locateNginx();
   const { ports } = config;
   await assertPortFree(config.listenAddress, ports.http, 'nginx, public', 'RS_HTTP_PORT');
+  if (config.tls.enabled) await assertPortFree(config.listenAddress, config.tls.port, 'nginx, HTTPS', 'RS_HTTPS_PORT');
   await assertPortFree('127.0.0.1', ports.ops, 'nginx, operations', 'RS_OPS_PORT');
   await assertPortFree('127.0.0.1', ports.gate, 'proxy-server', 'RS_GATE_PORT');
   await assertPortFree('127.0.0.1', ports.orthanc, 'Orthanc', 'RS_ORTHANC_PORT');
@@ -120,6 +122,9 @@ export async function stackUp(config: StackConfig, report: Report): Promise<Stac
       dicomwebCache: { enabled: config.dicomwebCache.enabled, revisionPollMs: config.dicomwebCache.revisionPollMs },
     });
 
+    const tls = config.tls.enabled
+      ? await ensureTlsFiles({ stateDir: layout.stateDir, configured: config.tls, hosts: [config.listenAddress, 'localhost'] })
+      : undefined;
     const nginxSettings: NginxSettings = {
       layout,
       listenAddress: config.listenAddress,
@@ -132,14 +137,15 @@ export async function stackUp(config: StackConfig, report: Report): Promise<Stac
       corsOrigins: config.corsOrigins,
       publicBaseUrl,
       budget,
+      ...(tls && { tls: { certificateFile: tls.certificateFile, keyFile: tls.keyFile, port: config.tls.port } }),
       cache: config.dicomwebCache,
     };
     report(describeConnectionBudget(budget));
     await writeNginxConfiguration(nginxSettings, nginx);
-    report(`starting nginx on ${config.listenAddress}:${ports.http}`);
+    report(`starting nginx on ${config.listenAddress}:${ports.http}${tls ? ` and HTTPS on ${config.tls.port}${tls.selfSigned ? ` (self-signed certificate ${tls.certificateFile})` : ''}` : ''}`);
     started.nginx = await startNginx(nginxSettings, nginx);
 
-    const stack = describeStack({ config, layout, baseUrl, orthancVersion, started });
+    const stack = describeStack({ config, layout, baseUrl, orthancVersion, started, tls });
     writeStackFile(layout.stackFile, stack);
     await readyCheck(baseUrl);
 
@@ -171,6 +177,7 @@ function describeStack(options: {
   layout: StackLayout;
   baseUrl: string;
   orthancVersion: string;
+  tls?: TlsFiles | undefined;
   started: Partial<Record<ServiceName, StartedProcess>>;
 }): StackFile {
   const { config, layout, started } = options;
@@ -180,6 +187,7 @@ function describeStack(options: {
     version: 1,
     startedAt: new Date().toISOString(),
     baseUrl: options.baseUrl,
+    ...(options.tls && { httpsUrl: `https://${config.listenAddress}:${config.tls.port}`, tlsCertificateFile: options.tls.certificateFile }),
     opsUrl: `http://127.0.0.1:${config.ports.ops}`,
     stateDir: layout.stateDir,
     ports: config.ports,
