@@ -8,16 +8,10 @@
  * Plain data and functions only, and no DOM types, so that Node-side code (Playwright specs, the
  * benchmark) can be type-checked against it.
  */
+import type { MeasurementRecord } from './measurements.ts';
 
-/** A measurement as the viewer lists it. */
-export interface ViewerMeasurement {
-  id: string;
-  kind: 'length' | 'angle' | 'roi';
-  /** The value as shown, e.g. `42.3 mm`, `37.5°`, `area 120.4 mm² · mean 38.2 HU`. */
-  text: string;
-  /** Slice (0-based) the measurement was drawn on, if known. */
-  imageIndex: number | null;
-}
+/** A measurement as the viewer lists it: its record and the slice (0-based) of the shown series it is on. */
+export type ViewerMeasurement = MeasurementRecord & { imageIndex: number | null };
 
 /** What is on screen. */
 export interface ViewerHookState {
@@ -39,7 +33,12 @@ export interface ViewerHookState {
   voi: { windowWidth: number; windowCenter: number } | null;
   zoom: number;
   renderingMode: 'cpu' | 'gpu';
+  /** Every measurement of the shown series (of any of its slices), in the order drawn. */
   measurements: ViewerMeasurement[];
+  /** The measurement selected (Delete or Backspace deletes it), or null. */
+  selectedMeasurementId: string | null;
+  /** How the image is shown: grey scale inverted, rotation in degrees clockwise, mirrored. */
+  orientation: { invert: boolean; rotation: number; flipHorizontal: boolean; flipVertical: boolean };
   cine: {
     playing: boolean;
     /** The chosen rate. */

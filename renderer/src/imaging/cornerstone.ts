@@ -23,6 +23,7 @@ import * as tools from '@cornerstonejs/tools';
 import { FRAME_ACCEPT } from '@reading-station/contract';
 import { RANGE_SCHEME, rangeImageLoader, setRangeRequestHeaders } from './frame-ranges.ts';
 import { decodeWorkerCount, prefetchConcurrency } from './load-scheduling.ts';
+import { connectMeasurementStore } from './measurement-annotations.ts';
 
 /** How the image loader gets a token: the bridge, asked per request. */
 export interface AccessTokenSource {
@@ -38,6 +39,7 @@ export const REGISTERED_TOOLS = [
   tools.LengthTool,
   tools.AngleTool,
   tools.EllipticalROITool,
+  tools.ProbeTool,
 ] as const;
 
 let ready: Promise<void> | null = null;
@@ -57,6 +59,8 @@ async function initialise(): Promise<void> {
   core.init();
   tools.init();
   for (const tool of REGISTERED_TOOLS) tools.addTool(tool);
+  // Measurements drawn become the session's records (measurement-store.ts).
+  connectMeasurementStore();
   const workers = decodeWorkerCount(navigator.hardwareConcurrency);
   const { Prefetch } = core.Enums.RequestType;
   core.imageLoadPoolManager.setMaxSimultaneousRequests(Prefetch, prefetchConcurrency(workers));

@@ -12,14 +12,16 @@ import { ApiError, apiErrorFromXhr } from '../api/api-error.ts';
 import { core, tools, usesCpuRendering } from './cornerstone.ts';
 import { voiRangeOf, windowLevelOf, type VoiLutFunction, type WindowLevel } from './ct-presets.ts';
 import { prefetchOrder } from './load-scheduling.ts';
-import { summariseMeasurement, type Measurement } from './measurements.ts';
+import { measurementToolConfiguration } from './measurement-annotations.ts';
+import { measurementStore } from './measurement-store.ts';
+import { imageIndexOf } from './measurements.ts';
 import { SeriesProgressTracker, type SeriesProgress } from './series-progress.ts';
 
 const { Enums: CoreEnums, eventTarget, cache, imageLoader, imageLoadPoolManager } = core;
 type StackViewport = core.Types.IStackViewport;
 type CornerstoneImage = core.Types.IImage;
 
-export type PrimaryTool = 'windowLevel' | 'pan' | 'zoom' | 'length' | 'angle' | 'ellipseRoi';
+export type PrimaryTool = 'windowLevel' | 'pan' | 'zoom' | 'length' | 'angle' | 'ellipseRoi' | 'probe';
 
 const TOOL_NAMES: Readonly<Record<PrimaryTool, string>> = {
   windowLevel: tools.WindowLevelTool.toolName,
@@ -28,8 +30,19 @@ const TOOL_NAMES: Readonly<Record<PrimaryTool, string>> = {
   length: tools.LengthTool.toolName,
   angle: tools.AngleTool.toolName,
   ellipseRoi: tools.EllipticalROITool.toolName,
+  probe: tools.ProbeTool.toolName,
 };
-const MEASUREMENT_TOOLS = new Set([TOOL_NAMES.length, TOOL_NAMES.angle, TOOL_NAMES.ellipseRoi]);
+const MEASUREMENT_TOOLS = new Set([TOOL_NAMES.length, TOOL_NAMES.angle, TOOL_NAMES.ellipseRoi, TOOL_NAMES.probe]);
+
+/** How the image is turned and shown: invert, rotation (degrees clockwise, 0/90/180/270) and flips. */
+export interface ViewOrientation {
+  invert: boolean;
+  rotation: number;
+  flipHorizontal: boolean;
+  flipVertical: boolean;
+}
+
+const UPRIGHT: ViewOrientation = { invert: false, rotation: 0, flipHorizontal: false, flipVertical: false };
 
 export interface StackViewerState {
   seriesInstanceUid: string | null;
@@ -49,7 +62,8 @@ export interface StackViewerState {
   primaryTool: PrimaryTool;
   cine: { playing: boolean; framesPerSecond: number };
   renderingMode: 'cpu' | 'gpu';
-  measurements: Measurement[];
+  /** As last rendered; a new series and Reset show it upright again. */
+  orientation: ViewOrientation;
   progress: Readonly<Record<string, SeriesProgress>>;
 }
 
@@ -130,7 +144,7 @@ export class StackViewer {
       primaryTool: 'windowLevel',
       cine: { playing: false, framesPerSecond: 10 },
       renderingMode: usesCpuRendering() ? 'cpu' : 'gpu',
-      measurements: [],
+      orientation: UPRIGHT,
       progress: {},
     };
     this.#listen();
@@ -200,9 +214,38 @@ export class StackViewer {
     viewport.render();
   }
 
-  /** Fit, centre and the image's own window again; measurements stay. */
+  /** Invert the grey scale (on again, off again). */
+  toggleInvert(): void {
+    const viewport = this.#viewport();
+    viewport.setProperties({ invert: !viewport.getProperties().invert });
+    viewport.render();
+  }
+
+  /** Turn the image by a multiple of 90° (positive: clockwise). */
+  rotateBy(degrees: number): void {
+    const viewport = this.#viewport();
+    const rotation = viewport.getViewPresentation().rotation ?? 0;
+    viewport.setViewPresentation({ rotation: (((rotation + degrees) % 360) + 360) % 360 });
+    viewport.render();
+  }
+
+  /** Mirror the image left–right (horizontal) or top–bottom (vertical) as it is shown. */
+  flip(direction: 'horizontal' | 'vertical'): void {
+    const viewport = this.#viewport();
+    const { flipHorizontal = false, flipVertical = false } = viewport.getViewPresentation();
+    viewport.setViewPresentation(direction === 'horizontal' ? { flipHorizontal: !flipHorizontal } : { flipVertical: !flipVertical });
+    viewport.render();
+  }
+
+  /** The imageIds of a registered series, in display order. */
+  imageIdsOf(seriesInstanceUid: string): readonly string[] {
+    return this.#seriesImages.get(seriesInstanceUid) ?? [];
+  }
+
+  /** Fit, centre, upright, not inverted, and the image's own window again; measurements stay. */
   resetView(): void {
     const viewport = this.#viewport();
+    viewport.setViewPresentation({ rotation: 0, flipHorizontal: false, flipVertical: false });
     viewport.resetCamera();
     viewport.resetProperties();
     viewport.render();
@@ -293,7 +336,10 @@ export class StackViewer {
       voi: this.#state.voi,
       zoom: this.#state.zoom,
       renderingMode: this.#state.renderingMode,
-      measurements: this.#state.measurements,
+      orientation: this.#state.orientation,
+      // Every measurement of the shown series, wherever its slice is (the list shows them all).
+      measurements: this.#measurementsOfShownSeries(),
+      selectedMeasurementId: measurementStore.snapshot.selectedId,
       cine: {
         playing: this.#state.cine.playing,
         /** The chosen rate. */
@@ -354,7 +400,7 @@ export class StackViewer {
 
   #bindTools(): void {
     const group = this.#toolGroup;
-    for (const name of Object.values(TOOL_NAMES)) group.addTool(name);
+    for (const name of Object.values(TOOL_NAMES)) group.addTool(name, MEASUREMENT_TOOLS.has(name) ? measurementToolConfiguration(name) : undefined);
     group.addTool(tools.StackScrollTool.toolName);
     const { MouseBindings } = tools.Enums;
     group.setToolActive(TOOL_NAMES.windowLevel, { bindings: [{ mouseButton: MouseBindings.Primary }] });
@@ -402,6 +448,7 @@ export class StackViewer {
         renderedImageIndex,
         voi: voiRange ? windowLevelOf(voiRange, VOILUTFunction as VoiLutFunction | undefined) : null,
         zoom: viewport.getZoom(),
+        orientation: this.#orientationOf(viewport),
       });
     });
     on<core.Types.EventTypes.ImageLoadedEvent>(eventTarget, E.IMAGE_LOADED, (event) => {
@@ -419,36 +466,20 @@ export class StackViewer {
     on<CustomEvent<{ imageId?: string; error?: unknown }>>(eventTarget, E.IMAGE_LOAD_ERROR, (event) => {
       onFailure(event.detail.imageId, event.detail.error);
     });
-
-    const refreshMeasurements = (): void => this.#update({ measurements: this.#collectMeasurements() });
-    for (const type of [
-      tools.Enums.Events.ANNOTATION_COMPLETED,
-      tools.Enums.Events.ANNOTATION_MODIFIED,
-      tools.Enums.Events.ANNOTATION_REMOVED,
-    ]) {
-      on(eventTarget, type, refreshMeasurements);
-    }
   }
 
-  #collectMeasurements(): Measurement[] {
-    const images = new Set(this.#state.seriesInstanceUid ? this.#seriesImages.get(this.#state.seriesInstanceUid) : []);
-    const all = tools.annotation.state.getAllAnnotations();
-    const measurements: Measurement[] = [];
-    for (const annotation of all) {
-      const toolName = annotation.metadata?.toolName;
-      const imageId = annotation.metadata?.referencedImageId;
-      if (!toolName || !MEASUREMENT_TOOLS.has(toolName) || (imageId && !images.has(imageId))) continue;
-      const summary = summariseMeasurement(toolName, annotation.annotationUID ?? '', annotation.data?.cachedStats, this.#imageIndexOf(imageId));
-      if (summary) measurements.push(summary);
-    }
-    return measurements;
+  #orientationOf(viewport: StackViewport): ViewOrientation {
+    const { rotation = 0, flipHorizontal = false, flipVertical = false } = viewport.getViewPresentation();
+    return { invert: viewport.getProperties().invert === true, rotation: Math.round(rotation), flipHorizontal, flipVertical };
   }
 
-  #imageIndexOf(imageId: string | undefined): number | null {
+  #measurementsOfShownSeries(): ViewerHookState['measurements'] {
     const series = this.#state.seriesInstanceUid;
-    if (!imageId || !series) return null;
-    const index = this.#seriesImages.get(series)?.indexOf(imageId) ?? -1;
-    return index < 0 ? null : index;
+    if (!series) return [];
+    const imageIds = this.imageIdsOf(series);
+    return measurementStore.snapshot.records
+      .filter((r) => r.seriesInstanceUid === series)
+      .map((r) => ({ ...r, imageIndex: imageIndexOf(imageIds, r) }));
   }
 
   #prefetch(seriesInstanceUid: string): void {

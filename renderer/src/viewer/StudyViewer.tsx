@@ -8,13 +8,18 @@ import { useApiErrorHandler } from '../common/use-api-error.ts';
 import { ensureCornerstone, loadImageToShow } from '../imaging/cornerstone.ts';
 import { windowPresetsFor } from '../imaging/ct-presets.ts';
 import { StackViewer, type StackViewerState } from '../imaging/stack-viewer.ts';
+import { deleteMeasurement } from '../imaging/measurement-annotations.ts';
+import { measurementStore } from '../imaging/measurement-store.ts';
+import type { MeasurementRecord } from '../imaging/measurements.ts';
 import { exposeViewerDiagnostics } from '../imaging/viewer-diagnostics.ts';
+import { goToMeasurement, nextMeasurementOf } from './measurement-actions.ts';
 import { MeasurementList } from './MeasurementList.tsx';
 import { SeriesThumbnail } from './SeriesThumbnail.tsx';
 import { ShortcutHelp } from './ShortcutHelp.tsx';
 import { SliceSlider } from './SliceSlider.tsx';
 import { loadSeries, loadSeriesList, type LoadedSeries, type StudyHeader } from './study-loader.ts';
 import { ViewerToolbar } from './ViewerToolbar.tsx';
+import { useMeasurements } from './use-measurements.ts';
 import { ViewportOverlay } from './ViewportOverlay.tsx';
 import { commandForKey, type ViewerCommand } from './viewer-shortcuts.ts';
 
@@ -170,6 +175,20 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
 
   const currentModality = series?.find((e) => e.summary.seriesInstanceUid === state?.seriesInstanceUid)?.summary.modality ?? '';
 
+  /** A measurement chosen in the list or by key: selected, and its slice shown (in its series). */
+  const showMeasurement = useCallback(
+    (record: MeasurementRecord) => {
+      if (!viewer) return;
+      const elsewhere = goToMeasurement(viewer, record, nonImageShown === null ? viewer.state.seriesInstanceUid : null);
+      if (!elsewhere) return;
+      setLoadError(null);
+      setNonImageShown(null);
+      void viewer.showSeries(elsewhere.seriesInstanceUid, elsewhere.imageIndex);
+    },
+    [viewer, nonImageShown],
+  );
+  const measurements = useMeasurements();
+
   const run = useCallback(
     (command: ViewerCommand) => {
       if (command.type === 'help') {
@@ -201,9 +220,28 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
           if (viewer.state.cine.playing) viewer.stopCine();
           else viewer.playCine();
           break;
+        case 'invert':
+          viewer.toggleInvert();
+          break;
+        case 'rotate':
+          viewer.rotateBy(command.degrees);
+          break;
+        case 'flip':
+          viewer.flip(command.direction);
+          break;
+        case 'next-measurement': {
+          const next = nextMeasurementOf(viewer, viewer.state.seriesInstanceUid);
+          if (next) showMeasurement(next);
+          break;
+        }
+        case 'delete-measurement': {
+          const selected = measurementStore.snapshot.selectedId;
+          if (selected) deleteMeasurement(selected);
+          break;
+        }
       }
     },
-    [viewer, nonImageShown, currentModality],
+    [viewer, nonImageShown, currentModality, showMeasurement],
   );
 
   useEffect(() => {
@@ -273,7 +311,16 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
             </li>
           ))}
         </ol>
-        {state && <MeasurementList measurements={state.measurements} />}
+        {viewer && (
+          <MeasurementList
+            records={measurements.records.filter((r) => r.studyInstanceUid === studyInstanceUid)}
+            series={(series ?? []).map((e) => ({ seriesInstanceUid: e.summary.seriesInstanceUid, label: e.summary.description || `Series ${e.summary.seriesNumber ?? ''}`.trim(), imageIds: viewer.imageIdsOf(e.summary.seriesInstanceUid) }))}
+            selectedId={measurements.selectedId}
+            onSelect={showMeasurement}
+            onDelete={(record) => deleteMeasurement(record.id)}
+            onDeleteAll={() => measurementStore.forStudy(studyInstanceUid).forEach((r) => deleteMeasurement(r.id))}
+          />
+        )}
       </aside>
       <section className="viewport-column" aria-label="Image">
         <ViewerToolbar viewer={nonImage ? null : viewer} state={state} modality={currentModality} onHelp={() => setHelpOpen(true)} />

@@ -1,5 +1,6 @@
 import { windowPresetsFor } from '../imaging/ct-presets.ts';
 import type { PrimaryTool, StackViewer, StackViewerState } from '../imaging/stack-viewer.ts';
+import { CineRateInput } from './CineRateInput.tsx';
 
 const TOOLS: ReadonlyArray<{ tool: PrimaryTool; label: string; key: string }> = [
   { tool: 'windowLevel', label: 'Window/level', key: 'W' },
@@ -8,6 +9,7 @@ const TOOLS: ReadonlyArray<{ tool: PrimaryTool; label: string; key: string }> = 
   { tool: 'length', label: 'Length', key: 'L' },
   { tool: 'angle', label: 'Angle', key: 'A' },
   { tool: 'ellipseRoi', label: 'ROI', key: 'E' },
+  { tool: 'probe', label: 'Probe', key: 'X' },
 ];
 
 /**
@@ -55,6 +57,18 @@ export function ViewerToolbar({
         <button type="button" title="Zoom out (−)" aria-label="Zoom out" onClick={() => viewer.zoomBy(0.8)}>
           −
         </button>
+        <button type="button" aria-pressed={state.orientation.invert} title="Invert the grey scale (I)" onClick={() => viewer.toggleInvert()}>
+          Invert
+        </button>
+        <button type="button" title="Rotate 90° clockwise (])" aria-label="Rotate 90° clockwise" onClick={() => viewer.rotateBy(90)}>
+          ⟳ 90°
+        </button>
+        <button type="button" aria-pressed={state.orientation.flipHorizontal} title="Flip left–right (F)" aria-label="Flip left–right" onClick={() => viewer.flip('horizontal')}>
+          ⇆
+        </button>
+        <button type="button" aria-pressed={state.orientation.flipVertical} title="Flip top–bottom (V)" aria-label="Flip top–bottom" onClick={() => viewer.flip('vertical')}>
+          ⇅
+        </button>
         <button type="button" title="Reset (R)" onClick={() => viewer.resetView()}>
           Reset
         </button>
@@ -63,20 +77,7 @@ export function ViewerToolbar({
         <button type="button" aria-pressed={state.cine.playing} title="Play or stop cine (Space)" onClick={() => (state.cine.playing ? viewer.stopCine() : viewer.playCine())}>
           {state.cine.playing ? 'Stop cine' : 'Play cine'}
         </button>
-        <label className="fps">
-          <input
-            type="number"
-            min={1}
-            max={60}
-            value={state.cine.framesPerSecond}
-            aria-label="Cine frame rate (frames per second)"
-            onChange={(e) => {
-              const fps = Number(e.target.value);
-              if (Number.isFinite(fps) && fps >= 1) viewer.setCineRate(fps);
-            }}
-          />
-          fps
-        </label>
+        <CineRateInput framesPerSecond={state.cine.framesPerSecond} onRate={(fps) => viewer.setCineRate(fps)} />
       </div>
       <button type="button" className="secondary help-button" title="Keyboard shortcuts (?)" onClick={onHelp}>
         Shortcuts ?

@@ -12,6 +12,22 @@ describe('viewer shortcuts', () => {
     expect(commandForKey(key('q'))).toBeNull();
   });
 
+  it('deletes the selected measurement with Delete or Backspace, but not with a modifier (the browser’s back)', () => {
+    expect(commandForKey(key('Delete'))).toEqual({ type: 'delete-measurement' });
+    expect(commandForKey(key('Backspace'))).toEqual({ type: 'delete-measurement' });
+    expect(commandForKey(key('Backspace', { altKey: true }))).toBeNull();
+    expect(commandForKey(key('m'))).toEqual({ type: 'next-measurement' });
+  });
+
+  it('has keys for invert, rotation, flips and the probe', () => {
+    expect(commandForKey(key('i'))).toEqual({ type: 'invert' });
+    expect(commandForKey(key(']'))).toEqual({ type: 'rotate', degrees: 90 });
+    expect(commandForKey(key('['))).toEqual({ type: 'rotate', degrees: -90 });
+    expect(commandForKey(key('F'))).toEqual({ type: 'flip', direction: 'horizontal' });
+    expect(commandForKey(key('v'))).toEqual({ type: 'flip', direction: 'vertical' });
+    expect(commandForKey(key('x'))).toEqual({ type: 'tool', tool: 'probe' });
+  });
+
   it('gives every key one meaning', () => {
     const keys = VIEWER_SHORTCUTS.flatMap((s) => s.keys);
     expect(new Set(keys).size).toBe(keys.length);

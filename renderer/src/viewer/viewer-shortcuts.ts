@@ -13,6 +13,11 @@ export type ViewerCommand =
   | { type: 'zoom'; factor: number }
   | { type: 'reset' }
   | { type: 'cine' }
+  | { type: 'invert' }
+  | { type: 'rotate'; degrees: number }
+  | { type: 'flip'; direction: 'horizontal' | 'vertical' }
+  | { type: 'next-measurement' }
+  | { type: 'delete-measurement' }
   | { type: 'help' };
 
 export interface Shortcut {
@@ -37,6 +42,9 @@ export const VIEWER_SHORTCUTS: readonly Shortcut[] = [
   { keys: ['l', 'L'], label: 'L', description: 'Measure a length (mm)', command: { type: 'tool', tool: 'length' } },
   { keys: ['a', 'A'], label: 'A', description: 'Measure an angle (drag one arm, then the other)', command: { type: 'tool', tool: 'angle' } },
   { keys: ['e', 'E'], label: 'E', description: 'Elliptical ROI (area, mean HU)', command: { type: 'tool', tool: 'ellipseRoi' } },
+  { keys: ['x', 'X'], label: 'X', description: 'Probe: click a pixel for its value (HU on CT)', command: { type: 'tool', tool: 'probe' } },
+  { keys: ['m', 'M'], label: 'M', description: 'Select the next measurement of this series (and go to its slice)', command: { type: 'next-measurement' } },
+  { keys: ['Delete', 'Backspace'], label: 'Delete / Backspace', description: 'Delete the selected measurement', command: { type: 'delete-measurement' } },
   ...CT_WINDOW_PRESETS.map((preset) => ({
     keys: [preset.key],
     label: preset.key,
@@ -45,7 +53,12 @@ export const VIEWER_SHORTCUTS: readonly Shortcut[] = [
   })),
   { keys: ['+', '='], label: '+', description: 'Zoom in', command: { type: 'zoom', factor: 1.25 } },
   { keys: ['-', '_'], label: '−', description: 'Zoom out', command: { type: 'zoom', factor: 0.8 } },
-  { keys: ['r', 'R'], label: 'R', description: 'Reset zoom, pan and window', command: { type: 'reset' } },
+  { keys: ['i', 'I'], label: 'I', description: 'Invert the grey scale', command: { type: 'invert' } },
+  { keys: [']'], label: ']', description: 'Rotate 90° clockwise', command: { type: 'rotate', degrees: 90 } },
+  { keys: ['['], label: '[', description: 'Rotate 90° anticlockwise', command: { type: 'rotate', degrees: -90 } },
+  { keys: ['f', 'F'], label: 'F', description: 'Flip left–right', command: { type: 'flip', direction: 'horizontal' } },
+  { keys: ['v', 'V'], label: 'V', description: 'Flip top–bottom', command: { type: 'flip', direction: 'vertical' } },
+  { keys: ['r', 'R'], label: 'R', description: 'Reset zoom, pan, window, rotation, flips and invert', command: { type: 'reset' } },
   { keys: [' '], label: 'Space', description: 'Play or stop cine', command: { type: 'cine' } },
   { keys: ['?', 'h', 'H'], label: '? / H', description: 'Show or hide this help', command: { type: 'help' } },
 ];

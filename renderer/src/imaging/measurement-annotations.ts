@@ -1,0 +1,83 @@
+/**
+ * Cornerstone's annotations and the measurement store kept in step: a measurement drawn, moved
+ * or removed on any viewport becomes a record in the store (measurement-store.ts); selecting or
+ * deleting one from the list or by key goes back to Cornerstone, so the image and the list always
+ * show the same set. Cornerstone's annotation state is global (it survives the viewport, which is
+ * why a reopened study still shows its measurements); the store's `clear()` empties it too.
+ */
+import * as core from '@cornerstonejs/core';
+import * as tools from '@cornerstonejs/tools';
+import { measurementStore, type MeasurementStore } from './measurement-store.ts';
+import { imageKeyOf, MEASUREMENT_TOOL_KINDS, textLinesFor, valuesFromStats, type MeasurementRecord } from './measurements.ts';
+
+type Annotation = tools.Types.Annotation;
+
+/** The record of a finished measurement annotation; null for anything else or while incomplete. */
+export function recordOfAnnotation(annotation: Annotation): MeasurementRecord | null {
+  const toolName = annotation.metadata?.toolName ?? '';
+  const imageId = annotation.metadata?.referencedImageId;
+  const id = annotation.annotationUID;
+  if (!id || !imageId || !(toolName in MEASUREMENT_TOOL_KINDS)) return null;
+  const key = imageKeyOf(imageId);
+  const values = valuesFromStats(toolName, annotation.data?.cachedStats);
+  if (!key || !values) return null;
+  const points = (annotation.data?.handles?.points ?? []).map((p) => [Number(p[0]), Number(p[1]), Number(p[2])] as [number, number, number]);
+  return { id, ...key, points, values };
+}
+
+/** Tool configuration that makes Cornerstone word a measurement as the list does. */
+export function measurementToolConfiguration(toolName: string): Record<string, unknown> {
+  return { getTextLines: textLinesFor(toolName) };
+}
+
+let connected = false;
+
+/** Follows Cornerstone's annotation events into the store; once per app, after tools' `init`. */
+export function connectMeasurementStore(store: MeasurementStore = measurementStore): void {
+  if (connected) return;
+  connected = true;
+  const { Events } = tools.Enums;
+  const put = (event: Event): void => {
+    const annotation = (event as CustomEvent<{ annotation?: Annotation }>).detail.annotation;
+    const record = annotation ? recordOfAnnotation(annotation) : null;
+    if (record) store.put(record);
+  };
+  core.eventTarget.addEventListener(Events.ANNOTATION_COMPLETED, put);
+  core.eventTarget.addEventListener(Events.ANNOTATION_MODIFIED, put);
+  core.eventTarget.addEventListener(Events.ANNOTATION_REMOVED, (event: Event) => {
+    const id = (event as CustomEvent<{ annotation?: Annotation }>).detail.annotation?.annotationUID;
+    if (id) store.remove(id);
+  });
+  core.eventTarget.addEventListener(Events.ANNOTATION_SELECTION_CHANGE, (event: Event) => {
+    const selection = (event as CustomEvent<{ selection?: string[] }>).detail.selection ?? [];
+    store.select(selection.at(-1) ?? null);
+  });
+  store.onClear(() => {
+    tools.annotation.selection.deselectAnnotation();
+    tools.annotation.state.removeAllAnnotations();
+    redrawAnnotations();
+  });
+}
+
+/** Selects a measurement (Cornerstone highlights it) or nothing. */
+export function selectMeasurement(id: string | null, store: MeasurementStore = measurementStore): void {
+  if (id === null) tools.annotation.selection.deselectAnnotation();
+  else tools.annotation.selection.setAnnotationSelected(id, true, false);
+  store.select(id);
+  redrawAnnotations();
+}
+
+/** Deletes a measurement from the image and the list. */
+export function deleteMeasurement(id: string, store: MeasurementStore = measurementStore): void {
+  tools.annotation.selection.setAnnotationSelected(id, false);
+  tools.annotation.state.removeAnnotation(id);
+  store.remove(id);
+  redrawAnnotations();
+}
+
+function redrawAnnotations(): void {
+  for (const engine of core.getRenderingEngines() ?? []) {
+    const viewportIds = engine.getViewports().map((viewport) => viewport.id);
+    if (viewportIds.length > 0) tools.utilities.triggerAnnotationRenderForViewportIds(viewportIds);
+  }
+}
