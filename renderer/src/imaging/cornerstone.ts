@@ -66,7 +66,7 @@ async function initialise(): Promise<void> {
   core.imageLoadPoolManager.setMaxSimultaneousRequests(Prefetch, prefetchConcurrency(workers));
   core.getWebWorkerManager().workerPoolManager.setMaxSimultaneousRequests(Prefetch, workers);
   handleCacheRejections();
-  dicomImageLoader.init({ maxWebWorkers: workers, beforeSend: frameRequestHeaders });
+  dicomImageLoader.init({ maxWebWorkers: workers, beforeSend: frameRequest });
   // Frames of multi-frame instances come in ranges (frame-ranges.ts), with the same headers.
   setRangeRequestHeaders(frameRequestHeaders);
   core.imageLoader.registerImageLoader(RANGE_SCHEME, rangeImageLoader as unknown as core.Types.ImageLoaderFn);
@@ -87,6 +87,27 @@ function handleCacheRejections(): void {
     if (result instanceof Promise) result.catch(() => undefined);
     return result;
   };
+}
+
+/**
+ * Longest wait for one frame (a few hundred kilobytes): a stalled archive ends as an error with
+ * Retry instead of a slice that loads forever.
+ */
+export const FRAME_TIMEOUT_MS = 30_000;
+
+/** When each frame request went out, to tell a timeout from a refused connection (both status 0). */
+const frameRequestSentAt = new WeakMap<XMLHttpRequest, number>();
+
+function frameRequest(xhr: XMLHttpRequest): Promise<Record<string, string>> {
+  xhr.timeout = FRAME_TIMEOUT_MS;
+  frameRequestSentAt.set(xhr, performance.now());
+  return frameRequestHeaders();
+}
+
+/** Whether a failed frame request (status 0) ran out of time rather than found no server. */
+export function frameRequestTimedOut(xhr: { status: number }): boolean {
+  const sentAt = xhr instanceof XMLHttpRequest ? frameRequestSentAt.get(xhr) : undefined;
+  return xhr.status === 0 && sentAt !== undefined && performance.now() - sentAt >= FRAME_TIMEOUT_MS - 100;
 }
 
 async function frameRequestHeaders(): Promise<Record<string, string>> {

@@ -9,8 +9,9 @@
  */
 import type { ImageLoadTiming, PixelSample, ViewerHookState } from '@reading-station/contract';
 import { ApiError, apiErrorFromXhr } from '../api/api-error.ts';
-import { core, tools, usesCpuRendering } from './cornerstone.ts';
+import { core, frameRequestTimedOut, tools, usesCpuRendering } from './cornerstone.ts';
 import { voiRangeOf, windowLevelOf, type VoiLutFunction, type WindowLevel } from './ct-presets.ts';
+import { frameTimeoutError } from './frame-ranges.ts';
 import { prefetchOrder } from './load-scheduling.ts';
 import { measurementToolConfiguration } from './measurement-annotations.ts';
 import { measurementStore } from './measurement-store.ts';
@@ -534,6 +535,7 @@ export function describeLoadError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (typeof error === 'object' && error !== null && 'status' in error && typeof (error as { status: unknown }).status === 'number') {
     const xhr = error as { status: number; response?: unknown };
+    if (frameRequestTimedOut(xhr)) return frameTimeoutError();
     return apiErrorFromXhr({ status: xhr.status, response: xhr.response });
   }
   return new ApiError('IMAGE_DECODE_FAILED');

@@ -17,6 +17,7 @@ import { MeasurementList } from './MeasurementList.tsx';
 import { SeriesThumbnail } from './SeriesThumbnail.tsx';
 import { ShortcutHelp } from './ShortcutHelp.tsx';
 import { SliceSlider } from './SliceSlider.tsx';
+import { waitMessage, withRetry } from './load-retry.ts';
 import { loadSeries, loadSeriesList, type LoadedSeries, type StudyHeader } from './study-loader.ts';
 import { ViewerToolbar } from './ViewerToolbar.tsx';
 import { useMeasurements } from './use-measurements.ts';
@@ -48,6 +49,8 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
   const [viewer, setViewer] = useState<StackViewer | null>(null);
   const [state, setState] = useState<StackViewerState | null>(null);
   const [helpOpen, setHelpOpen] = useState(false);
+  /** What the study's metadata load waits for right now (null once every series is in or failed). */
+  const [waitingFor, setWaitingFor] = useState<string | null>(null);
   /** A series of non-image objects chosen for display (its message replaces the viewport). */
   const [nonImageShown, setNonImageShown] = useState<string | null>(null);
   const viewportRef = useRef<HTMLDivElement>(null);
@@ -63,13 +66,16 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
     setLoadError(null);
     (async () => {
       await ensureCornerstone(bridge);
-      const summaries = await loadSeriesList(bridge, session.serverUrl, studyInstanceUid, controller.signal);
+      // Every request has a time limit and is retried by itself; the page says what it waits for.
+      const retrying = (what: string) => ({ signal: controller.signal, onWait: (wait: Parameters<typeof waitMessage>[1]) => setWaitingFor(waitMessage(what, wait)) });
+      const summaries = await withRetry((signal) => loadSeriesList(bridge, session.serverUrl, studyInstanceUid, signal), retrying("the study's series list"));
       if (controller.signal.aborted) return;
       setSeries(summaries.map((summary) => ({ summary, loaded: null, error: null })));
       let firstImageRequested = false;
-      for (const summary of summaries) {
+      for (const [index, summary] of summaries.entries()) {
         try {
-          const result = await loadSeries(bridge, session.serverUrl, studyInstanceUid, summary, controller.signal);
+          const what = `the images of series ${index + 1} of ${summaries.length}`;
+          const result = await withRetry((signal) => loadSeries(bridge, session.serverUrl, studyInstanceUid, summary, signal), retrying(what));
           if (controller.signal.aborted) return;
           const firstImage = result.series.imageIds[0];
           if (!firstImageRequested && firstImage) {
@@ -86,7 +92,9 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
           setSeries((list) => list?.map((e) => (e.summary.seriesInstanceUid === summary.seriesInstanceUid ? { ...e, error: apiError } : e)) ?? null);
         }
       }
+      setWaitingFor(null);
     })().catch((error: unknown) => {
+      setWaitingFor(null);
       const apiError = toApiError(error);
       if (apiError && !controller.signal.aborted) {
         setSeries(null);
@@ -295,7 +303,11 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
         <button type="button" className="secondary back-button" onClick={backToWorklist}>
           ← Worklist
         </button>
-        {series === null && <p className="muted">Loading series…</p>}
+        {(series === null || waitingFor !== null) && (
+          <p className="muted load-status" role="status" data-testid="load-status">
+            {waitingFor ?? 'Loading series…'}
+          </p>
+        )}
         <ol className="series-list">
           {series?.map((entry) => (
             <li key={entry.summary.seriesInstanceUid}>
