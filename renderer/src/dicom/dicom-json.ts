@@ -65,10 +65,13 @@ export function stringValue(object: DicomJsonObject, tag: string): string | null
   const value = firstValue(object, tag);
   if (typeof value === 'string') return value;
   if (typeof value === 'number') return String(value);
-  // PN values are objects: { Alphabetic, Ideographic, Phonetic }.
-  if (typeof value === 'object' && value !== null && 'Alphabetic' in value) {
-    const alphabetic = (value as { Alphabetic?: unknown }).Alphabetic;
-    return typeof alphabetic === 'string' ? alphabetic : null;
+  // PN values are objects: { Alphabetic, Ideographic, Phonetic }. All three groups are kept, as
+  // the PN string has them (`Wang^XiaoDong=王^小東`); dicom/person-name.ts says how they are shown.
+  if (typeof value === 'object' && value !== null && ('Alphabetic' in value || 'Ideographic' in value || 'Phonetic' in value)) {
+    const { Alphabetic, Ideographic, Phonetic } = value as { Alphabetic?: unknown; Ideographic?: unknown; Phonetic?: unknown };
+    const group = (g: unknown) => (typeof g === 'string' ? g : '');
+    const pn = [group(Alphabetic), group(Ideographic), group(Phonetic)].join('=').replace(/=+$/, '');
+    return pn === '' ? null : pn;
   }
   return null;
 }

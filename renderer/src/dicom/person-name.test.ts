@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { stringValue } from './dicom-json.ts';
 import { displayPersonName, formatPersonName, matchesSearch, personNameGroups, searchTerms } from './person-name.ts';
 
 describe('person names for display', () => {
@@ -27,6 +28,15 @@ describe('person names for display', () => {
   it('falls back to the phonetic group when it is the only one', () => {
     expect(formatPersonName('==やまだ^たろう')).toBe('やまだ たろう');
     expect(formatPersonName('=김^희중')).toBe('김 희중');
+  });
+
+  it('reads every group of a DICOM JSON PN value', () => {
+    const pn = (value: Record<string, string>) => ({ '00100010': { vr: 'PN', Value: [value] } });
+    expect(stringValue(pn({ Alphabetic: 'Wang^XiaoDong', Ideographic: '王^小東' }), '00100010')).toBe('Wang^XiaoDong=王^小東');
+    expect(stringValue(pn({ Alphabetic: 'Yamada^Tarou', Ideographic: '山田^太郎', Phonetic: 'やまだ^たろう' }), '00100010')).toBe('Yamada^Tarou=山田^太郎=やまだ^たろう');
+    expect(stringValue(pn({ Ideographic: '김^희중' }), '00100010')).toBe('=김^희중');
+    expect(stringValue(pn({ Alphabetic: 'DOE^JANE' }), '00100010')).toBe('DOE^JANE');
+    expect(stringValue(pn({}), '00100010')).toBeNull();
   });
 
   it('returns markup as plain text', () => {
