@@ -1,17 +1,17 @@
 import type { RsDatabase } from '../db/database.ts';
 import { canAccessStudy } from '../policy/study-access-policy.ts';
-import { findStudyByUid, listStudiesVisibleTo } from '../studies/study-repository.ts';
+import { findStudyByUid } from '../studies/study-repository.ts';
 import type { User } from '../users/user-repository.ts';
 import { parseDicomWebPath, routeKind, routeToPath, type DicomWebRoute } from './dicomweb-path.ts';
 import { encodeQuery, parseDicomWebQuery, type QueryParameter } from './dicomweb-query.ts';
+import { constrainRootStudySearch } from './root-study-search.ts';
+
+export { MAX_CONSTRAINED_STUDIES } from './root-study-search.ts';
 import type { StudyRevisions } from './study-revisions.ts';
 import { createHash } from 'node:crypto';
 
 /** Where nginx's internal location proxies to Orthanc's DICOMweb root. */
 export const INTERNAL_DICOMWEB_PREFIX = '/internal-orthanc/dicom-web/';
-
-/** A root search never lists more studies than this in one constraint (URL length). */
-export const MAX_CONSTRAINED_STUDIES = 1000;
 
 /**
  * nginx's cached internal location: `/internal-orthanc/cached/{revision}/dicom-web/…`. Its cache key
@@ -154,19 +154,19 @@ export async function decideDicomWebRequest(
       route = { kind: 'search', level: 'study', target: route.target, study: requested[0] as string };
       params = others;
     } else if (user.role !== 'admin') {
-      // Root study search: constrained to the studies the user may see (QIDO matches a UID list).
-      const visible = await listStudiesVisibleTo(db, user, { limit: MAX_CONSTRAINED_STUDIES });
-      const allowed = new Map(visible.map((study) => [study.studyInstanceUid, study]));
-      const uids = requested.length > 0 ? [...new Set(requested)].filter((uid) => allowed.has(uid)) : [...allowed.keys()];
-      if (uids.length === 0) return { outcome: 'empty-search', route, kind: routeKind(route) };
-      params = [['StudyInstanceUID', uids.join(',')], ...others];
-      const revision = searchRevision(revisions, uids.map((uid) => allowed.get(uid) as (typeof visible)[number]));
+      // Root study search: constrained to the caller's studies, a page at a time (root-study-search.ts).
+      const search = await constrainRootStudySearch(db, user, params);
+      if (search.outcome === 'empty') return { outcome: 'empty-search', route, kind: routeKind(route) };
+      if (search.outcome === 'refused') return { outcome: 'refused', status: 400, code: 'INVALID_QUERY', reason: search.reason, route, kind: routeKind(route) };
+      const uids = search.studies.map((study) => study.studyInstanceUid);
+      params = search.params;
+      const revision = searchRevision(revisions, search.studies);
       return {
         outcome: 'redirect',
         location: location(route, params, revision),
         route,
         kind: routeKind(route),
-        exposure: { studyUids: uids, query: encodeQuery(others) },
+        exposure: { studyUids: uids, query: encodeQuery(search.asked) },
       };
     } else {
       return { outcome: 'redirect', location: location(route, params), route, kind: routeKind(route), exposure: { studyUids: undefined, query: encodeQuery(params) } };
