@@ -127,6 +127,10 @@ const auditSchema = z.strictObject({
   // and at shutdown; `audit verify` checks the log against it. Unset: no anchor.
   anchorFile: z.string().min(1).optional(),
   anchorIntervalSeconds: seconds(1, 3600).default(60),
+  // nginx's served log (log_format rs_served): what was actually served for each request the gate
+  // let through, read into audit_served every servedLogPollMs (audit/served-log.ts). Unset: not read.
+  servedLogFile: z.string().min(1).optional(),
+  servedLogPollMs: z.coerce.number().int().min(100).max(60_000).default(1000),
 });
 
 export type AuditConfig = z.infer<typeof auditSchema>;

@@ -47,7 +47,7 @@ describe('loadConfig', () => {
         secureCookies: true,
         lockout: { maxFailuresPerAccount: 5, maxFailuresPerAddress: 50, maxFailuresPerAccountFromFlaggedAddress: 2, windowSeconds: 900, lockoutSeconds: 900 },
       },
-      audit: { anchorIntervalSeconds: 60 },
+      audit: { anchorIntervalSeconds: 60, servedLogPollMs: 1000 },
       listen: { host: '127.0.0.1', port: 3001 },
       database: { client: 'sqlite', filename: path.resolve('data/reading-station.sqlite') },
       dicomwebCache: { enabled: true, revisionPollMs: 1000, maxStudies: 2000, idleSeconds: 3600 },
@@ -73,6 +73,7 @@ describe('loadConfig', () => {
         RS_SIGNING_KEY_FILE: '/etc/reading-station/signing-key.pem',
         RS_AUDIT_KEY_FILE: '/etc/reading-station/audit.key',
         RS_AUDIT_ANCHOR_FILE: '/var/lib/reading-station/audit-anchor.log',
+        RS_AUDIT_SERVED_LOG_FILE: '/var/log/nginx/reading-station-served.log',
       },
     });
     expect(config).toEqual({
@@ -89,7 +90,13 @@ describe('loadConfig', () => {
         secureCookies: true,
         lockout: { maxFailuresPerAccount: 5, maxFailuresPerAddress: 50, maxFailuresPerAccountFromFlaggedAddress: 2, windowSeconds: 900, lockoutSeconds: 900 },
       },
-      audit: { keyFile: '/etc/reading-station/audit.key', anchorFile: '/var/lib/reading-station/audit-anchor.log', anchorIntervalSeconds: 60 },
+      audit: {
+        keyFile: '/etc/reading-station/audit.key',
+        anchorFile: '/var/lib/reading-station/audit-anchor.log',
+        anchorIntervalSeconds: 60,
+        servedLogFile: '/var/log/nginx/reading-station-served.log',
+        servedLogPollMs: 1000,
+      },
       listen: { host: '0.0.0.0', port: 4000 },
       database: { client: 'postgres', connectionString: 'postgres://rs:pw@db.example/rs' },
       dicomwebCache: { enabled: true, revisionPollMs: 1000, maxStudies: 2000, idleSeconds: 3600 },

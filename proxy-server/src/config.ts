@@ -42,6 +42,7 @@ export const CONFIG_ENVIRONMENT: readonly EnvironmentVariable[] = [
   { name: 'RS_ACCESS_TOKEN_TTL', key: 'auth.accessTokenTtlSeconds', parse: 'integer' },
   { name: 'RS_AUDIT_KEY_FILE', key: 'audit.keyFile', parse: 'text' },
   { name: 'RS_AUDIT_ANCHOR_FILE', key: 'audit.anchorFile', parse: 'text' },
+  { name: 'RS_AUDIT_SERVED_LOG_FILE', key: 'audit.servedLogFile', parse: 'text' },
 ];
 
 const PARSERS: Record<EnvironmentParse, (text: string) => unknown> = {

@@ -12,6 +12,7 @@ import { loadSigningKey, type SigningKey } from './auth/signing-key.ts';
 import { gateRoutes } from './gate-routes.ts';
 import { OrthancClient } from './orthanc/orthanc-client.ts';
 import { RegistrySync } from './sync/registry-sync.ts';
+import { ServedLogFollower } from './audit/served-log.ts';
 import { StudyRevisions } from './dicomweb/study-revisions.ts';
 import type { RsDatabase } from './db/database.ts';
 import { createGateMetrics } from './metrics/gate-metrics.ts';
@@ -103,6 +104,8 @@ async function main(): Promise<void> {
   // Stopped before the server closes its database (preClose runs before every onClose hook).
   if (registrySync !== undefined) app.addHook('preClose', async () => registrySync.stop());
   if (studyRevisions !== undefined) app.addHook('preClose', async () => studyRevisions.stop());
+  const servedLog = config.audit.servedLogFile === undefined ? undefined : new ServedLogFollower(db, config.audit.servedLogFile, { pollIntervalMs: config.audit.servedLogPollMs });
+  if (servedLog !== undefined) app.addHook('preClose', async () => servedLog.stop());
   if (signingKey.ephemeral) {
     app.log.warn('auth.signingKeyFile is not set: signing access tokens with a key made at start (sessions renew through their refresh tokens after a restart)');
   }
@@ -134,6 +137,13 @@ async function main(): Promise<void> {
     log.info({ orthanc: new URL(config.orthanc?.url ?? '').origin }, "following Orthanc's changes");
   } else {
     app.log.warn('orthanc is not configured: the registry does not follow Orthanc (studies are recorded only by the admin CLI)');
+  }
+
+  if (servedLog !== undefined) {
+    const log = app.log.child({ component: 'served-log' });
+    servedLog.setErrorHandler((error) => log.warn({ err: error instanceof Error ? error.message : String(error) }, "cannot read nginx's served log into audit_served"));
+    servedLog.start();
+    log.info({ file: config.audit.servedLogFile }, "recording what nginx served from its served log");
   }
 
   if (studyRevisions !== undefined) {

@@ -90,7 +90,12 @@ export function gateConfiguration(settings: GateSettings) {
     listen: { host: '127.0.0.1', port: settings.port, opsSocket: settings.layout.gate.opsSocket },
     database: { client: 'sqlite', filename: settings.layout.gate.database },
     // The chain head goes to an append-only file beside the database (docs/security.md, "Audit log").
-    audit: { keyFile: ensureAuditKey(settings.layout), anchorFile: path.join(settings.layout.gate.dir, 'audit-anchor.log') },
+    audit: {
+      keyFile: ensureAuditKey(settings.layout),
+      anchorFile: path.join(settings.layout.gate.dir, 'audit-anchor.log'),
+      // What nginx served for each allowed request (log_format rs_served, nginx-served.log).
+      servedLogFile: path.join(settings.layout.logs, 'nginx-served.log'),
+    },
     orthancHealthUrl: `http://127.0.0.1:${settings.opsPort}/orthanc/system`,
     // The registry follows Orthanc's changes; polled often so a stored study shows within about a second of being stable.
     ...(settings.orthanc !== undefined && { orthanc: { ...settings.orthanc, sync: { pollIntervalMs: 250 } } }),

@@ -61,7 +61,7 @@ async function exerciseSchema(db: RsDatabase): Promise<void> {
   expect(after.radiologist_id).toBeNull();
 }
 
-const ALL_MIGRATIONS = ['0001_initial_schema', '0002_registry_sync', '0003_idp_identities', '0004_audit_key_id', '0006_hospital_relations'];
+const ALL_MIGRATIONS = ['0001_initial_schema', '0002_registry_sync', '0003_idp_identities', '0004_audit_key_id', '0006_hospital_relations', '0007_audit_served'];
 
 describe('migrations on SQLite', () => {
   let temp: TempDatabase | undefined;

@@ -216,6 +216,29 @@ const hospitalRelations: Migration = {
   },
 };
 
+/**
+ * What nginx actually served for a request the gate let through, linked to its audit row by id
+ * (the gate's X-Audit-Id; audit/served-log.ts reads nginx's served log into it). A table of its
+ * own: the audit row is chained and committed before the bytes flow, its outcome comes later.
+ */
+const auditServed: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('audit_served')
+      .addColumn('audit_id', 'integer', (column) => column.primaryKey())
+      .addColumn('status', 'integer', (column) => column.notNull())
+      .addColumn('bytes_sent', 'integer', (column) => column.notNull())
+      .addColumn('completed', 'integer', (column) => column.notNull())
+      .addColumn('request_id', 'text')
+      .addColumn('recorded_at', 'text', (column) => column.notNull())
+      .execute();
+  },
+
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('audit_served').execute();
+  },
+};
+
 export class ReadingStationMigrationProvider implements MigrationProvider {
   readonly #dialect: DialectName;
 
@@ -230,6 +253,7 @@ export class ReadingStationMigrationProvider implements MigrationProvider {
       '0003_idp_identities': idpIdentities,
       '0004_audit_key_id': auditKeyId,
       '0006_hospital_relations': hospitalRelations,
+      '0007_audit_served': auditServed,
     };
   }
 }

@@ -135,6 +135,18 @@ export interface IdpIdentitiesTable {
   created_at: string;
 }
 
+/** nginx's outcome for a request the gate let through (migration 0007_audit_served). */
+export interface AuditServedTable {
+  audit_id: number;
+  /** The HTTP status nginx sent the client (Orthanc's, or nginx's own 400/502). */
+  status: number;
+  bytes_sent: number;
+  /** 1 when nginx sent the whole answer, 0 when the client went away first. */
+  completed: number;
+  request_id: string | null;
+  recorded_at: string;
+}
+
 export interface Database {
   patients: PatientsTable;
   users: UsersTable;
@@ -145,6 +157,7 @@ export interface Database {
   idp_identities: IdpIdentitiesTable;
   physician_directory: PhysicianDirectoryTable;
   study_conflicts: StudyConflictsTable;
+  audit_served: AuditServedTable;
 }
 
 export type PatientRow = Selectable<PatientsTable>;

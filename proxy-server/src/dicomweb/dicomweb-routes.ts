@@ -117,8 +117,9 @@ async function answerRead(services: AuthenticationServices, request: FastifyRequ
     kind: decision.kind ?? 'unparsed',
     outcome: decision.outcome === 'refused' ? String(decision.status) : decision.outcome,
   });
+  let auditId: number;
   try {
-    await services.audit.append({
+    auditId = await services.audit.append({
       ...auditEventFor(decision, user),
       requestId: request.id,
       clientIp: services.clientAddress(request),
@@ -142,6 +143,8 @@ async function answerRead(services: AuthenticationServices, request: FastifyRequ
         // Never kept by a browser or the desktop's session: every view is a gated, audited request.
         .header('cache-control', 'no-store')
         .header('x-reading-station-decision', 'allow')
+        // nginx logs what it then served under this row's id (audit/served-log.ts).
+        .header('x-audit-id', String(auditId))
         .header('content-length', '0')
         .send();
     case 'empty-search':
