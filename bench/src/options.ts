@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { repoRoot } from '@reading-station/stack';
 import type { PayloadName } from './benchmarks/context.ts';
 
-export const BENCHMARKS = ['overhead', 'memory', 'decisions', 'latency', 'profile', 'viewer', 'soak'] as const;
+export const BENCHMARKS = ['overhead', 'memory', 'decisions', 'latency', 'profile', 'viewer', 'cache', 'soak'] as const;
 export type BenchmarkName = (typeof BENCHMARKS)[number];
 /** What runs without --only: the soak takes 20 minutes and runs only when asked for. */
 export const DEFAULT_BENCHMARKS: readonly BenchmarkName[] = BENCHMARKS.filter((name) => name !== 'soak');
@@ -28,6 +28,8 @@ export interface BenchOptions {
   decisions: { rounds: number; durationSeconds: number; connections: number };
   latency: { rounds: number; rates: number[]; durationSeconds: number };
   profile: { durationSeconds: number; connections: number };
+  /** nginx's DICOMweb cache: uncached, cached and direct interleaved per round. */
+  cache: { rounds: number; durationSeconds: number; connections: number };
   /** Minutes per connection count, gated and direct interleaved in slices (benchmark 7). */
   soak: { minutes: number; connections: number[]; sliceSeconds: number; metadataEvery: number };
 }
@@ -127,6 +129,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     decisions: { rounds, durationSeconds: quick ? 3 : 8, connections: 32 },
     latency: { rounds, rates: [100, 500], durationSeconds: quick ? 3 : 10 },
     profile: { durationSeconds: quick ? 3 : 10, connections: 32 },
+    cache: { rounds, durationSeconds: quick ? 2 : 5, connections: 8 },
     soak: soakOptions(positive(values['soak-minutes'], 'soak-minutes', quick ? 1 : 10)),
   };
 }

@@ -2,6 +2,7 @@ import type { AddedLatencyRow, FixedRateRun } from './benchmarks/added-latency.t
 import type { DecisionRun, DecisionSummary } from './benchmarks/audited-decisions.ts';
 import type { FramePayload, PayloadName } from './benchmarks/context.ts';
 import type { MemoryRun, MemorySummary } from './benchmarks/gate-memory.ts';
+import type { CacheRun, CacheSummaryRow } from './benchmarks/nginx-cache.ts';
 import type { OverheadRun, OverheadSummaryRow } from './benchmarks/gate-overhead.ts';
 import type { SoakResult } from './benchmarks/soak.ts';
 import type { ViewerResult } from './benchmarks/viewer.ts';
@@ -24,5 +25,6 @@ export interface BenchResults {
   profile?: GateProfile;
   breakdown?: DecisionBreakdown;
   viewer?: ViewerResult;
+  cache?: { runs: CacheRun[]; summary: CacheSummaryRow[] };
   soak?: SoakResult;
 }

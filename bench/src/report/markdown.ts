@@ -1,5 +1,6 @@
 import type { DecodeSummary } from '../benchmarks/viewer.ts';
 import type { BenchResults } from '../results.ts';
+import { cacheSection } from './cache-section.ts';
 import { soakSection } from './soak-section.ts';
 import { checkTargets } from './targets.ts';
 
@@ -239,6 +240,7 @@ export function resultsSection(results: BenchResults, files: { json: string; svg
     ...profileSection(results),
     ...breakdownSection(results),
     ...viewerSection(results),
+    ...cacheSection(results),
     ...soakSection(results),
   ].join('\n');
 }

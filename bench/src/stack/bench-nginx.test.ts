@@ -35,6 +35,13 @@ describe('addBenchLocations', () => {
     expect(body(direct, `location ${VARIANT_PREFIX.direct} {`)).toBe(body(internal, 'location /internal-orthanc/dicom-web/ {'));
   });
 
+  it('lets the cache benchmark bypass the cached location with its header, and only there', () => {
+    const cached = bench.slice(bench.indexOf('location ~ "^/internal-orthanc/cached/'), bench.indexOf('location /internal-orthanc/ {'));
+    expect(cached).toMatch(/proxy_cache rs_dicomweb;\n.*\n\s*proxy_cache_bypass \$http_x_bench_no_cache;\n\s*proxy_no_cache \$http_x_bench_no_cache;/);
+    expect(bench.match(/proxy_cache_bypass/g)).toHaveLength(1);
+    expect(product).not.toContain('x_bench');
+  });
+
   it('routes the pipe location to the baseline proxy upstream', () => {
     expect(locationBlock(bench, `location ${VARIANT_PREFIX.pipe} {`)).toContain('proxy_pass http://bench_pipe_proxy/dicom-web/;');
     expect(locationBlock(bench, 'upstream bench_pipe_proxy {')).toContain('server 127.0.0.1:38092;');
@@ -45,7 +52,8 @@ describe('addBenchLocations', () => {
       .replace(/^\s*# Bench only.*$/m, '')
       .replace(locationBlock(bench, `location ${VARIANT_PREFIX.direct} {`), '')
       .replace(locationBlock(bench, `location ${VARIANT_PREFIX.pipe} {`), '')
-      .replace(locationBlock(bench, 'upstream bench_pipe_proxy {'), '');
+      .replace(locationBlock(bench, 'upstream bench_pipe_proxy {'), '')
+      .replace(/\n\s*# Bench only: the uncached variant.*\n\s*proxy_cache_bypass .*;\n\s*proxy_no_cache .*;/, '');
     expect(removed.replace(/\s+/g, ' ')).toBe(product.replace(/\s+/g, ' '));
   });
 

@@ -28,6 +28,13 @@ export type Variant = keyof typeof VARIANT_PREFIX;
 
 const INTERNAL_LOCATION = 'location /internal-orthanc/dicom-web/ {';
 
+/**
+ * A request header that makes the bench nginx's cached internal location neither answer from nor
+ * store into its cache, so the cache benchmark measures the same gated path uncached.
+ */
+export const BENCH_NO_CACHE_HEADER = 'X-Bench-No-Cache';
+const CACHE_DIRECTIVE = 'proxy_cache rs_dicomweb;';
+
 /** The block from `start` (which must end with `{`) to its matching `}`. */
 export function blockAt(text: string, start: number): string {
   let depth = 0;
@@ -81,7 +88,9 @@ export function addBenchLocations(productConfig: string, pipePort: number): stri
   if (firstServer === -1) throw new Error('no server block in the rendered nginx configuration');
   const marked = `        # Bench only (bench/src/stack/bench-nginx.ts): never in the product template.\n        ${direct}\n\n        ${pipe}\n\n        `;
   const withLocations = productConfig.slice(0, start) + marked + productConfig.slice(start);
-  return withLocations.slice(0, firstServer + 1) + upstream + withLocations.slice(firstServer + 1);
+  const bypass = `${CACHE_DIRECTIVE}\n            # Bench only: the uncached variant of the cache benchmark.\n            proxy_cache_bypass $http_x_bench_no_cache;\n            proxy_no_cache $http_x_bench_no_cache;`;
+  const withBypass = withLocations.split(CACHE_DIRECTIVE).join(bypass);
+  return withBypass.slice(0, firstServer + 1) + upstream + withBypass.slice(firstServer + 1);
 }
 
 export interface BenchNginxOptions {

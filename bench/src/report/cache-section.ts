@@ -1,0 +1,35 @@
+import type { BenchResults } from '../results.ts';
+
+const n = (value: number, digits = 2): string => (Number.isFinite(value) ? value.toFixed(digits) : '–');
+
+/** The cache benchmark in RESULTS.md: nginx's DICOMweb cache, uncached against cached through the gate, and direct. */
+export function cacheSection(results: BenchResults): string[] {
+  const cache = results.cache;
+  if (!cache) return [];
+  const line = (cells: ReadonlyArray<string | number>): string => `| ${cells.map(String).join(' | ')} |`;
+  const header = ['answer', 'path', 'req/s (gated: decisions/s)', 'p50 ms', 'p99 ms', 'nginx + Orthanc CPU ms/req', 'gate CPU ms/req'];
+  const rows: string[] = [];
+  for (const row of cache.summary) {
+    for (const variant of ['uncached', 'cached', 'direct'] as const) {
+      rows.push(
+        line([row.payload, variant === 'direct' ? 'direct (nginx → Orthanc)' : `gate, ${variant}`, n(row.requestsPerSecond[variant], 1), n(row.p50Ms[variant]), n(row.p99Ms[variant]), n(row.nginxOrthancCpuMs[variant], 3), variant === 'direct' ? '–' : n(row.gateCpuMs[variant], 3)]),
+      );
+    }
+  }
+  const ratios = cache.summary.map(
+    (row) =>
+      line([row.payload, n(row.cpuRatioCachedToUncached, 3), n(row.ratioCachedToDirect, 2), n(row.ratioUncachedToDirect, 2), `${n(row.hitRatio * 100, 2)} %`, row.rounds]),
+  );
+  return [
+    '### nginx DICOMweb cache (series metadata and a 512×512 HTJ2K frame, admin token, 8 connections)',
+    '',
+    line(header),
+    line(header.map(() => '---')),
+    ...rows,
+    '',
+    line(['answer', 'nginx + Orthanc CPU cached ÷ uncached', 'gated cached ÷ direct req/s', 'gated uncached ÷ direct req/s', 'hit ratio (cached runs)', 'rounds']),
+    line(['---', '---', '---', '---', '---', '---']),
+    ...ratios,
+    '',
+  ];
+}
