@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, chownSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync, chownSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot } from './config.ts';
@@ -110,7 +110,9 @@ export async function writeNginxConfiguration(settings: NginxSettings, nginx: st
   const { layout } = settings;
   const user = workerUser();
   for (const full of [...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((dir) => path.join(layout.nginx.tmp, dir)), layout.nginx.cache]) {
+    // The cache holds Orthanc's answers (patient data): nginx's worker alone may read it.
     mkdirSync(full, { recursive: true });
+    if (full === layout.nginx.cache) chmodSync(full, 0o700);
     if (user.uid !== undefined && user.gid !== undefined) chownSync(full, user.uid, user.gid);
   }
   const text = renderNginxConfiguration(settings);
