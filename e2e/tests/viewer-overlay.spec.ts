@@ -1,3 +1,4 @@
+import { phantomSliceGeometry } from '@reading-station/demo-data';
 import { expectedStoredValues, samplePoints } from '../support/demo-data.ts';
 import { expect, test } from '../support/fixtures.ts';
 import type { PageGlobals } from '../support/viewer-hook.ts';
@@ -111,4 +112,67 @@ test('the overlay names the slice that is drawn: a slow slice asked for shows as
   // And what is finally drawn is the last slice, pixel for pixel.
   const points = samplePoints(32);
   expect(await viewer.readStoredValues(points)).toEqual(expectedStoredValues(series, last, points));
+});
+
+/** The patient direction a unit vector of LPS space points to, by its largest component. */
+function patientDirection(vector: readonly number[]): string {
+  const axis = [0, 1, 2].reduce((best, i) => (Math.abs(vector[i] ?? 0) > Math.abs(vector[best] ?? 0) ? i : best), 0);
+  const positive = (vector[axis] ?? 0) > 0;
+  return [positive ? 'L' : 'R', positive ? 'P' : 'A', positive ? 'H' : 'F'][axis] ?? '?';
+}
+
+test('the corners name patient, accession, series, instance, location and window; orientation markers follow the generated geometry and the flip', async ({
+  signIn,
+  worklist,
+  viewer,
+  demo,
+  page,
+}) => {
+  await signIn('rad.chen');
+  const study = demo.cohort.studies.find((s) => s.accessionNumber === CHEST_CT);
+  const series = study?.series[0];
+  const patient = demo.cohort.patients.find((p) => p.patientId === study?.patientId);
+  if (!study || !series || !patient) throw new Error(`${CHEST_CT} is not in the demo data`);
+  await worklist.open(study.studyInstanceUid);
+  await viewer.waitForRendered({ imageIndex: 0, seriesInstanceUid: series.seriesInstanceUid });
+
+  // The generator's geometry: rows run along ImageOrientationPatient's first three cosines (the
+  // image's right edge), columns along the last three (its bottom edge).
+  const geometry = phantomSliceGeometry(series.phantom, 0);
+  const [rx = 0, ry = 0, rz = 0, cx = 0, cy = 0, cz = 0] = geometry.imageOrientationPatient;
+  const right = patientDirection([rx, ry, rz]);
+  const bottom = patientDirection([cx, cy, cz]);
+  const left = patientDirection([-rx, -ry, -rz]);
+  const top = patientDirection([-cx, -cy, -cz]);
+  // An axial CT as acquired: the patient's right on the viewer's left, anterior at the top.
+  expect([left, top]).toEqual(['R', 'A']);
+  const marker = (edge: string) => page.getByTestId(`orientation-${edge}`);
+  await expect(marker('left')).toHaveText(left);
+  await expect(marker('right')).toHaveText(right);
+  await expect(marker('top')).toHaveText(top);
+  await expect(marker('bottom')).toHaveText(bottom);
+
+  // Mirrored left–right, the markers swap sides; Reset puts them back.
+  await page.keyboard.press('f');
+  await expect(marker('left')).toHaveText(right);
+  await expect(marker('right')).toHaveText(left);
+  await expect(marker('top')).toHaveText(top);
+  await page.keyboard.press('r');
+  await expect(marker('left')).toHaveText(left);
+
+  const birth = `${patient.birthDate.slice(0, 4)}-${patient.birthDate.slice(4, 6)}-${patient.birthDate.slice(6, 8)}`;
+  await expect(page.getByTestId('overlay-birth-sex-age')).toContainText(`DOB ${birth} · ${patient.sex} · `);
+  await expect(page.getByTestId('overlay-birth-sex-age')).toHaveText(/ · \d{3}Y$/);
+  await expect(page.getByTestId('overlay-accession')).toHaveText(`Acc ${CHEST_CT}`);
+  await expect(page.getByTestId('overlay-series')).toHaveText(`Se ${series.seriesNumber}: ${series.seriesDescription}`);
+  await expect(page.getByTestId('overlay-instance')).toHaveText('Im 1');
+  await expect(page.getByTestId('overlay-location')).toHaveText(`Loc ${Number(geometry.sliceLocation.toFixed(2))} mm`);
+  await expect(page.getByTestId('overlay-thickness')).toHaveText(/^Thk [\d.]+ mm$/);
+  // Another slice: its own instance number and location.
+  await viewer.scrollToSlice(9);
+  await viewer.waitForRendered({ imageIndex: 9 });
+  await expect(page.getByTestId('overlay-instance')).toHaveText('Im 10');
+  await expect(page.getByTestId('overlay-location')).toHaveText(`Loc ${Number(phantomSliceGeometry(series.phantom, 9).sliceLocation.toFixed(2))} mm`);
+  // Legible on any image: every overlay letter is outlined in black.
+  await expect(page.locator('.viewport-overlay')).toHaveCSS('text-shadow', /^rgb\(0, 0, 0\) -1px -1px 0px/);
 });

@@ -65,6 +65,11 @@ export interface StackViewerState {
   renderingMode: 'cpu' | 'gpu';
   /** As last rendered; a new series and Reset show it upright again. */
   orientation: ViewOrientation;
+  /**
+   * Patient directions (LPS) of the screen's right and downward axes as the drawn image is shown
+   * (rotation and flips included), for the orientation markers; null before the first image.
+   */
+  screenAxes: { right: [number, number, number]; down: [number, number, number] } | null;
   progress: Readonly<Record<string, SeriesProgress>>;
 }
 
@@ -146,6 +151,7 @@ export class StackViewer {
       cine: { playing: false, framesPerSecond: 10 },
       renderingMode: usesCpuRendering() ? 'cpu' : 'gpu',
       orientation: UPRIGHT,
+      screenAxes: null,
       progress: {},
     };
     this.#listen();
@@ -450,6 +456,7 @@ export class StackViewer {
         voi: voiRange ? windowLevelOf(voiRange, VOILUTFunction as VoiLutFunction | undefined) : null,
         zoom: viewport.getZoom(),
         orientation: this.#orientationOf(viewport),
+        screenAxes: screenAxesOf(viewport),
       });
     });
     on<core.Types.EventTypes.ImageLoadedEvent>(eventTarget, E.IMAGE_LOADED, (event) => {
@@ -528,6 +535,21 @@ export class StackViewer {
     this.#state = { ...this.#state, ...patch };
     this.#callbacks.onState(this.#state);
   }
+}
+
+/**
+ * Where the screen's right and downward axes point in the patient: Cornerstone's world space is
+ * the patient's (LPS), so the differences of three canvas points mapped into it are exact whatever
+ * the rotation, flip, zoom or pan.
+ */
+function screenAxesOf(viewport: StackViewport): StackViewerState['screenAxes'] {
+  const origin = viewport.canvasToWorld([0, 0]);
+  const unit = (point: readonly number[]): [number, number, number] => {
+    const d = [0, 1, 2].map((i) => (point[i] ?? 0) - (origin[i] ?? 0));
+    const length = Math.hypot(...d);
+    return length > 0 ? [(d[0] ?? 0) / length, (d[1] ?? 0) / length, (d[2] ?? 0) / length] : [0, 0, 0];
+  };
+  return { right: unit(viewport.canvasToWorld([1, 0])), down: unit(viewport.canvasToWorld([0, 1])) };
 }
 
 /** The loader rejects with the XMLHttpRequest for HTTP failures, or with an Error for decode failures. */

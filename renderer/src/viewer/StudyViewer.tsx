@@ -359,7 +359,7 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
           {!nonImage && state?.hasImage && header && (
             <ViewportOverlay
               header={header}
-              seriesDescription={currentSeries?.summary.description ?? ''}
+              series={currentSeries?.summary ?? null}
               state={state}
               frame={state.renderedImageIndex === null ? null : (currentSeries?.loaded?.frames[state.renderedImageIndex] ?? null)}
             />

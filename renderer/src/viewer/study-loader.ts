@@ -37,6 +37,9 @@ export interface StudyHeader {
   patientId: string;
   patientBirthDate: string;
   patientSex: string;
+  /** PatientAge as recorded at the study (`064Y`). */
+  patientAge: string;
+  accessionNumber: string;
   studyDate: string;
   studyDescription: string;
 }
@@ -49,6 +52,8 @@ export function studyHeaderOf(metadata: DicomJsonObject): StudyHeader {
     patientId: stringValue(metadata, Tag.PatientID) ?? '',
     patientBirthDate: formatDicomDate(stringValue(metadata, Tag.PatientBirthDate)),
     patientSex: stringValue(metadata, Tag.PatientSex) ?? '',
+    patientAge: stringValue(metadata, Tag.PatientAge) ?? '',
+    accessionNumber: stringValue(metadata, Tag.AccessionNumber) ?? '',
     studyDate: formatDicomDate(stringValue(metadata, Tag.StudyDate)),
     studyDescription: stringValue(metadata, Tag.StudyDescription) ?? '',
   };
