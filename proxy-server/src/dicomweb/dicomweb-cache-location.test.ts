@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assignStudy, upsertImportedStudy } from '../studies/study-repository.ts';
+import { createTempDatabase, type TempDatabase } from '../testing/temp-database.ts';
+import { createUser, type User } from '../users/user-repository.ts';
+import { MAX_CACHED_SEARCH_STUDIES, decideDicomWebRequest, type RevisionLookup } from './dicomweb-gate.ts';
+
+// Which answers the gate sends to nginx's cached location, and under which revision
+// (docs/operations.md, "The DICOMweb cache"). The cache key is the location built here.
+
+const STUDY_A = '1.2.826.0.1.3680043.8.498.10';
+const STUDY_B = '1.2.826.0.1.3680043.8.498.20';
+const NO_ORTHANC_ID = '1.2.826.0.1.3680043.8.498.30';
+const SERIES = '1.2.826.0.1.3680043.8.498.11';
+const INSTANCE = '1.2.826.0.1.3680043.8.498.12';
+
+let temp: TempDatabase;
+const users: Record<string, User> = {};
+
+/** Revisions by Orthanc ID, as StudyRevisions would hand them out; records who was asked. */
+class FakeRevisions implements RevisionLookup {
+  readonly revisions = new Map<string, string>([
+    ['orthanc-a', 'aaaaaaaa00000001'],
+    ['orthanc-b', 'bbbbbbbb00000001'],
+  ]);
+  asked: string[] = [];
+  revisionOf(orthancId: string): string | undefined {
+    this.asked.push(orthancId);
+    return this.revisions.get(orthancId) ?? (orthancId.startsWith('many-') ? `cccccccc${orthancId.slice(5).padStart(8, '0')}` : undefined);
+  }
+}
+
+beforeAll(async () => {
+  temp = await createTempDatabase();
+  const study = (uid: string, patientId: string, orthancId: string | null) => ({
+    studyInstanceUid: uid,
+    patient: { patientId, name: `P^${patientId}` },
+    accessionNumber: null,
+    modalities: ['CT'],
+    studyDate: '20260101',
+    studyTime: null,
+    description: null,
+    numberOfSeries: 1,
+    numberOfInstances: 1,
+    orthancId,
+  });
+  await upsertImportedStudy(temp.db, study(STUDY_A, 'PA', 'orthanc-a'));
+  await upsertImportedStudy(temp.db, study(STUDY_B, 'PB', 'orthanc-b'));
+  await upsertImportedStudy(temp.db, study(NO_ORTHANC_ID, 'PA', null));
+  // A patient with more studies than a cached root search may name.
+  for (let n = 1; n <= MAX_CACHED_SEARCH_STUDIES + 1; n++) await upsertImportedStudy(temp.db, study(`1.2.826.0.1.3680043.8.499.${n}`, 'PM', `many-${n}`));
+  const password = 'correct horse battery';
+  for (const [username, role, patientId] of [
+    ['admin', 'admin'],
+    ['doc', 'doctor'],
+    ['pa', 'patient', 'PA'],
+    ['pb', 'patient', 'PB'],
+    ['pm', 'patient', 'PM'],
+  ] as const) {
+    users[username] = await createUser(temp.db, { username, displayName: username, role, password, ...(patientId ? { patientId } : {}) });
+  }
+  await assignStudy(temp.db, STUDY_A, { orderingPhysician: 'doc' });
+  await assignStudy(temp.db, STUDY_B, { orderingPhysician: 'doc' });
+});
+afterAll(async () => temp.dispose());
+
+const decide = (username: string, path: string, query = '', revisions?: RevisionLookup) =>
+  decideDicomWebRequest(temp.db, users[username] as User, path, query, revisions);
+
+const locationOf = async (username: string, path: string, query: string, revisions?: RevisionLookup): Promise<string> => {
+  const decision = await decide(username, path, query, revisions);
+  expect(decision.outcome).toBe('redirect');
+  return decision.outcome === 'redirect' ? decision.location : '';
+};
+
+describe('the cached internal location', () => {
+  it('carries the study’s revision for metadata, searches within a study and frames', async () => {
+    const revisions = new FakeRevisions();
+    const cached = `/internal-orthanc/cached/aaaaaaaa00000001/dicom-web/studies/${STUDY_A}`;
+    expect(await locationOf('doc', `studies/${STUDY_A}/metadata`, '', revisions)).toBe(`${cached}/metadata`);
+    expect(await locationOf('doc', `studies/${STUDY_A}/series/${SERIES}/metadata`, '', revisions)).toBe(`${cached}/series/${SERIES}/metadata`);
+    expect(await locationOf('doc', `studies/${STUDY_A}/series/${SERIES}/instances/${INSTANCE}/metadata`, '', revisions)).toBe(`${cached}/series/${SERIES}/instances/${INSTANCE}/metadata`);
+    expect(await locationOf('doc', `studies/${STUDY_A}/series`, 'Modality=CT', revisions)).toBe(`${cached}/series?Modality=CT`);
+    expect(await locationOf('doc', `studies/${STUDY_A}/series/${SERIES}/instances`, '', revisions)).toBe(`${cached}/series/${SERIES}/instances`);
+    expect(await locationOf('doc', `studies/${STUDY_A}/series/${SERIES}/instances/${INSTANCE}/frames/1,2`, '', revisions)).toBe(
+      `${cached}/series/${SERIES}/instances/${INSTANCE}/frames/1,2`,
+    );
+    // A root series search names one study and becomes that study's search, cached under its revision.
+    expect(await locationOf('doc', 'series', `StudyInstanceUID=${STUDY_A}`, revisions)).toBe(`${cached}/series`);
+    // Another study, another revision: the key never mixes studies.
+    expect(await locationOf('doc', `studies/${STUDY_B}/metadata`, '', revisions)).toBe(`/internal-orthanc/cached/bbbbbbbb00000001/dicom-web/studies/${STUDY_B}/metadata`);
+  });
+
+  it('streams whole instances, rendered images, thumbnails and bulk data uncached, without watching the study', async () => {
+    const revisions = new FakeRevisions();
+    for (const path of [
+      `studies/${STUDY_A}`,
+      `studies/${STUDY_A}/series/${SERIES}/instances/${INSTANCE}`,
+      `studies/${STUDY_A}/series/${SERIES}/instances/${INSTANCE}/rendered`,
+      `studies/${STUDY_A}/series/${SERIES}/thumbnail`,
+      `studies/${STUDY_A}/series/${SERIES}/instances/${INSTANCE}/frames/1/rendered`,
+      `studies/${STUDY_A}/series/${SERIES}/instances/${INSTANCE}/bulk/7FE00010`,
+    ]) {
+      expect(await locationOf('doc', path, '', revisions), path).toMatch(/^\/internal-orthanc\/dicom-web\//);
+    }
+    expect(revisions.asked).toEqual([]);
+  });
+
+  it('is not used without revisions, when none may be handed out, or for a study without an Orthanc ID', async () => {
+    expect(await locationOf('doc', `studies/${STUDY_A}/metadata`, '')).toBe(`/internal-orthanc/dicom-web/studies/${STUDY_A}/metadata`);
+    const behind: RevisionLookup = { revisionOf: () => undefined };
+    expect(await locationOf('doc', `studies/${STUDY_A}/metadata`, '', behind)).toBe(`/internal-orthanc/dicom-web/studies/${STUDY_A}/metadata`);
+    expect(await locationOf('pa', `studies/${NO_ORTHANC_ID}/metadata`, '', new FakeRevisions())).toBe(`/internal-orthanc/dicom-web/studies/${NO_ORTHANC_ID}/metadata`);
+  });
+
+  it('keys a root study search by the caller’s own studies: different callers, different entries', async () => {
+    const revisions = new FakeRevisions();
+    const patientB = await locationOf('pb', 'studies', 'PatientName=P*', revisions);
+    const doctor = await locationOf('doc', 'studies', 'PatientName=P*', revisions);
+    expect(patientB).toMatch(new RegExp(`^/internal-orthanc/cached/[0-9a-f]{16}/dicom-web/studies\\?StudyInstanceUID=${STUDY_B.replaceAll('.', '\\.')}&PatientName=P\\*$`));
+    expect(doctor).toMatch(/^\/internal-orthanc\/cached\/[0-9a-f]{16}\/dicom-web\/studies\?StudyInstanceUID=/);
+    expect(doctor).toContain(STUDY_A);
+    expect(patientB).not.toContain(STUDY_A);
+    // The search's revision follows each of its studies'.
+    revisions.revisions.set('orthanc-b', 'bbbbbbbb00000002');
+    const after = await locationOf('pb', 'studies', 'PatientName=P*', revisions);
+    expect(after).not.toBe(patientB);
+    expect(after.replace(/cached\/[0-9a-f]{16}/, '')).toBe(patientB.replace(/cached\/[0-9a-f]{16}/, ''));
+  });
+
+  it('does not cache a root study search over many studies, one with a study without an Orthanc ID, or an administrator’s', async () => {
+    const revisions = new FakeRevisions();
+    expect(await locationOf('pm', 'studies', '', revisions)).toMatch(/^\/internal-orthanc\/dicom-web\/studies\?StudyInstanceUID=/);
+    expect(await locationOf('pa', 'studies', '', revisions)).toMatch(/^\/internal-orthanc\/dicom-web\/studies\?StudyInstanceUID=/);
+    expect(await locationOf('admin', 'studies', '', revisions)).toBe('/internal-orthanc/dicom-web/studies');
+  });
+});
