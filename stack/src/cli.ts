@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { loadStackConfig, type StackConfig } from './config.ts';
 import { StackError } from './errors.ts';
+import { gateService } from './gate-service.ts';
 import { orthancService, stackDown, stackStatus, stackUp } from './stack.ts';
 
 const report = (message: string): void => {
@@ -61,6 +62,15 @@ program
   .action(async (action: string) => {
     if (action !== 'stop' && action !== 'start') throw new StackError(`unknown action "${action}": use stop or start`);
     await orthancService(configFrom(program.opts()), action, report);
+  });
+
+program
+  .command('gate')
+  .description('stop (SIGTERM), kill (SIGKILL, as a crash) or start the gate alone, with its configuration from up')
+  .argument('<action>', 'stop, kill or start')
+  .action(async (action: string) => {
+    if (action !== 'stop' && action !== 'kill' && action !== 'start') throw new StackError(`unknown action "${action}": use stop, kill or start`);
+    await gateService(configFrom(program.opts()), action, report);
   });
 
 program

@@ -107,3 +107,48 @@ export function echoscu(peer: DicomPeer): Promise<DcmtkResult> {
 export function storescu(peer: DicomPeer, files: readonly string[]): Promise<DcmtkResult> {
   return runDcmtk('storescu', ['-aet', peer.callingAet, '-aec', peer.calledAet, peer.host ?? '127.0.0.1', String(peer.port), ...files]);
 }
+
+const GENERATE_SCRIPT = `
+import json, sys
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+out, count, options = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3])
+patients = options['patientIds']
+for n in range(count):
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = '1.2.840.10008.5.1.4.1.1.7'
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = Dataset()
+    ds.file_meta = meta
+    ds.is_little_endian = True
+    ds.is_implicit_VR = False
+    ds.SOPClassUID = meta.MediaStorageSOPClassUID
+    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
+    ds.StudyInstanceUID = generate_uid()
+    ds.SeriesInstanceUID = generate_uid()
+    ds.PatientID = patients[n % len(patients)]
+    ds.PatientName = 'GENERATED^STUDY'
+    ds.StudyDate = '2025%02d%02d' % (n % 12 + 1, n % 28 + 1)
+    ds.StudyTime = '%06d' % n
+    ds.Modality = 'OT'
+    ds.AccessionNumber = 'GEN%d' % n
+    if options.get('referringPhysicianName'):
+        ds.ReferringPhysicianName = options['referringPhysicianName']
+    ds.save_as('%s/%05d.dcm' % (out, n), write_like_original=False)
+    print(ds.StudyInstanceUID)
+`;
+
+/**
+ * `count` small studies (one Secondary Capture instance without pixel data each, fresh UIDs) for
+ * tests at scale, written into `outDir` as `00000.dcm`, …; their PatientIDs taken in turn from
+ * `patientIds`. Returns the StudyInstanceUIDs in file order.
+ */
+export async function generateSmallStudies(
+  outDir: string,
+  count: number,
+  options: { patientIds: readonly string[]; referringPhysicianName?: string },
+): Promise<string[]> {
+  const { stdout } = await execFileAsync(DEBIAN_PYTHON, ['-c', GENERATE_SCRIPT, outDir, String(count), JSON.stringify(options)], { maxBuffer: 16 * 1024 * 1024 });
+  return stdout.trim().split('\n');
+}

@@ -28,5 +28,5 @@ export { gateMain, gateNodeFlags } from './gate.ts';
 export { CHROMIUM_EXECUTABLE, CHROMIUM_FLAGS } from './chromium.ts';
 export { AccessTokens, countAuditRows, runClosedLoop, summarise, viewerTargets } from './viewer-load.ts';
 export type { ClosedLoopOptions, LoadRecord, LoadSummary, ViewerTargets } from './viewer-load.ts';
-export { DEBIAN_PYTHON, echoscu, freshUidCopies, pydicomDataDir, storescu } from './dicom-samples.ts';
+export { DEBIAN_PYTHON, echoscu, freshUidCopies, generateSmallStudies, pydicomDataDir, storescu } from './dicom-samples.ts';
 export type { DcmtkResult, DicomPeer, SampleCopy } from './dicom-samples.ts';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEBIAN_PYTHON, storescu } from '@reading-station/stack';
+import { generateSmallStudies, storescu } from '@reading-station/stack';
 import { DICOM_JSON, bearer, call, runningStack, type RunningStack } from '../support/gate-client.ts';
 
 // Root study searches at hospital scale: a radiologist with 1,500 studies gets every one of them,
@@ -23,34 +23,6 @@ const referring = `Scale${tag}^Reader`;
 const radiologist = { username: `rad.scale.${tag}`, password: randomBytes(12).toString('base64url') };
 const patients = Array.from({ length: 15 }, (_, n) => `SCALE-${tag}-${n}`);
 
-const GENERATE = `
-import sys, pydicom
-from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid
-out, count, referring, patients = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4].split(',')
-for n in range(count):
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = '1.2.840.10008.5.1.4.1.1.7'
-    meta.MediaStorageSOPInstanceUID = generate_uid()
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds = Dataset()
-    ds.file_meta = meta
-    ds.is_little_endian = True
-    ds.is_implicit_VR = False
-    ds.SOPClassUID = meta.MediaStorageSOPClassUID
-    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
-    ds.StudyInstanceUID = generate_uid()
-    ds.SeriesInstanceUID = generate_uid()
-    ds.PatientID = patients[n % len(patients)]
-    ds.PatientName = 'SCALE^TEST'
-    ds.StudyDate = '2025%02d%02d' % (n % 12 + 1, n % 28 + 1)
-    ds.StudyTime = '%06d' % n
-    ds.Modality = 'OT'
-    ds.ReferringPhysicianName = referring
-    ds.AccessionNumber = 'SC%d' % n
-    ds.save_as('%s/%04d.dcm' % (out, n), write_like_original=False)
-    print(ds.StudyInstanceUID)
-`;
 
 let stack: RunningStack;
 let workDir: string;
@@ -93,8 +65,7 @@ async function login(): Promise<string> {
 beforeAll(async () => {
   stack = runningStack();
   workDir = mkdtempSync(path.join(tmpdir(), 'rs-root-search-'));
-  const { stdout } = await run(DEBIAN_PYTHON, ['-c', GENERATE, workDir, String(COUNT), referring, patients.join(',')], { maxBuffer: 16 * 1024 * 1024 });
-  generated = stdout.trim().split('\n');
+  generated = await generateSmallStudies(workDir, COUNT, { patientIds: patients, referringPhysicianName: referring });
   expect(new Set(generated).size).toBe(COUNT);
   await admin('user', 'add', '--username', radiologist.username, '--role', 'radiologist', '--display-name', `Scale ${tag}`);
   await admin('physician', 'map', referring, radiologist.username);
