@@ -170,4 +170,36 @@ test.describe('measurements', () => {
     await expect(viewer.measurements).toHaveCount(0);
     expect(await imageTexts(page)).toEqual([]);
   });
+
+  test('a right-click on a measurement offers to delete it; elsewhere on the image it offers nothing', async ({ signIn, worklist, viewer, demo, page }) => {
+    await signIn('rad.chen');
+    const study = demo.cohort.studies.find((s) => s.accessionNumber === CHEST_CT);
+    if (!study) throw new Error(`${CHEST_CT} is not in the demo data`);
+    await worklist.open(study.studyInstanceUid);
+    await viewer.waitForRendered({ imageIndex: 0 });
+    const kept = await drawLength(viewer, { x: 150, y: 150 }, { x: 350, y: 150 });
+    const deleted = await drawLength(viewer, { x: 150, y: 300 }, { x: 350, y: 300 });
+    const menu = page.getByRole('menu', { name: 'Measurement' });
+
+    // Off any measurement: no menu.
+    const empty = await viewer.pagePointOf(250, 220);
+    await page.mouse.click(empty.x, empty.y, { button: 'right' });
+    await expect(menu).toHaveCount(0);
+
+    // On one: it is selected and the menu offers to delete it; Escape closes the menu and keeps it.
+    const onLine = await viewer.pagePointOf(250, 300);
+    await page.mouse.click(onLine.x, onLine.y, { button: 'right' });
+    await expect(menu.getByRole('menuitem', { name: 'Delete measurement' })).toBeFocused();
+    expect((await viewer.state())?.selectedMeasurementId).toBe(deleted);
+    await page.keyboard.press('Escape');
+    await expect(menu).toHaveCount(0);
+    await expect(viewer.measurements).toHaveCount(2);
+
+    await page.mouse.click(onLine.x, onLine.y, { button: 'right' });
+    await menu.getByRole('menuitem', { name: 'Delete measurement' }).click();
+    await expect(menu).toHaveCount(0);
+    await expect.poll(async () => (await hookMeasurements(viewer)).map((m) => m.id)).toEqual([kept]);
+    await expect(viewer.measurements).toHaveCount(1);
+    await expect.poll(() => imageTexts(page).then((t) => t.length)).toBe(1);
+  });
 });

@@ -81,3 +81,12 @@ function redrawAnnotations(): void {
     if (viewportIds.length > 0) tools.utilities.triggerAnnotationRenderForViewportIds(viewportIds);
   }
 }
+
+/**
+ * The measurement drawn within a few pixels of a point of a viewport element (CSS pixels from its
+ * top-left corner), or null: what a right-click on the image is about.
+ */
+export function measurementNear(element: HTMLDivElement, x: number, y: number, store: MeasurementStore = measurementStore): string | null {
+  const id = tools.utilities.getAnnotationNearPoint(element, [x, y], 8)?.annotationUID;
+  return id && store.get(id) ? id : null;
+}

@@ -10,8 +10,8 @@ export function ShortcutHelp({ onClose }: { onClose(): void }) {
         <h2 id="shortcut-title">Keyboard shortcuts</h2>
         <p className="muted">Mouse: left button uses the selected tool, middle drag pans, right drag zooms, the wheel scrolls slices.</p>
         <p className="muted">
-          Measurements: click one on the image, or choose it in the list (which goes to its slice), to select it; Delete or Backspace deletes it, as does its × in
-          the list. They stay for the session, across series and studies.
+          Measurements: click one on the image, or choose it in the list (which goes to its slice), to select it; Delete or Backspace deletes it, as do a right-click on
+          it and its × in the list. They stay for the session, across series and studies.
         </p>
         <table className="shortcut-table">
           <tbody>

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState, type MouseEvent as ReactMouseEvent } from 'react';
 import { ApiError } from '../api/api-error.ts';
 import type { SeriesSummary } from '../api/study-api.ts';
 import { navigate } from '../app/routes.ts';
@@ -8,12 +8,13 @@ import { useApiErrorHandler } from '../common/use-api-error.ts';
 import { ensureCornerstone, loadImageToShow } from '../imaging/cornerstone.ts';
 import { windowPresetsFor } from '../imaging/ct-presets.ts';
 import { StackViewer, type StackViewerState } from '../imaging/stack-viewer.ts';
-import { deleteMeasurement } from '../imaging/measurement-annotations.ts';
+import { deleteMeasurement, measurementNear, selectMeasurement } from '../imaging/measurement-annotations.ts';
 import { measurementStore } from '../imaging/measurement-store.ts';
 import type { MeasurementRecord } from '../imaging/measurements.ts';
 import { exposeViewerDiagnostics } from '../imaging/viewer-diagnostics.ts';
 import { goToMeasurement, nextMeasurementOf } from './measurement-actions.ts';
 import { MeasurementList } from './MeasurementList.tsx';
+import { MeasurementMenu } from './MeasurementMenu.tsx';
 import { SeriesThumbnail } from './SeriesThumbnail.tsx';
 import { ShortcutHelp } from './ShortcutHelp.tsx';
 import { SliceSlider } from './SliceSlider.tsx';
@@ -196,6 +197,17 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
     [viewer, nonImageShown],
   );
   const measurements = useMeasurements();
+  /** The measurement a right-click on the image chose, and where the click was. */
+  const [measurementMenu, setMeasurementMenu] = useState<{ id: string; x: number; y: number } | null>(null);
+  const onViewportContextMenu = (event: ReactMouseEvent<HTMLDivElement>) => {
+    // The right button zooms by dragging: the browser's own menu never opens on the image.
+    event.preventDefault();
+    const rect = event.currentTarget.getBoundingClientRect();
+    const [x, y] = [event.clientX - rect.left, event.clientY - rect.top];
+    const id = viewer?.state.hasImage ? measurementNear(event.currentTarget, x, y) : null;
+    if (id) selectMeasurement(id);
+    setMeasurementMenu(id ? { id, x, y } : null);
+  };
 
   const run = useCallback(
     (command: ViewerCommand) => {
@@ -342,7 +354,10 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
             ref={viewportRef}
             className="viewport"
             data-testid="viewport"
-            onContextMenu={(event) => event.preventDefault()}
+            onContextMenu={onViewportContextMenu}
+            onMouseDown={(event) => {
+              if (event.button === 0) setMeasurementMenu(null);
+            }}
             hidden={series === null}
           />
           {nonImage && (
@@ -367,6 +382,17 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
         </div>
         <SliceSlider viewer={viewer} state={state} />
       </section>
+      {measurementMenu && (
+        <MeasurementMenu
+          x={measurementMenu.x + (viewportRef.current?.getBoundingClientRect().left ?? 0)}
+          y={measurementMenu.y + (viewportRef.current?.getBoundingClientRect().top ?? 0)}
+          onDelete={() => {
+            deleteMeasurement(measurementMenu.id);
+            setMeasurementMenu(null);
+          }}
+          onClose={() => setMeasurementMenu(null)}
+        />
+      )}
       {helpOpen && <ShortcutHelp onClose={() => setHelpOpen(false)} />}
     </main>
   );
