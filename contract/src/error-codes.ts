@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   SEARCH_NOT_CONSTRAINED: { status: 403, meaning: 'a root series or instance search must name exactly one study the caller may see' },
   STUDY_FORBIDDEN: { status: 403, meaning: 'the caller may not see this study — or, for every role but admin, there is no such study (no existence oracle)' },
   STUDY_NOT_FOUND: { status: 404, meaning: 'no such study in the registry (told to administrators only)' },
+  STUDY_CONFLICT: { status: 409, meaning: "the study's StudyInstanceUID is held by the PACS under more than one patient: refused to everyone until IT resolves it (`registry conflicts`)" },
   // Study assignments (/api/ris/studies/{uid}/assignment, administrators only)
   ASSIGNEE_NOT_ALLOWED: { status: 400, meaning: 'the user named in an assignment does not exist, is disabled, or has a role that cannot take it (a radiologist reads)' },
   AUDIT_UNAVAILABLE: { status: 503, meaning: 'the audit row could not be committed, so nothing was served (fail closed)' },

@@ -52,8 +52,8 @@ export type GateDecision =
   | { outcome: 'empty-search'; route: DicomWebRoute; kind: string }
   | {
       outcome: 'refused';
-      status: 400 | 403 | 404;
-      code: 'INVALID_PATH' | 'INVALID_QUERY' | 'STUDY_FORBIDDEN' | 'STUDY_NOT_FOUND' | 'SEARCH_NOT_CONSTRAINED';
+      status: 400 | 403 | 404 | 409;
+      code: 'INVALID_PATH' | 'INVALID_QUERY' | 'STUDY_FORBIDDEN' | 'STUDY_NOT_FOUND' | 'SEARCH_NOT_CONSTRAINED' | 'STUDY_CONFLICT';
       reason: string;
       route?: DicomWebRoute;
       kind?: string;
@@ -179,6 +179,10 @@ export async function decideDicomWebRequest(
   if (!study) return { outcome: 'refused', status: 404, code: 'STUDY_NOT_FOUND', reason: 'study not found', route, kind, studyUid };
   if (!canAccessStudy(user, study)) {
     return { outcome: 'refused', status: 403, code: 'STUDY_FORBIDDEN', reason: 'permission denied', route, kind, studyUid };
+  }
+  // Orthanc holds the UID under two patients: whatever it answered would mix them (registry-sync.ts).
+  if ((await db.selectFrom('study_conflicts').select('orthanc_id').where('study_instance_uid', '=', studyUid).limit(1).executeTakeFirst()) !== undefined) {
+    return { outcome: 'refused', status: 409, code: 'STUDY_CONFLICT', reason: 'StudyInstanceUID held by the PACS under more than one patient', route, kind, studyUid };
   }
   const revision = cacheable(route) ? studyRevision(revisions, study) : undefined;
   return { outcome: 'redirect', location: location(route, params, revision), route, kind, studyUid };

@@ -62,6 +62,7 @@ function auditEventFor(decision: GateDecision, user: User): Omit<AuditEvent, 're
 }
 
 const REFUSAL_MESSAGES = {
+  STUDY_CONFLICT: "this study's identifiers conflict in the PACS; IT has been told",
   STUDY_FORBIDDEN: 'permission denied',
   SEARCH_NOT_CONSTRAINED: 'permission denied: name one study you may see',
   STUDY_NOT_FOUND: 'study not found',
@@ -73,8 +74,13 @@ const REFUSAL_MESSAGES = {
  * that is not in the registry, so the answer is no existence oracle. The audit row keeps the real
  * reason (STUDY_NOT_FOUND or STUDY_FORBIDDEN).
  */
-export function refusalAnswer(code: 'STUDY_FORBIDDEN' | 'STUDY_NOT_FOUND' | 'SEARCH_NOT_CONSTRAINED', user: Pick<User, 'role'>) {
+export function refusalAnswer(code: 'STUDY_FORBIDDEN' | 'STUDY_NOT_FOUND' | 'SEARCH_NOT_CONSTRAINED' | 'STUDY_CONFLICT', user: Pick<User, 'role'>) {
   if (code === 'STUDY_NOT_FOUND' && user.role !== 'admin') return { status: 403, code: 'STUDY_FORBIDDEN', message: REFUSAL_MESSAGES.STUDY_FORBIDDEN } as const;
+  // Told only to someone the policy lets see the study: no existence oracle.
+  if (code === 'STUDY_CONFLICT') {
+    const message = user.role === 'admin' ? `${REFUSAL_MESSAGES.STUDY_CONFLICT} (see reading-station-admin registry conflicts)` : REFUSAL_MESSAGES.STUDY_CONFLICT;
+    return { status: 409, code, message } as const;
+  }
   return { status: code === 'STUDY_NOT_FOUND' ? 404 : 403, code, message: REFUSAL_MESSAGES[code] } as const;
 }
 

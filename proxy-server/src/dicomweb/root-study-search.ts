@@ -121,6 +121,8 @@ async function candidates(db: RsDatabase, subject: StudyAccessSubject, filters: 
   if (visibility.kind === 'none') return [];
   let query = db.selectFrom('studies').select(['studies.study_instance_uid', 'studies.orthanc_id']);
   if (visibility.kind === 'where') query = query.where(visibility.filter);
+  // A UID Orthanc holds under two patients would bring the other patient's study along.
+  query = query.where((eb) => eb.not(eb.exists(eb.selectFrom('study_conflicts').select('study_conflicts.orthanc_id').whereRef('study_conflicts.study_instance_uid', '=', 'studies.study_instance_uid'))));
   if (filters.studyUids !== undefined) {
     const uids = [...new Set(filters.studyUids)];
     query = query.where('studies.study_instance_uid', 'in', uids);

@@ -4,7 +4,7 @@ import { OrthancError } from '../orthanc/orthanc-client.ts';
 import { findPatientByPatientId } from '../patients/patient-repository.ts';
 import { findStudyByUid } from '../studies/study-repository.ts';
 import { createTempDatabase, type TempDatabase } from '../testing/temp-database.ts';
-import { readSyncPosition, RegistrySync, requestReconcile, type RegistrySource } from './registry-sync.ts';
+import { listStudyConflicts, readSyncPosition, RegistrySync, requestReconcile, type RegistrySource } from './registry-sync.ts';
 
 /** An Orthanc as the worker sees it: studies, and a changes feed that may forget its oldest entries. */
 class FakeOrthanc implements RegistrySource {
@@ -14,8 +14,7 @@ class FakeOrthanc implements RegistrySource {
   down = false;
   studyReads = 0;
 
-  add(uid: string, patientId: string | null, patientName = 'DOE^JANE'): string {
-    const id = `orthanc-${uid}`;
+  add(uid: string, patientId: string | null, patientName = 'DOE^JANE', id = `orthanc-${uid}`): string {
     this.studies.set(id, {
       orthancId: id,
       orthancPatientId: `p-${patientId}`,
@@ -220,5 +219,62 @@ describe('the registry sync', () => {
     await requestReconcile(temp.db);
     await drain(gate);
     expect((await readSyncPosition(temp.db))?.reconciledAt).not.toBe(before);
+  });
+});
+
+describe('a StudyInstanceUID under two patients', () => {
+  it('is recorded as a conflict and never moves the study to the second patient; resolved when one is deleted', async () => {
+    const sync = new RegistrySync({ db: temp.db, source: orthanc });
+    const first = orthanc.add('1.7', 'P1');
+    await drain(sync);
+    const recorded = await findStudyByUid(temp.db, '1.7');
+    const second = orthanc.add('1.7', 'P2', 'OTHER^PATIENT', 'orthanc-1.7-of-P2');
+    await drain(sync);
+    // Still filed under the first patient: the second patient's account gets nothing of it.
+    expect(await findStudyByUid(temp.db, '1.7')).toEqual(recorded);
+    expect(await listStudyConflicts(temp.db)).toEqual([
+      {
+        studyInstanceUid: '1.7',
+        holders: [
+          { orthancId: first, patientId: 'P1', issuerOfPatientId: null },
+          { orthancId: second, patientId: 'P2', issuerOfPatientId: null },
+        ],
+        detectedAt: expect.any(String),
+      },
+    ]);
+    // A reconcile finds it again rather than settling it.
+    await requestReconcile(temp.db);
+    await drain(sync);
+    expect(await listStudyConflicts(temp.db)).toHaveLength(1);
+
+    orthanc.remove(second);
+    await drain(sync);
+    expect(await listStudyConflicts(temp.db)).toEqual([]);
+    expect((await findStudyByUid(temp.db, '1.7'))?.orthancId).toBe(first);
+  });
+
+  it('settles on the other patient when IT deletes the first one', async () => {
+    const sync = new RegistrySync({ db: temp.db, source: orthanc });
+    const first = orthanc.add('1.9', 'P1');
+    await drain(sync);
+    const second = orthanc.add('1.9', 'P2', 'OTHER^PATIENT', 'orthanc-1.9-of-P2');
+    await drain(sync);
+    expect(await listStudyConflicts(temp.db)).toHaveLength(1);
+    orthanc.remove(first);
+    await drain(sync);
+    expect(await listStudyConflicts(temp.db)).toEqual([]);
+    expect((await findStudyByUid(temp.db, '1.9'))?.orthancId).toBe(second);
+    expect((await findPatientByPatientId(temp.db, 'P2'))?.id).toBe((await findStudyByUid(temp.db, '1.9'))?.patientRecordId);
+  });
+
+  it('is no conflict when the earlier Orthanc study is gone: the UID moves', async () => {
+    const sync = new RegistrySync({ db: temp.db, source: orthanc });
+    const first = orthanc.add('1.8', 'P1');
+    await drain(sync);
+    orthanc.studies.delete(first);
+    const second = orthanc.add('1.8', 'P2', 'OTHER^PATIENT', 'orthanc-1.8-of-P2');
+    await drain(sync);
+    expect(await listStudyConflicts(temp.db)).toEqual([]);
+    expect((await findStudyByUid(temp.db, '1.8'))?.orthancId).toBe(second);
   });
 });

@@ -200,6 +200,7 @@ export class RegistrySync {
     }
     await this.#apply(batch, lastSeq);
     if (batch.done && (hole || (await this.#registryHasMoreThanOrthanc()))) await this.prune();
+    if (batch.done) await this.#settleConflicts();
     this.#succeeded(batch.last, batch.done ? batch.last : null);
     return batch.done ? 'idle' : 'more';
   }
@@ -266,7 +267,33 @@ export class RegistrySync {
     for (let i = 0; i < gone.length; i += 500) {
       await trx.deleteFrom('studies').where('id', 'in', gone.slice(i, i + 500)).execute();
     }
+    const conflicts = await trx.selectFrom('study_conflicts').select('orthanc_id').execute();
+    await removeConflicts(trx, conflicts.map((row) => row.orthanc_id).filter((id) => !present.has(id)));
     return gone.length;
+  }
+
+  /**
+   * A conflict ends when IT deletes one of its Orthanc studies, which the feed does not say and the
+   * study counts may not show: each holder of a recorded conflict (a handful) is looked up.
+   */
+  async #settleConflicts(): Promise<void> {
+    const holders = await this.#db.selectFrom('study_conflicts').select(['orthanc_id', 'study_instance_uid']).execute();
+    const gone: string[] = [];
+    const remaining: OrthancStudy[] = [];
+    for (const { orthanc_id: id } of holders) {
+      const study = await this.#source.study(id);
+      if (study === undefined) gone.push(id);
+      else remaining.push(study);
+    }
+    if (gone.length === 0) return;
+    await this.#db.transaction().execute(async (trx) => {
+      await this.#assertLease(trx);
+      await trx.deleteFrom('studies').where('orthanc_id', 'in', gone).execute();
+      await removeConflicts(trx, gone);
+      // The Orthanc study left alone with its UID is the study now.
+      for (const study of remaining) await this.#record(trx, study);
+    });
+    this.#log.info({ orthancIds: gone }, 'conflicting Orthanc studies deleted: conflicts settled');
   }
 
   async #registryHasMoreThanOrthanc(): Promise<boolean> {
@@ -313,7 +340,10 @@ export class RegistrySync {
     await this.#db.transaction().execute(async (trx) => {
       await this.#assertLease(trx);
       for (const study of upserts) await this.#record(trx, study);
-      if (deletes.length > 0) await trx.deleteFrom('studies').where('orthanc_id', 'in', deletes).execute();
+      if (deletes.length > 0) {
+        await trx.deleteFrom('studies').where('orthanc_id', 'in', deletes).execute();
+        await removeConflicts(trx, deletes);
+      }
       await this.#savePosition(trx, batch.last);
     });
     if (upserts.length > 0 || deletes.length > 0) {
@@ -326,6 +356,7 @@ export class RegistrySync {
       this.#log.warn({ orthancId: study.orthancId, studyInstanceUid: study.studyInstanceUid }, 'study without PatientID: not recorded');
       return;
     }
+    if (await this.#conflicts(trx, study)) return;
     try {
       await upsertImportedStudy(trx, {
         studyInstanceUid: study.studyInstanceUid,
@@ -344,6 +375,44 @@ export class RegistrySync {
       if (!(error instanceof RegistryError)) throw error;
       this.#log.warn({ orthancId: study.orthancId, studyInstanceUid: study.studyInstanceUid, reason: error.message }, 'study not recorded');
     }
+  }
+
+  /**
+   * A StudyInstanceUID Orthanc holds under two patients is two Orthanc studies (Orthanc's study id
+   * hashes the PatientID with the UID). Filing the study under the newer one would hand one
+   * patient's images to the other's account, so neither is: both are recorded as a conflict, the
+   * registry row stays as it was, and the gate refuses the study (STUDY_CONFLICT) until IT
+   * resolves it in the PACS. A UID whose earlier Orthanc study is gone simply moves.
+   */
+  async #conflicts(trx: Kysely<Database>, study: OrthancStudy): Promise<boolean> {
+    const held = await trx
+      .selectFrom('studies')
+      .innerJoin('patients', 'patients.id', 'studies.patient_id')
+      .select(['studies.orthanc_id', 'patients.patient_id', 'patients.issuer_of_patient_id'])
+      .where('studies.study_instance_uid', '=', study.studyInstanceUid)
+      .executeTakeFirst();
+    const known = await trx.selectFrom('study_conflicts').select('orthanc_id').where('study_instance_uid', '=', study.studyInstanceUid).execute();
+    const heldId = held?.orthanc_id ?? null;
+    if (heldId === null || heldId === study.orthancId) {
+      if (known.length === 0) return false;
+      // Already a conflict: this study's record stays out of the registry's row as well.
+    } else if (known.length === 0 && (await this.#source.study(heldId)) === undefined) {
+      return false;
+    }
+    const detectedAt = this.#now().toISOString();
+    const rows = [
+      ...(held !== undefined && heldId !== null ? [{ study_instance_uid: study.studyInstanceUid, orthanc_id: heldId, patient_id: held.patient_id, issuer_of_patient_id: held.issuer_of_patient_id, detected_at: detectedAt }] : []),
+      { study_instance_uid: study.studyInstanceUid, orthanc_id: study.orthancId, patient_id: study.patientId, issuer_of_patient_id: study.issuerOfPatientId, detected_at: detectedAt },
+    ];
+    for (const row of rows) await trx.insertInto('study_conflicts').values(row).onConflict((conflict) => conflict.columns(['study_instance_uid', 'orthanc_id']).doNothing()).execute();
+    const count = await trx.selectFrom('study_conflicts').select('orthanc_id').where('study_instance_uid', '=', study.studyInstanceUid).execute();
+    if (count.length < 2) {
+      // One Orthanc study only after all (the other is gone): no conflict.
+      await trx.deleteFrom('study_conflicts').where('study_instance_uid', '=', study.studyInstanceUid).execute();
+      return false;
+    }
+    this.#log.warn({ studyInstanceUid: study.studyInstanceUid, orthancIds: count.map((row) => row.orthanc_id) }, 'StudyInstanceUID held by Orthanc under more than one patient: recorded as a conflict');
+    return true;
   }
 
   #succeeded(lastSeq: number, orthancLastSeq: number | null): void {
@@ -412,6 +481,36 @@ export class RegistrySync {
       .execute();
     this.#status.leader = false;
   }
+}
+
+/** Forgets conflict rows of Orthanc studies that are gone, and conflicts left with one study. */
+async function removeConflicts(trx: Kysely<Database>, goneOrthancIds: readonly string[]): Promise<void> {
+  for (let i = 0; i < goneOrthancIds.length; i += 500) {
+    await trx.deleteFrom('study_conflicts').where('orthanc_id', 'in', goneOrthancIds.slice(i, i + 500)).execute();
+  }
+  if (goneOrthancIds.length === 0) return;
+  const single = trx.selectFrom('study_conflicts').select('study_instance_uid').groupBy('study_instance_uid').having((eb) => eb.fn.countAll(), '<', 2);
+  await trx.deleteFrom('study_conflicts').where('study_instance_uid', 'in', single).execute();
+}
+
+export interface StudyConflict {
+  studyInstanceUid: string;
+  /** Each Orthanc study holding the UID, with the patient it is filed under. */
+  holders: Array<{ orthancId: string; patientId: string | null; issuerOfPatientId: string | null }>;
+  detectedAt: string;
+}
+
+/** StudyInstanceUIDs Orthanc holds under more than one patient (for `registry conflicts`). */
+export async function listStudyConflicts(db: RsDatabase): Promise<StudyConflict[]> {
+  const rows = await db.selectFrom('study_conflicts').selectAll().orderBy('study_instance_uid').orderBy('orthanc_id').execute();
+  const byUid = new Map<string, StudyConflict>();
+  for (const row of rows) {
+    const conflict = byUid.get(row.study_instance_uid) ?? { studyInstanceUid: row.study_instance_uid, holders: [], detectedAt: row.detected_at };
+    conflict.holders.push({ orthancId: row.orthanc_id, patientId: row.patient_id, issuerOfPatientId: row.issuer_of_patient_id });
+    if (row.detected_at < conflict.detectedAt) conflict.detectedAt = row.detected_at;
+    byUid.set(row.study_instance_uid, conflict);
+  }
+  return [...byUid.values()];
 }
 
 /** The registry's position in Orthanc's feed as stored (for the CLI and readiness). */

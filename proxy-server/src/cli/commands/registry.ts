@@ -2,7 +2,7 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
 import { OrthancClient } from '../../orthanc/orthanc-client.ts';
-import { readSyncPosition, RegistrySync, requestReconcile } from '../../sync/registry-sync.ts';
+import { listStudyConflicts, readSyncPosition, RegistrySync, requestReconcile } from '../../sync/registry-sync.ts';
 import { CLI_NAME, UsageError, type CliContext } from '../context.ts';
 
 const WAIT_FOR_GATE_MS = 30 * 60_000;
@@ -10,6 +10,21 @@ const WAIT_FOR_GATE_MS = 30 * 60_000;
 /** `registry reconcile`: read every study Orthanc holds into the registry (an existing PACS, or after lost history). */
 export function registryCommands(program: Command, { io, withDatabase }: CliContext): void {
   const registry = program.command('registry').description("the registry's view of Orthanc");
+
+  registry
+    .command('conflicts')
+    .description('StudyInstanceUIDs Orthanc holds under more than one patient: refused to everyone (STUDY_CONFLICT) until resolved in the PACS')
+    .action(async (_options: unknown, command: Command) => {
+      const conflicts = await withDatabase(command, (db) => listStudyConflicts(db));
+      if (conflicts.length === 0) {
+        io.stdout.write('no conflicting StudyInstanceUIDs\n');
+        return;
+      }
+      for (const conflict of conflicts) {
+        const holders = conflict.holders.map((holder) => `PatientID ${holder.patientId ?? '(none)'}${holder.issuerOfPatientId === null ? '' : ` (issuer ${holder.issuerOfPatientId})`} in Orthanc study ${holder.orthancId}`);
+        io.stdout.write(`${conflict.studyInstanceUid}\tsince ${conflict.detectedAt}\t${holders.join('; ')}\n`);
+      }
+    });
 
   registry
     .command('reconcile')
