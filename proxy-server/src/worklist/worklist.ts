@@ -40,6 +40,8 @@ export interface WorklistItem {
   numberOfInstances: number;
   orderingPhysician: WorklistPerson | null;
   radiologist: WorklistPerson | null;
+  /** Administrators only: Orthanc holds the StudyInstanceUID under more than one patient (`registry conflicts`). */
+  conflict?: true;
 }
 
 const SORT_COLUMNS = {
@@ -96,6 +98,7 @@ export async function listWorklist(db: RsDatabase, subject: StudyAccessSubject, 
     'ordering.display_name as ordering_display_name',
     'reader.username as reader_username',
     'reader.display_name as reader_display_name',
+    (eb) => eb.exists(eb.selectFrom('study_conflicts').select('study_conflicts.orthanc_id').whereRef('study_conflicts.study_instance_uid', '=', 'studies.study_instance_uid')).as('conflicted'),
   ]);
   for (const column of SORT_COLUMNS[query.sort]) {
     listing = listing.orderBy(sql.ref(column), (order) => (query.order === 'asc' ? order.asc().nullsLast() : order.desc().nullsLast()));
@@ -125,6 +128,8 @@ export async function listWorklist(db: RsDatabase, subject: StudyAccessSubject, 
       numberOfInstances: row.number_of_instances,
       orderingPhysician: person(row.ordering_username, row.ordering_display_name),
       radiologist: person(row.reader_username, row.reader_display_name),
+      // Others cannot open such a study (STUDY_CONFLICT) and are told why when they try.
+      ...(subject.role === 'admin' && Boolean(row.conflicted) && { conflict: true as const }),
     })),
   };
 }

@@ -78,6 +78,15 @@ describe('a StudyInstanceUID Orthanc holds under two patients', () => {
     expect(line).toContain(`PatientID ${second.patientId} in Orthanc study`);
   });
 
+  it("is marked in the administrators' worklist, and only there", async () => {
+    const asAdmin = await call(stack, `/api/ris/worklist?q=${first.patientId}`, { headers: bearer(await accessToken(stack, 'admin')) });
+    expect(asAdmin.status).toBe(200);
+    const items = (JSON.parse(asAdmin.text) as { items: Array<{ studyInstanceUid: string; conflict?: boolean }> }).items;
+    expect(items.filter((item) => item.studyInstanceUid === first.studyInstanceUid)).toEqual([expect.objectContaining({ conflict: true })]);
+    const demo = await call(stack, '/api/ris/worklist', { headers: bearer(await accessToken(stack, 'admin')) });
+    expect((JSON.parse(demo.text) as { items: Array<{ studyInstanceUid: string; conflict?: boolean }> }).items.filter((item) => item.conflict === true).map((item) => item.studyInstanceUid)).toEqual([first.studyInstanceUid]);
+  });
+
   it('is refused with 409 STUDY_CONFLICT and a clear message to its patient, and audited; others still get 403', async () => {
     const login = await call(stack, '/api/auth/login', {
       method: 'POST',

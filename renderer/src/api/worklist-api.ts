@@ -30,6 +30,8 @@ export const worklistItemSchema = z.object({
   numberOfInstances: z.number().nullable().optional(),
   orderingPhysician: physicianSchema.optional(),
   radiologist: physicianSchema.optional(),
+  /** Told to administrators: the PACS holds this StudyInstanceUID under more than one patient. */
+  conflict: z.literal(true).optional(),
 });
 export type WorklistItem = z.infer<typeof worklistItemSchema>;
 

@@ -146,7 +146,24 @@ export function registerInstanceMetadata(imageId: string, metadata: Record<strin
   // orientation and throws when an object has none (secondary captures often do not): an empty
   // Modality keeps it answering.
   const modality = metadata['00080060']?.Value?.[0];
-  const complete = typeof modality === 'string' ? metadata : { ...metadata, '00080060': { vr: 'CS', Value: [''] } };
+  type Attributes = Record<string, { vr?: string; Value?: unknown[] }>;
+  const withModality: Attributes = typeof modality === 'string' ? metadata : { ...metadata, '00080060': { vr: 'CS', Value: [''] } };
+  // A radiograph that knows only its detector's spacing (ImagerPixelSpacing) is measured in mm at
+  // the detector, as DICOM allows; the loader reads PixelSpacing alone, so it gets that value, and
+  // the overlay says the lengths are the detector's (viewer/frame-info.ts).
+  const imager = metadata['00181164']?.Value;
+  const spaced: Attributes =
+    !metadata['00280030']?.Value && Array.isArray(imager) && imager.length === 2 ? { ...withModality, '00280030': { vr: 'DS', Value: imager } } : withModality;
+  // Cornerstone takes the spacing of an image without a plane position and orientation (a
+  // projection radiograph) for a default and measures it in px; the axes it assumes then anyway are
+  // given, so a known spacing measures in mm (single-frame images only: the loader derives the
+  // frames of a multi-frame one from these). The overlay's orientation markers read the header
+  // itself, which has none.
+  const frames = Number(metadata['00280008']?.Value?.[0] ?? 1);
+  const complete =
+    spaced['00280030']?.Value && !spaced['00200037']?.Value && !spaced['00200032']?.Value && !(frames > 1)
+      ? { ...spaced, '00200037': { vr: 'DS', Value: [1, 0, 0, 0, 1, 0] }, '00200032': { vr: 'DS', Value: [0, 0, 0] } }
+      : spaced;
   dicomImageLoader.wadors.metaDataManager.add(imageId, complete as unknown as Parameters<typeof dicomImageLoader.wadors.metaDataManager.add>[1]);
 }
 

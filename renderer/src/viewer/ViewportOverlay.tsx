@@ -69,7 +69,30 @@ function itemLine(item: OverlayItem, { header, series, state, frame }: OverlayPr
         </>
       );
     case 'spacing':
+      return frame ? spacingLine(frame.spacing) : null;
+  }
+}
+
+/** What a millimetre on this image is; a warning where lengths are not the patient's. */
+function spacingLine(spacing: FrameInfo['spacing']): ReactNode {
+  const value = spacing.rowMm === null ? '' : spacing.rowMm === spacing.columnMm ? mm(spacing.rowMm) : `${mm(spacing.rowMm)} × ${mm(spacing.columnMm ?? 0)}`;
+  switch (spacing.kind) {
+    case 'patient':
       return null;
+    case 'calibrated':
+      return <div data-testid="overlay-spacing">Pixel {value} (calibrated)</div>;
+    case 'detector':
+      return (
+        <div className="overlay-warning" data-testid="overlay-spacing" title="ImagerPixelSpacing: lengths are at the detector, larger than in the patient by the X-ray beam's magnification">
+          Pixel {value} at the detector: lengths not corrected for magnification
+        </div>
+      );
+    case 'none':
+      return (
+        <div className="overlay-warning" data-testid="overlay-spacing" title="The image has neither PixelSpacing nor ImagerPixelSpacing">
+          No pixel spacing: lengths in px
+        </div>
+      );
   }
 }
 

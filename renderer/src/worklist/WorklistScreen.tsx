@@ -37,7 +37,18 @@ const COLUMNS: readonly Column[] = [
   { label: 'Modality', sortKey: 'modality', cell: (i) => i.modalities.join(', ') },
   { label: 'Description', cell: (i) => i.description ?? '' },
   { label: 'Accession', sortKey: 'accessionNumber', cell: (i) => i.accessionNumber ?? '' },
-  { label: 'Status', sortKey: 'status', cell: (i) => statusLabel(i.status) },
+  {
+    label: 'Status',
+    sortKey: 'status',
+    cell: (i) =>
+      i.conflict ? (
+        <>
+          {statusLabel(i.status)} <span className="worklist-conflict" title="The PACS holds this StudyInstanceUID under more than one patient: no one can open it until it is resolved (reading-station-admin registry conflicts)">⚠ UID conflict in the PACS</span>
+        </>
+      ) : (
+        statusLabel(i.status)
+      ),
+  },
 ];
 
 function statusLabel(status: string): string {
