@@ -278,3 +278,19 @@ describe('a StudyInstanceUID under two patients', () => {
     expect((await findStudyByUid(temp.db, '1.8'))?.orthancId).toBe(second);
   });
 });
+
+describe('pruning while Orthanc deletes', () => {
+  it('keeps a study the paged listing missed (pages shift as studies go) when Orthanc still has it', async () => {
+    const sync = new RegistrySync({ db: temp.db, source: orthanc });
+    orthanc.add('2.1', 'P1');
+    const missed = orthanc.add('2.2', 'P2');
+    const deleted = orthanc.add('2.3', 'P3');
+    await drain(sync);
+    orthanc.remove(deleted);
+    // As offset paging over a list that shrinks while it is read can: one present study skipped.
+    const listing = orthanc.studyIds.bind(orthanc);
+    orthanc.studyIds = async (since, limit) => (await listing(since, limit)).filter((id) => id !== missed);
+    await sync.prune();
+    expect(await registryUids()).toEqual(['2.1', '2.2']);
+  });
+});

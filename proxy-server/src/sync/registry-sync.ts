@@ -231,6 +231,7 @@ export class RegistrySync {
       onProgress?.({ done, total: null });
       if (ids.length < RECONCILE_PAGE) break;
     }
+    await this.#confirmAbsent(seen);
     await this.#db.transaction().execute(async (trx) => {
       await this.#assertLease(trx);
       await this.#removeAbsent(trx, seen);
@@ -253,12 +254,26 @@ export class RegistrySync {
       for (const id of ids) present.add(id);
       if (ids.length < RECONCILE_PAGE) break;
     }
+    await this.#confirmAbsent(present);
     const removed = await this.#db.transaction().execute(async (trx) => {
       await this.#assertLease(trx);
       return this.#removeAbsent(trx, present);
     });
     if (removed > 0) this.#log.info({ removed }, 'studies deleted in Orthanc removed from the registry');
     return removed;
+  }
+
+  /**
+   * Orthanc's study list is read in pages by offset; studies deleted while it is read shift the
+   * pages, so a study that is there can be missed. Each one the listing missed is asked for by id
+   * before its row goes: only a study Orthanc answers 404 for is gone.
+   */
+  async #confirmAbsent(present: Set<string>): Promise<void> {
+    const rows = await this.#db.selectFrom('studies').select('orthanc_id').where('orthanc_id', 'is not', null).execute();
+    const conflicts = await this.#db.selectFrom('study_conflicts').select('orthanc_id').execute();
+    for (const { orthanc_id: id } of [...rows, ...conflicts]) {
+      if (id !== null && !present.has(id) && (await this.#source.study(id)) !== undefined) present.add(id);
+    }
   }
 
   async #removeAbsent(trx: Kysely<Database>, present: ReadonlySet<string>): Promise<number> {
