@@ -33,6 +33,9 @@ async function openChestCt(signIn: (u: string) => Promise<unknown>, worklist: { 
 }
 
 test.describe('viewing tools on a CT', () => {
+  // Many draws and reads of the canvas on a shared 2-core machine.
+  test.slow();
+
   test('invert, rotate and flip change what is drawn where, by key and button; Reset shows the image upright again', async ({
     signIn,
     worklist,
