@@ -10,9 +10,12 @@
 import * as dicomImageLoader from '@cornerstonejs/dicom-image-loader';
 import { core, tools } from '../imaging/cornerstone.ts';
 import { forgetFrameRanges } from '../imaging/frame-ranges.ts';
+import { measurementStore } from '../imaging/measurement-store.ts';
 
 export function forgetStudyData(): void {
   for (const type of Object.values(core.Enums.RequestType)) core.imageLoadPoolManager.clearRequestStack(type);
+  // The session's measurement records (kept across studies) and what Cornerstone draws of them.
+  measurementStore.clear();
   tools.annotation.state.removeAllAnnotations();
   // A load still in flight is not put back: Cornerstone drops an image purged before it arrived.
   core.cache.purgeCache();
