@@ -54,7 +54,7 @@ async function inDatabase<T>(run: (db: ReturnType<typeof createDatabase>) => Pro
 
 describe('migrate', () => {
   it('creates the schema once', async () => {
-    expect(await cli(['migrate'])).toEqual({ code: 0, stdout: 'applied 0001_initial_schema, 0002_registry_sync, 0003_idp_identities, 0004_audit_key_id, 0006_hospital_relations\n', stderr: '' });
+    expect(await cli(['migrate'])).toEqual({ code: 0, stdout: 'applied 0001_initial_schema, 0002_registry_sync, 0003_idp_identities, 0004_audit_key_id, 0006_hospital_relations, 0007_audit_served\n', stderr: '' });
     expect(await cli(['migrate'])).toEqual({ code: 0, stdout: 'database schema is up to date\n', stderr: '' });
   });
 
@@ -85,7 +85,7 @@ describe('user add', () => {
     expect(result).toEqual({
       code: 1,
       stdout: '',
-      stderr: 'reading-station-admin: the database schema is not up to date (pending: 0001_initial_schema, 0002_registry_sync, 0003_idp_identities, 0004_audit_key_id, 0006_hospital_relations); run `reading-station-admin migrate` first\n',
+      stderr: 'reading-station-admin: the database schema is not up to date (pending: 0001_initial_schema, 0002_registry_sync, 0003_idp_identities, 0004_audit_key_id, 0006_hospital_relations, 0007_audit_served); run `reading-station-admin migrate` first\n',
     });
   });
 
