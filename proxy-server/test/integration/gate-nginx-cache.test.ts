@@ -27,6 +27,8 @@ interface Served {
   uri: string;
   /** nginx's $upstream_cache_status: HIT, MISS, EXPIRED…, or '-' when the cache was not used. */
   cache: string;
+  /** The access log's gate= field: the gate's decision, kept across its redirect. */
+  gate: string;
 }
 
 async function accessLogLine(requestId: string): Promise<string> {
@@ -43,9 +45,9 @@ async function accessLogLine(requestId: string): Promise<string> {
 async function get(username: string, target: string, accept = DICOM_JSON): Promise<Served> {
   const reply = await call(stack, target, { headers: { ...bearer(await accessToken(stack, username)), accept } });
   const line = await accessLogLine(reply.requestId ?? '');
-  const match = /"GET (\S+)" (\d+) .* cache=(\S+)$/.exec(line);
+  const match = /"GET (\S+)" (\d+) .* gate=(\S*) .* cache=(\S+)$/.exec(line);
   expect(match, line).not.toBeNull();
-  return { reply, uri: match?.[1] ?? '', cache: match?.[3] ?? '' };
+  return { reply, uri: match?.[1] ?? '', gate: match?.[3] ?? '', cache: match?.[4] ?? '' };
 }
 
 /** Asks until nginx answers from its cache (a study's first look at Orthanc may renew its revision once). */
@@ -54,6 +56,8 @@ async function untilHit(username: string, target: string, accept = DICOM_JSON): 
   for (let attempt = 0; attempt < 10; attempt++) {
     const served = await get(username, target, accept);
     expect(served.reply.status, served.reply.text.slice(0, 200)).toBe(200);
+    // Every answer, from the cache or not, went through the gate's decision.
+    expect(served.gate).toBe('allow');
     if (served.cache === 'HIT') return served;
     seen.push(served.cache);
     await new Promise((resolve) => setTimeout(resolve, pollMs));
