@@ -167,7 +167,7 @@ describe('desktop session on the real stack and gnome-keyring', () => {
     expect(await service.login({ username: USERNAME, password: password(), serverUrl: stack.baseUrl })).toMatchObject({ ok: true });
     const token = await stored();
     expect(token).not.toBeNull();
-    expect(await service.logout()).toEqual({ revokedOnServer: true, removedFromKeychain: true });
+    expect(await service.logout()).toEqual({ revokedOnServer: true, removedFromKeychain: true, clearedBrowsingData: true });
     expect(await stored()).toBeNull();
     expect((await refreshDirectly(token!)).status).toBe(401);
     expect(await service.getAccessToken()).toBeNull();

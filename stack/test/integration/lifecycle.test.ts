@@ -17,6 +17,8 @@ const env = {
   RS_ORTHANC_PORT: '28042',
   RS_OPS_PORT: '28081',
   RS_DICOM_PORT: '24242',
+  // npm test's stack serves HTTPS on its own port; this one needs another when TLS is on.
+  RS_HTTPS_PORT: '28443',
 };
 
 function processesMentioning(text: string): string[] {
