@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { APIRequestContext } from '@playwright/test';
 import { freshUidCopies, pydicomDataDir, storescu, type SampleCopy } from '@reading-station/stack';
 import { expect, test } from '../support/fixtures.ts';
-import { demoUser, type StackUnderTest } from '../support/stack-under-test.ts';
+import { adminWorklist, removeAddedStudies } from '../support/added-studies.ts';
+import { demoUser } from '../support/stack-under-test.ts';
 
 // Names as staff type and read them: the worklist search takes a name in any word order and
 // punctuation, partially, in any case and any component group; the worklist and the viewer show
@@ -53,24 +53,6 @@ test('"DOE, JANE", "Jane Doe" and "doe^jane" find the demo patient; Enter opens 
   }
 });
 
-/** Orthanc's REST API with the stack's own credentials (to delete what this spec sent). */
-function orthancFetch(stack: StackUnderTest, pathname: string, init: RequestInit = {}): Promise<Response> {
-  const config = JSON.parse(readFileSync(stack.stack.orthanc.configFile, 'utf8')) as { RegisteredUsers?: Record<string, string> };
-  const [user, password] = Object.entries(config.RegisteredUsers ?? {})[0] ?? [];
-  const authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-  return fetch(`${stack.stack.orthanc.url}${pathname}`, { ...init, headers: { authorization, ...init.headers } });
-}
-
-async function adminWorklist(request: APIRequestContext, stack: StackUnderTest, q: string): Promise<Array<{ studyInstanceUid: string; patientName: string }>> {
-  const admin = demoUser(stack, 'admin');
-  const login = await request.post('/api/auth/login', { data: { username: admin.username, password: admin.password, client: 'desktop' } });
-  expect(login.status()).toBe(200);
-  const { accessToken } = (await login.json()) as { accessToken: string };
-  const reply = await request.get(`/api/ris/worklist?${new URLSearchParams({ q, limit: '500' })}`, { headers: { authorization: `Bearer ${accessToken}` } });
-  expect(reply.status()).toBe(200);
-  return ((await reply.json()) as { items: Array<{ studyInstanceUid: string; patientName: string }> }).items;
-}
-
 test.describe('names in other scripts, from a modality', () => {
   let workDir: string;
   let samples: SampleCopy[] = [];
@@ -94,13 +76,7 @@ test.describe('names in other scripts, from a modality', () => {
   test.afterAll(async ({ stackUnderTest, request }) => {
     test.setTimeout(120_000);
     // Leave the stack as the other specs expect it: only the demo cohort.
-    for (const sample of samples) {
-      const lookup = await orthancFetch(stackUnderTest, '/tools/lookup', { method: 'POST', body: sample.studyInstanceUid });
-      const id = ((await lookup.json()) as Array<{ Type: string; ID: string }>).find((entry) => entry.Type === 'Study')?.ID;
-      if (id) await orthancFetch(stackUnderTest, `/studies/${id}`, { method: 'DELETE' });
-    }
-    const uids = new Set(samples.map((s) => s.studyInstanceUid));
-    await expect.poll(async () => (await adminWorklist(request, stackUnderTest, '')).some((item) => uids.has(item.studyInstanceUid)), { timeout: 60_000 }).toBe(false);
+    await removeAddedStudies(request, stackUnderTest, samples.map((s) => s.studyInstanceUid));
     rmSync(workDir, { recursive: true, force: true });
   });
 
