@@ -18,6 +18,7 @@ RS_APT_PACKAGES=(
   nginx            # the only door: serves the app, routes /api/ to the gate, streams Orthanc's bytes
   mmdebstrap       # builds the throw-away Debian testing root that Orthanc >= 1.13 runs from
   ca-certificates  # HTTPS to the npm registry and the Debian mirror
+  openssl          # the stack's self-signed certificate when HTTPS is on (npm test serves HTTPS)
   python3 make g++ # node-gyp builds of native modules (better-sqlite3, keytar)
   pkg-config libsecret-1-dev  # keytar's native build against the OS keychain
   gnome-keyring dbus-x11      # a real Secret Service keychain for the desktop session tests

@@ -1,9 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assignStudy, upsertImportedStudy } from '../studies/study-repository.ts';
 import { createTempDatabase, type TempDatabase } from '../testing/temp-database.ts';
 import { createUser, type User } from '../users/user-repository.ts';
 import { decideDicomWebRequest } from './dicomweb-gate.ts';
 import { MAX_CONSTRAINED_STUDIES, classifyRootStudyQuery, constrainRootStudySearch } from './root-study-search.ts';
+
+/** Made per run: no password is written into the sources. */
+const PASSWORD = randomBytes(12).toString('base64url');
 
 // The registry pages a non-admin's root study search: pages are complete, disjoint, in the
 // worklist's order, and never hold another user's study; what the registry cannot match is left
@@ -18,9 +22,9 @@ let busy: User;
 
 beforeAll(async () => {
   temp = await createTempDatabase();
-  rad = await createUser(temp.db, { username: 'rad', displayName: 'rad', role: 'radiologist', password: 'password1' });
-  other = await createUser(temp.db, { username: 'other', displayName: 'other', role: 'radiologist', password: 'password1' });
-  busy = await createUser(temp.db, { username: 'busy', displayName: 'busy', role: 'radiologist', password: 'password1' });
+  rad = await createUser(temp.db, { username: 'rad', displayName: 'rad', role: 'radiologist', password: PASSWORD });
+  other = await createUser(temp.db, { username: 'other', displayName: 'other', role: 'radiologist', password: PASSWORD });
+  busy = await createUser(temp.db, { username: 'busy', displayName: 'busy', role: 'radiologist', password: PASSWORD });
   for (let n = 0; n < MINE + 5; n += 1) {
     await upsertImportedStudy(temp.db, {
       studyInstanceUid: uid(n),

@@ -1,9 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RegistryError } from '../registry-error.ts';
 import { createTempDatabase } from '../testing/temp-database.ts';
 import type { TempDatabase } from '../testing/temp-database.ts';
 import { createUser, findUserByUsername } from '../users/user-repository.ts';
 import { findPatientById, findPatientByPatientId, linkPatientUser, upsertPatient } from './patient-repository.ts';
+
+/** Made per run: no password is written into the sources. */
+const PASSWORD = randomBytes(12).toString('base64url');
 
 let temp: TempDatabase;
 
@@ -36,14 +40,14 @@ describe('upsertPatient', () => {
 
 describe('linkPatientUser', () => {
   it('links a patient account to a record, creating a bare one if needed', async () => {
-    await createUser(temp.db, { username: 'jane', displayName: 'Jane', role: 'patient', password: 'password1', patientId: 'OLD' });
+    await createUser(temp.db, { username: 'jane', displayName: 'Jane', role: 'patient', password: PASSWORD, patientId: 'OLD' });
     const patient = await linkPatientUser(temp.db, 'Jane', 'NEW');
     expect(patient).toMatchObject({ patientId: 'NEW', name: null });
     expect((await findUserByUsername(temp.db, 'jane'))?.patientRecordId).toBe(patient.id);
   });
 
   it('refuses staff accounts and unknown users', async () => {
-    await createUser(temp.db, { username: 'doc', displayName: 'Doc', role: 'doctor', password: 'password1' });
+    await createUser(temp.db, { username: 'doc', displayName: 'Doc', role: 'doctor', password: PASSWORD });
     await expect(linkPatientUser(temp.db, 'doc', 'P1')).rejects.toMatchObject({ code: 'ROLE_MISMATCH' });
     await expect(linkPatientUser(temp.db, 'ghost', 'P1')).rejects.toBeInstanceOf(RegistryError);
     expect(await findPatientByPatientId(temp.db, 'P1')).toBeUndefined();

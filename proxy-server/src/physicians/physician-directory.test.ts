@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyAuditLog } from '../audit/audit-log.ts';
 import { auditKeysFromText } from '../audit/audit-keys.ts';
@@ -7,6 +8,9 @@ import { assignStudy, findStudyByUid, upsertImportedStudy, type ImportedStudy } 
 import { createTempDatabase, type TempDatabase } from '../testing/temp-database.ts';
 import { createUser, findUserByUsername, type User } from '../users/user-repository.ts';
 import { listPhysicianDirectory, listUnmappedPhysicians, mapPhysician } from './physician-directory.ts';
+
+/** Made per run: no password is written into the sources. */
+const PASSWORD = randomBytes(12).toString('base64url');
 
 let temp: TempDatabase;
 const keys = auditKeysFromText(`${'k'.repeat(40)}\n`);
@@ -37,7 +41,7 @@ function study(n: number, referring: string | null, patient: Partial<ImportedStu
 }
 
 async function staff(username: string, role: 'doctor' | 'radiologist' | 'nurse'): Promise<User> {
-  return createUser(temp.db, { username, displayName: username.toUpperCase(), role, password: 'password1' });
+  return createUser(temp.db, { username, displayName: username.toUpperCase(), role, password: PASSWORD });
 }
 
 async function auditRows() {
@@ -118,7 +122,7 @@ describe('audited assignments', () => {
 
 describe('patients by PatientID and IssuerOfPatientID', () => {
   it('links a patient account to the PatientID with its issuer; a study of the same PatientID from another issuer is refused, not merged', async () => {
-    const account = await createUser(temp.db, { username: 'pat.a', displayName: 'A', role: 'patient', password: 'password1', patientId: 'MRN-1', issuerOfPatientId: 'HOSP-A' });
+    const account = await createUser(temp.db, { username: 'pat.a', displayName: 'A', role: 'patient', password: PASSWORD, patientId: 'MRN-1', issuerOfPatientId: 'HOSP-A' });
     const own = await upsertImportedStudy(temp.db, study(1, null, { patientId: 'MRN-1', issuerOfPatientId: 'HOSP-A' }));
     expect(canAccessStudy(account, own)).toBe(true);
     await expect(upsertImportedStudy(temp.db, study(2, null, { patientId: 'MRN-1', issuerOfPatientId: 'HOSP-B' }))).rejects.toMatchObject({ code: 'PATIENT_ISSUER_MISMATCH' });
@@ -128,7 +132,7 @@ describe('patients by PatientID and IssuerOfPatientID', () => {
   });
 
   it('never lets images change the issuer of a record an account was linked to', async () => {
-    await createUser(temp.db, { username: 'pat.b', displayName: 'B', role: 'patient', password: 'password1', patientId: 'MRN-2' });
+    await createUser(temp.db, { username: 'pat.b', displayName: 'B', role: 'patient', password: PASSWORD, patientId: 'MRN-2' });
     await expect(upsertImportedStudy(temp.db, study(1, null, { patientId: 'MRN-2', issuerOfPatientId: 'HOSP-A' }))).rejects.toMatchObject({ code: 'PATIENT_ISSUER_MISMATCH' });
   });
 });

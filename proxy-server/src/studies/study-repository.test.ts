@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findPatientByPatientId } from '../patients/patient-repository.ts';
 import { canAccessStudy } from '../policy/study-access-policy.ts';
@@ -7,6 +8,9 @@ import { createUser, setUserDisabled } from '../users/user-repository.ts';
 import type { User } from '../users/user-repository.ts';
 import { assignStudy, findStudyByUid, listStudies, listStudiesVisibleTo, upsertImportedStudy } from './study-repository.ts';
 import type { ImportedStudy } from './study-repository.ts';
+
+/** Made per run: no password is written into the sources. */
+const PASSWORD = randomBytes(12).toString('base64url');
 
 let temp: TempDatabase;
 
@@ -35,7 +39,7 @@ function imported(overrides: Partial<ImportedStudy> = {}): ImportedStudy {
 }
 
 async function staff(username: string, role: 'doctor' | 'radiologist' | 'nurse' | 'admin' | 'lab'): Promise<User> {
-  return createUser(temp.db, { username, displayName: username, role, password: 'password1' });
+  return createUser(temp.db, { username, displayName: username, role, password: PASSWORD });
 }
 
 describe('upsertImportedStudy', () => {
@@ -134,8 +138,8 @@ describe('listing studies', () => {
       await staff('rad-b', 'radiologist'),
       await staff('nurse', 'nurse'),
       await staff('lab', 'lab'),
-      await createUser(temp.db, { username: 'pat-a', displayName: 'A', role: 'patient', password: 'password1', patientId: 'PA' }),
-      await createUser(temp.db, { username: 'pat-c', displayName: 'C', role: 'patient', password: 'password1', patientId: 'PC' }),
+      await createUser(temp.db, { username: 'pat-a', displayName: 'A', role: 'patient', password: PASSWORD, patientId: 'PA' }),
+      await createUser(temp.db, { username: 'pat-c', displayName: 'C', role: 'patient', password: PASSWORD, patientId: 'PC' }),
       await staff('doc-off', 'doctor'),
     ];
     const orderers = [null, 'doc-a', 'doc-b', 'rad-a', 'doc-off'];

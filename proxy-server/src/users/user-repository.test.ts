@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findPatientByPatientId } from '../patients/patient-repository.ts';
 import { RegistryError } from '../registry-error.ts';
@@ -5,6 +6,9 @@ import { createTempDatabase } from '../testing/temp-database.ts';
 import type { TempDatabase } from '../testing/temp-database.ts';
 import { verifyPassword } from './passwords.ts';
 import { createUser, findUserById, findUserByUsername, setUserDisabled, verifyCredentials } from './user-repository.ts';
+
+/** Made per run: no password is written into the sources. */
+const PASSWORD = randomBytes(12).toString('base64url');
 
 let temp: TempDatabase;
 
@@ -48,14 +52,14 @@ describe('createUser', () => {
   });
 
   it('links a patient account to its record, creating the record when needed', async () => {
-    const user = await createUser(temp.db, { username: 'jane', displayName: 'Jane Doe', role: 'patient', password: 'password1', patientId: 'PAT-001' });
+    const user = await createUser(temp.db, { username: 'jane', displayName: 'Jane Doe', role: 'patient', password: PASSWORD, patientId: 'PAT-001' });
     const patient = await findPatientByPatientId(temp.db, 'PAT-001');
     expect(patient).toMatchObject({ patientId: 'PAT-001', name: null });
     expect(user.patientRecordId).toBe(patient?.id);
   });
 
   it('refuses bad input with a clear reason', async () => {
-    const base = { displayName: 'X', role: 'doctor' as const, password: 'password1' };
+    const base = { displayName: 'X', role: 'doctor' as const, password: PASSWORD };
     expect((await registryErrorOf(createUser(temp.db, { ...base, username: 'bad name' }))).code).toBe('INVALID_USERNAME');
     expect((await registryErrorOf(createUser(temp.db, { ...base, username: '' }))).code).toBe('INVALID_USERNAME');
     expect((await registryErrorOf(createUser(temp.db, { ...base, username: 'ok', displayName: '  ' }))).code).toBe('INVALID_DISPLAY_NAME');
@@ -70,27 +74,27 @@ describe('createUser', () => {
   });
 
   it('refuses a username that is taken, whatever its case', async () => {
-    await createUser(temp.db, { username: 'nurse1', displayName: 'N', role: 'nurse', password: 'password1' });
-    const error = await registryErrorOf(createUser(temp.db, { username: 'NURSE1', displayName: 'N2', role: 'lab', password: 'password1' }));
+    await createUser(temp.db, { username: 'nurse1', displayName: 'N', role: 'nurse', password: PASSWORD });
+    const error = await registryErrorOf(createUser(temp.db, { username: 'NURSE1', displayName: 'N2', role: 'lab', password: PASSWORD }));
     expect(error).toMatchObject({ code: 'USERNAME_TAKEN', message: 'the username "nurse1" is already taken' });
   });
 });
 
 describe('finding users and checking credentials', () => {
   it('finds by username (any case) and by id', async () => {
-    const created = await createUser(temp.db, { username: 'lab1', displayName: 'Lab', role: 'lab', password: 'password1' });
+    const created = await createUser(temp.db, { username: 'lab1', displayName: 'Lab', role: 'lab', password: PASSWORD });
     expect(await findUserByUsername(temp.db, 'LAB1')).toEqual(created);
     expect(await findUserById(temp.db, created.id)).toEqual(created);
     expect(await findUserByUsername(temp.db, 'nobody')).toBeUndefined();
   });
 
   it('tells a wrong password, an unknown user and a disabled account apart', async () => {
-    const created = await createUser(temp.db, { username: 'doc', displayName: 'Doc', role: 'doctor', password: 'password1' });
-    expect(await verifyCredentials(temp.db, 'Doc', 'password1')).toEqual({ ok: true, user: created });
+    const created = await createUser(temp.db, { username: 'doc', displayName: 'Doc', role: 'doctor', password: PASSWORD });
+    expect(await verifyCredentials(temp.db, 'Doc', PASSWORD)).toEqual({ ok: true, user: created });
     expect(await verifyCredentials(temp.db, 'doc', 'password2')).toMatchObject({ ok: false, reason: 'wrong_password' });
-    expect(await verifyCredentials(temp.db, 'ghost', 'password1')).toEqual({ ok: false, reason: 'unknown_user' });
+    expect(await verifyCredentials(temp.db, 'ghost', PASSWORD)).toEqual({ ok: false, reason: 'unknown_user' });
     await setUserDisabled(temp.db, 'doc', true);
-    expect(await verifyCredentials(temp.db, 'doc', 'password1')).toMatchObject({ ok: false, reason: 'disabled' });
+    expect(await verifyCredentials(temp.db, 'doc', PASSWORD)).toMatchObject({ ok: false, reason: 'disabled' });
     // Without the right password a disabled account looks like any failed login.
     expect(await verifyCredentials(temp.db, 'doc', 'password2')).toMatchObject({ ok: false, reason: 'wrong_password' });
     expect((await registryErrorOf(setUserDisabled(temp.db, 'ghost', true))).code).toBe('USER_NOT_FOUND');
