@@ -26,13 +26,7 @@ const KNOWN_GAPS: Readonly<Record<string, string>> = {
   'test_files/MR_truncated.dcm': 'truncated pixel data: Orthanc refuses the frame (HTTP 400)',
   'test_files/SC_ybr_full_422_uncompressed.dcm': 'uncompressed YBR_FULL_422: Orthanc refuses the frame (HTTP 400)',
   'test_files/badVR.dcm': 'invalid NumberOfFrames "1A": Orthanc refuses the frame (HTTP 400)',
-  'test_files/SC_rgb_rle_32bit.dcm': '32-bit RLE colour: not decoded',
-  'test_files/SC_rgb_rle_32bit_2frame.dcm': '32-bit RLE colour: not decoded',
-  'test_files/rtdose_rle.dcm': '32-bit RLE: not decoded',
-  'test_files/rtdose_rle_1frame.dcm': '32-bit RLE: not decoded',
   'test_files/rtdose_expb.dcm': '32-bit big endian: bytes come out of order',
-  'test_files/liver_1frame.dcm': '1-bit segmentation: packed bits not unpacked',
-  'test_files/liver_expb_1frame.dcm': '1-bit segmentation: packed bits not unpacked',
 };
 
 let corpus: ImportedCorpus;

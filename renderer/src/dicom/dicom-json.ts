@@ -42,6 +42,7 @@ export const Tag = {
   PatientAge: '00101010',
   SOPClassUID: '00080016',
   NumberOfFrames: '00280008',
+  BitsAllocated: '00280100',
   PixelData: '7FE00010',
   FloatPixelData: '7FE00008',
   DoubleFloatPixelData: '7FE00009',

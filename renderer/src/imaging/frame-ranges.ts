@@ -7,12 +7,17 @@
  * frame, per-frame functional groups included) and decodes each frame in its workers as usual
  * (`createImage`, the `wadors:` loader's own decode step).
  *
+ * Frames Cornerstone's decoders do not read right (1-bit, 32-bit RLE) are made readable first
+ * (pixel-data.ts); the study loader sends such objects here even when they have a single frame.
+ *
  * A range's response is kept only until each of its frames has been handed to the decoder.
  */
+import * as core from '@cornerstonejs/core';
 import * as dicomImageLoader from '@cornerstonejs/dicom-image-loader';
 import { FRAME_ACCEPT } from '@reading-station/contract';
 import { ApiError, apiErrorFromXhr } from '../api/api-error.ts';
 import { parseMultipart, transferSyntaxOfPart } from './multipart.ts';
+import { toDecodableFrame, type PixelLayout } from './pixel-data.ts';
 
 export const RANGE_SCHEME = 'wadors-frames';
 export const FRAMES_PER_REQUEST = 16;
@@ -39,7 +44,7 @@ export function setRangeRequestHeaders(source: () => Promise<Record<string, stri
   headersOf = source;
 }
 
-/** Makes a multi-frame instance's frame count known; returns the imageIds of its frames in frame order. */
+/** Makes an instance's frame count known; returns the imageIds of its frames in frame order. */
 export function registerMultiframeInstance(instanceUrl: string, numberOfFrames: number): string[] {
   frameCounts.set(instanceUrl, numberOfFrames);
   return Array.from({ length: numberOfFrames }, (_, i) => `${RANGE_SCHEME}:${instanceUrl}/frames/${i + 1}`);
@@ -118,13 +123,33 @@ async function framePart(instanceUrl: string, frame: number): Promise<FramePart>
   return part;
 }
 
+/** The frame in a form Cornerstone's decoders read, after the instance's Image Pixel module. */
+function decodable(imageId: string, frame: number, part: FramePart): FramePart {
+  const pixel = core.metaData.get('imagePixelModule', imageId) as Partial<PixelLayout> | undefined;
+  const layout: PixelLayout = {
+    rows: pixel?.rows ?? 0,
+    columns: pixel?.columns ?? 0,
+    samplesPerPixel: pixel?.samplesPerPixel ?? 1,
+    bitsAllocated: pixel?.bitsAllocated ?? 0,
+    planarConfiguration: pixel?.planarConfiguration ?? 0,
+  };
+  // A 1-bit frame's first pixel is bit ((frame - 1) × pixels) mod 8 of the first byte sent. (Orthanc
+  // serves frames of 1-bit objects only with a multiple of 8 columns, so its frames start on a byte.)
+  const bitOffset = ((frame - 1) * layout.rows * layout.columns * layout.samplesPerPixel) % 8;
+  try {
+    return toDecodableFrame(part, layout, bitOffset);
+  } catch (error) {
+    throw new ApiError('IMAGE_DECODE_FAILED', { message: `The image data is damaged: ${error instanceof Error ? error.message : String(error)}.` });
+  }
+}
+
 /** Cornerstone image loader for `wadors-frames:` imageIds. */
 function loadImage(imageId: string, options?: Record<string, unknown>) {
   const promise = (async () => {
     const parsed = parseRangeImageId(imageId);
     if (!parsed) throw new ApiError('IMAGE_DECODE_FAILED');
     const start = performance.now();
-    const part = await framePart(parsed.instanceUrl, parsed.frame);
+    const part = decodable(imageId, parsed.frame, await framePart(parsed.instanceUrl, parsed.frame));
     const image = await dicomImageLoader.createImage(imageId, part.bytes, part.transferSyntax, options as LoaderOptions);
     const loaded = image as { loadTimeInMS?: number; transferSyntaxUID?: string };
     loaded.loadTimeInMS = Math.round(performance.now() - start);

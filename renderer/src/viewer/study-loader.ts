@@ -6,11 +6,12 @@ import { nonImageKindOfInstance, stackFrames } from '../api/stack-frames.ts';
 import { fetchSeriesInstances, fetchStudySeries, frameImageId, instanceUrl, type SeriesSummary } from '../api/study-api.ts';
 import type { ReadingStationBridge } from '../bridge/bridge-contract.ts';
 import { formatDicomDate, formatPersonName } from '../dicom/dicom-format.ts';
-import { stringValue, Tag, type DicomJsonObject } from '../dicom/dicom-json.ts';
+import { numberValue, stringValue, Tag, type DicomJsonObject } from '../dicom/dicom-json.ts';
 import { nonImageMessage, type NonImageKind } from '../dicom/sop-classes.ts';
 import { structuredReportLines } from '../dicom/structured-report.ts';
 import { registerInstanceMetadata } from '../imaging/cornerstone.ts';
 import { registerMultiframeInstance } from '../imaging/frame-ranges.ts';
+import { needsOwnDecoding } from '../imaging/pixel-data.ts';
 import { frameInfoOf, type FrameInfo } from './frame-info.ts';
 
 export interface LoadedSeries extends SeriesSummary {
@@ -80,8 +81,13 @@ export async function loadSeries(
     let ids = frameIds.get(instance.sopInstanceUid);
     if (!ids) {
       const url = instanceUrl(serverUrl, studyUid, summary.seriesInstanceUid, instance.sopInstanceUid);
-      // Multi-frame instances' frames are fetched in ranges (frame-ranges.ts).
-      ids = numberOfFrames > 1 ? registerMultiframeInstance(url, numberOfFrames) : [frameImageId(serverUrl, studyUid, summary.seriesInstanceUid, instance.sopInstanceUid)];
+      // Multi-frame instances' frames are fetched in ranges (frame-ranges.ts), and so are frames
+      // Cornerstone's decoders do not read right by themselves (pixel-data.ts).
+      const ownDecoding = needsOwnDecoding({ bitsAllocated: numberValue(instance.metadata, Tag.BitsAllocated) ?? 0 });
+      ids =
+        numberOfFrames > 1 || ownDecoding
+          ? registerMultiframeInstance(url, numberOfFrames)
+          : [frameImageId(serverUrl, studyUid, summary.seriesInstanceUid, instance.sopInstanceUid)];
       frameIds.set(instance.sopInstanceUid, ids);
       registerInstanceMetadata(ids[0] ?? '', instance.metadata);
     }
