@@ -117,6 +117,50 @@ const authSchema = z.strictObject({
     .optional(),
 });
 
+const HEADER_FIELD = (max: number) => {
+  const expectation = `expected 1 to ${max} printable ASCII characters without spaces`;
+  return z.string(expecting(expectation)).regex(new RegExp(`^[\\x21-\\x7e]{1,${max}}$`), expecting(expectation));
+};
+
+const syslogSchema = z
+  .strictObject({
+    host: z.string(expecting('expected a host name or IP address')).min(1, expecting('expected a host name or IP address')).optional(),
+    port: z
+      .int(expecting(PORT_EXPECTATION))
+      .min(1, expecting(PORT_EXPECTATION))
+      .max(65535, expecting(PORT_EXPECTATION))
+      .default(6514),
+    // PEM CA certificates the collector's certificate must chain to; unset: Node's built-in list.
+    caFile: z.string().min(1).optional(),
+    // The gate's own certificate and key (PEM), for a collector that authenticates senders.
+    certFile: z.string().min(1).optional(),
+    keyFile: z.string().min(1).optional(),
+    // The name the collector's certificate must carry; unset: host. Never unchecked.
+    serverName: z.string().min(1).optional(),
+    appName: HEADER_FIELD(48).default('reading-station'),
+    // HOSTNAME of each message and the AuditSourceID of its DICOM audit message; unset: the machine's name.
+    hostname: HEADER_FIELD(255).optional(),
+    // IANA Private Enterprise Number of the structured data's SD-IDs (rsAudit@<number>). 32473 is
+    // the number RFC 5612 reserves for documentation: set the hospital's or the vendor's own.
+    enterpriseId: z.int(expecting('expected a positive integer')).min(1, expecting('expected a positive integer')).default(32473),
+    batchSize: z.int(expecting('expected an integer between 1 and 5000')).min(1).max(5000, expecting('expected an integer between 1 and 5000')).default(500),
+    pollIntervalMs: z.int().min(50).max(60_000).default(1000),
+    // Retries after a failure wait minBackoffMs, doubling up to maxBackoffSeconds.
+    minBackoffMs: z.int().min(50).max(60_000).default(1000),
+    maxBackoffSeconds: seconds(1, 3600).default(60),
+    timeoutSeconds: seconds(1, 600).default(30),
+    leaseSeconds: seconds(5, 3600).default(30),
+  })
+  .superRefine((syslog, context) => {
+    // A certificate without its key (or the reverse) is a mistake, not a choice: said at the key given.
+    if ((syslog.certFile === undefined) !== (syslog.keyFile === undefined)) {
+      const given = syslog.certFile === undefined ? 'keyFile' : 'certFile';
+      context.addIssue({ code: 'custom', path: [given], message: 'expected certFile and keyFile together' });
+    }
+  });
+
+export type AuditSyslogConfig = z.infer<typeof syslogSchema>;
+
 // The audit chain's HMAC key and its external anchor (docs/security.md, "Audit log").
 const auditSchema = z.strictObject({
   // One key a line (at least 32 characters), the current one first, retired ones below it. Kept
@@ -131,6 +175,10 @@ const auditSchema = z.strictObject({
   // let through, read into audit_served every servedLogPollMs (audit/served-log.ts). Unset: not read.
   servedLogFile: z.string().min(1).optional(),
   servedLogPollMs: z.coerce.number().int().min(100).max(60_000).default(1000),
+  // ATNA forwarding (audit/syslog-forwarder.ts, docs/operations.md): every row, and the chain head
+  // every anchorIntervalSeconds, sent to the hospital's audit repository as RFC 5424 over TLS
+  // (RFC 5425), from the audit table as a durable spool. Unset (or without host): not forwarded.
+  syslog: syslogSchema.optional(),
 });
 
 export type AuditConfig = z.infer<typeof auditSchema>;
@@ -164,8 +212,9 @@ export const configSchema = z.strictObject({
     })
     .optional(),
   // nginx's DICOMweb cache (docs/operations.md, "The DICOMweb cache"): with Orthanc configured, the
-  // gate keys metadata, searches and frames by a revision of the study that it checks against
-  // Orthanc's LastUpdate every revisionPollMs, and redirects them to nginx's cached location.
+  // gate keys metadata, searches and frames by a revision of the study and redirects them to nginx's
+  // cached location. Metadata and searches wait for a look at Orthanc's changes that started after
+  // they arrived; frames take the revision the periodic look (every revisionPollMs) left.
   // Disabled, or without orthanc, every answer comes from Orthanc.
   dicomwebCache: z
     .strictObject({

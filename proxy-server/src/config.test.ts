@@ -74,6 +74,17 @@ describe('loadConfig', () => {
         RS_AUDIT_KEY_FILE: '/etc/reading-station/audit.key',
         RS_AUDIT_ANCHOR_FILE: '/var/lib/reading-station/audit-anchor.log',
         RS_AUDIT_SERVED_LOG_FILE: '/var/log/nginx/reading-station-served.log',
+        RS_AUDIT_SYSLOG_HOST: 'atna.hospital.example',
+        RS_AUDIT_SYSLOG_PORT: '6515',
+        RS_AUDIT_SYSLOG_CA_FILE: '/etc/reading-station/atna-ca.pem',
+        RS_AUDIT_SYSLOG_CERT_FILE: '/etc/reading-station/atna-client.pem',
+        RS_AUDIT_SYSLOG_KEY_FILE: '/etc/reading-station/atna-client.key',
+        RS_AUDIT_SYSLOG_SERVER_NAME: 'arr.hospital.example',
+        RS_AUDIT_SYSLOG_APP_NAME: 'rs-gate',
+        RS_AUDIT_SYSLOG_HOSTNAME: 'gate-1.hospital.example',
+        RS_AUDIT_SYSLOG_ENTERPRISE_ID: '99999',
+        RS_AUDIT_SYSLOG_BATCH_SIZE: '100',
+        RS_AUDIT_SYSLOG_MAX_BACKOFF: '5',
       },
     });
     expect(config).toEqual({
@@ -96,6 +107,23 @@ describe('loadConfig', () => {
         anchorIntervalSeconds: 60,
         servedLogFile: '/var/log/nginx/reading-station-served.log',
         servedLogPollMs: 1000,
+        syslog: {
+          host: 'atna.hospital.example',
+          port: 6515,
+          caFile: '/etc/reading-station/atna-ca.pem',
+          certFile: '/etc/reading-station/atna-client.pem',
+          keyFile: '/etc/reading-station/atna-client.key',
+          serverName: 'arr.hospital.example',
+          appName: 'rs-gate',
+          hostname: 'gate-1.hospital.example',
+          enterpriseId: 99999,
+          batchSize: 100,
+          pollIntervalMs: 1000,
+          minBackoffMs: 1000,
+          maxBackoffSeconds: 5,
+          timeoutSeconds: 30,
+          leaseSeconds: 30,
+        },
       },
       listen: { host: '0.0.0.0', port: 4000 },
       database: { client: 'postgres', connectionString: 'postgres://rs:pw@db.example/rs' },
@@ -113,6 +141,19 @@ describe('loadConfig', () => {
     const file = path.join(dir, 'config.json');
     writeFileSync(file, JSON.stringify({ auth: { algorithm: 'HS256' } }));
     expect(() => loadConfig({ argv: ['--config', file] })).toThrow(/auth\.algorithm: expected one of ES256, ES384, RS256, PS256, EdDSA/);
+  });
+
+  it('takes a client certificate for syslog only with its key, and header fields as RFC 5424 allows them', () => {
+    expect(() => loadConfig({ env: { RS_AUDIT_SYSLOG_HOST: 'atna', RS_AUDIT_SYSLOG_CERT_FILE: '/etc/c.pem' } })).toThrow(
+      /^config: audit\.syslog\.certFile: expected certFile and keyFile together \(got "\/etc\/c\.pem" from RS_AUDIT_SYSLOG_CERT_FILE\)$/,
+    );
+    expect(() => loadConfig({ env: { RS_AUDIT_SYSLOG_HOST: 'atna', RS_AUDIT_SYSLOG_KEY_FILE: '/etc/c.key' } })).toThrow(/audit\.syslog\.keyFile: expected certFile and keyFile together/);
+    expect(() => loadConfig({ env: { RS_AUDIT_SYSLOG_HOST: 'atna', RS_AUDIT_SYSLOG_APP_NAME: 'reading station' } })).toThrow(
+      /audit\.syslog\.appName: expected 1 to 48 printable ASCII characters without spaces/,
+    );
+    expect(() => loadConfig({ env: { RS_AUDIT_SYSLOG_HOST: 'atna', RS_AUDIT_SYSLOG_HOSTNAME: 'gäte' } })).toThrow(/audit\.syslog\.hostname: expected 1 to 255 printable ASCII/);
+    expect(loadConfig({}).audit.syslog).toBeUndefined();
+    expect(loadConfig({ env: { RS_AUDIT_SYSLOG_HOST: 'atna' } }).audit.syslog).toMatchObject({ host: 'atna', port: 6514, appName: 'reading-station', enterpriseId: 32473, batchSize: 500 });
   });
 
   it('treats empty environment variables as unset', () => {

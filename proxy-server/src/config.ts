@@ -43,6 +43,17 @@ export const CONFIG_ENVIRONMENT: readonly EnvironmentVariable[] = [
   { name: 'RS_AUDIT_KEY_FILE', key: 'audit.keyFile', parse: 'text' },
   { name: 'RS_AUDIT_ANCHOR_FILE', key: 'audit.anchorFile', parse: 'text' },
   { name: 'RS_AUDIT_SERVED_LOG_FILE', key: 'audit.servedLogFile', parse: 'text' },
+  { name: 'RS_AUDIT_SYSLOG_HOST', key: 'audit.syslog.host', parse: 'text' },
+  { name: 'RS_AUDIT_SYSLOG_PORT', key: 'audit.syslog.port', parse: 'integer' },
+  { name: 'RS_AUDIT_SYSLOG_CA_FILE', key: 'audit.syslog.caFile', parse: 'text' },
+  { name: 'RS_AUDIT_SYSLOG_CERT_FILE', key: 'audit.syslog.certFile', parse: 'text' },
+  { name: 'RS_AUDIT_SYSLOG_KEY_FILE', key: 'audit.syslog.keyFile', parse: 'text' },
+  { name: 'RS_AUDIT_SYSLOG_SERVER_NAME', key: 'audit.syslog.serverName', parse: 'text' },
+  { name: 'RS_AUDIT_SYSLOG_APP_NAME', key: 'audit.syslog.appName', parse: 'text' },
+  { name: 'RS_AUDIT_SYSLOG_HOSTNAME', key: 'audit.syslog.hostname', parse: 'text' },
+  { name: 'RS_AUDIT_SYSLOG_ENTERPRISE_ID', key: 'audit.syslog.enterpriseId', parse: 'integer' },
+  { name: 'RS_AUDIT_SYSLOG_BATCH_SIZE', key: 'audit.syslog.batchSize', parse: 'integer' },
+  { name: 'RS_AUDIT_SYSLOG_MAX_BACKOFF', key: 'audit.syslog.maxBackoffSeconds', parse: 'integer' },
 ];
 
 const PARSERS: Record<EnvironmentParse, (text: string) => unknown> = {

@@ -13,6 +13,7 @@ import { gateRoutes } from './gate-routes.ts';
 import { OrthancClient } from './orthanc/orthanc-client.ts';
 import { RegistrySync } from './sync/registry-sync.ts';
 import { ServedLogFollower } from './audit/served-log.ts';
+import { createAuditSyslogForwarder, createSyslogMetrics, type AuditSyslogForwarder } from './audit/syslog-forwarder.ts';
 import { StudyRevisions } from './dicomweb/study-revisions.ts';
 import type { RsDatabase } from './db/database.ts';
 import { createGateMetrics } from './metrics/gate-metrics.ts';
@@ -35,7 +36,7 @@ function createRegistrySync(orthanc: NonNullable<Config['orthanc']>, db: RsDatab
 function createStudyRevisions(config: Config): StudyRevisions | undefined {
   const { orthanc, dicomwebCache } = config;
   if (orthanc === undefined || !dicomwebCache.enabled) return undefined;
-  // A look that takes longer than the interval is a look too late: the watch then hands out no revision.
+  // Metadata requests wait for a look: one that hangs ends soon, and they stream uncached.
   const source = new OrthancClient({ baseUrl: orthanc.url, username: orthanc.username, password: orthanc.password }, { timeoutMs: Math.max(1000, dicomwebCache.revisionPollMs * 2) });
   return new StudyRevisions({
     source,
@@ -106,6 +107,19 @@ async function main(): Promise<void> {
   if (studyRevisions !== undefined) app.addHook('preClose', async () => studyRevisions.stop());
   const servedLog = config.audit.servedLogFile === undefined ? undefined : new ServedLogFollower(db, config.audit.servedLogFile, { pollIntervalMs: config.audit.servedLogPollMs });
   if (servedLog !== undefined) app.addHook('preClose', async () => servedLog.stop());
+  const { syslog } = config.audit;
+  let syslogForwarder: AuditSyslogForwarder | undefined;
+  try {
+    syslogForwarder =
+      syslog?.host === undefined
+        ? undefined
+        : createAuditSyslogForwarder(db, { ...syslog, host: syslog.host }, { anchorIntervalMs: config.audit.anchorIntervalSeconds * 1000, metrics: createSyslogMetrics(metrics.registry) });
+  } catch (error) {
+    // An unreadable CA, certificate or key file: said at start, not at the first delivery.
+    await db.destroy().catch(() => undefined);
+    fail(`audit.syslog: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (syslogForwarder !== undefined) app.addHook('preClose', async () => syslogForwarder.stop());
   if (signingKey.ephemeral) {
     app.log.warn('auth.signingKeyFile is not set: signing access tokens with a key made at start (sessions renew through their refresh tokens after a restart)');
   }
@@ -144,6 +158,14 @@ async function main(): Promise<void> {
     servedLog.setErrorHandler((error) => log.warn({ err: error instanceof Error ? error.message : String(error) }, "cannot read nginx's served log into audit_served"));
     servedLog.start();
     log.info({ file: config.audit.servedLogFile }, "recording what nginx served from its served log");
+  }
+
+  if (syslog !== undefined && syslog.host === undefined) app.log.warn('audit.syslog is set without a host: the audit log is not forwarded');
+  if (syslogForwarder !== undefined) {
+    const log = app.log.child({ component: 'audit-syslog' });
+    syslogForwarder.setLogger({ info: (details, message) => log.info(details, message), warn: (details, message) => log.warn(details, message) });
+    syslogForwarder.start();
+    log.info({ collector: `${syslog?.host}:${syslog?.port}` }, "forwarding the audit log to the syslog collector (RFC 5425) from the audit table's spool");
   }
 
   if (studyRevisions !== undefined) {

@@ -45,7 +45,7 @@ function eventFor(row: AuditLogRow): EventCoding {
 }
 
 /** RFC 3881 / PS3.15 outcome: 0 success, 4 minor failure (refused), 8 serious failure. */
-function outcome(row: AuditLogRow): '0' | '4' | '8' {
+export function dicomEventOutcome(row: Pick<AuditLogRow, 'result'>): '0' | '4' | '8' {
   if (row.result === 'success') return '0';
   if (row.result === 'error') return '8';
   return '4';
@@ -70,7 +70,7 @@ export function toDicomAuditMessage(stored: AuditLogRow, source: { id: string })
   const event = eventFor(row);
   const lines = [
     '<AuditMessage>',
-    `  <EventIdentification${attributes({ EventActionCode: event.action, EventDateTime: row.at, EventOutcomeIndicator: outcome(row) })}>`,
+    `  <EventIdentification${attributes({ EventActionCode: event.action, EventDateTime: row.at, EventOutcomeIndicator: dicomEventOutcome(row) })}>`,
     `    <EventID${attributes({ 'csd-code': event.id.code, codeSystemName: DCM, originalText: event.id.display })}/>`,
     ...(event.type ? [`    <EventTypeCode${attributes({ 'csd-code': event.type.code, codeSystemName: DCM, originalText: event.type.display })}/>`] : []),
     ...(row.reason ? [`    <EventOutcomeDescription>${xml(row.reason)}</EventOutcomeDescription>`] : []),
@@ -123,7 +123,7 @@ export function toFhirAuditEvent(stored: AuditLogRow, source: { id: string }): R
     ...(event.type ? { subtype: [{ system: DCM_SYSTEM, code: event.type.code, display: event.type.display }] } : {}),
     action: event.action,
     recorded: row.at,
-    outcome: outcome(row),
+    outcome: dicomEventOutcome(row),
     ...(row.reason ? { outcomeDesc: row.reason } : {}),
     agent: [
       {

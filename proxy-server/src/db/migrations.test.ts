@@ -38,6 +38,11 @@ async function exerciseSchema(db: RsDatabase): Promise<void> {
   // bigint ids come back as numbers on PostgreSQL too.
   expect(typeof audit.id).toBe('number');
 
+  // A sink's cursor starts before the first row, and a sink has one row.
+  await db.insertInto('audit_forwarding').values({ sink: 'syslog', updated_at: NOW }).execute();
+  const cursor = await db.selectFrom('audit_forwarding').select('last_id').where('sink', '=', 'syslog').executeTakeFirstOrThrow();
+  expect(Number(cursor.last_id)).toBe(0);
+
   const rejected = async (promise: Promise<unknown>) => expect(promise).rejects.toThrow();
   await rejected(db.insertInto('users').values({ username: 'x', display_name: 'X', role: 'superuser' as 'admin', password_hash: 'x', created_at: NOW }).execute());
   await rejected(db.insertInto('users').values({ username: 'jane', display_name: 'Twin', role: 'nurse', password_hash: 'x', created_at: NOW }).execute());
@@ -48,6 +53,7 @@ async function exerciseSchema(db: RsDatabase): Promise<void> {
   await rejected(db.insertInto('studies').values({ study_instance_uid: '1.2.5', patient_id: patient.id, status: 'lost' as 'final' }).execute());
   await rejected(db.insertInto('studies').values({ study_instance_uid: '1.2.3', patient_id: patient.id, status: 'unread' }).execute());
   await rejected(db.insertInto('patients').values({ patient_id: 'P-1', name: null, birth_date: null, sex: null }).execute());
+  await rejected(db.insertInto('audit_forwarding').values({ sink: 'syslog', updated_at: NOW }).execute());
 
   // Deleting a user unassigns their studies rather than deleting them.
   const radiologist = await db
@@ -61,7 +67,7 @@ async function exerciseSchema(db: RsDatabase): Promise<void> {
   expect(after.radiologist_id).toBeNull();
 }
 
-const ALL_MIGRATIONS = ['0001_initial_schema', '0002_registry_sync', '0003_idp_identities', '0004_audit_key_id', '0006_hospital_relations', '0007_audit_served'];
+const ALL_MIGRATIONS = ['0001_initial_schema', '0002_registry_sync', '0003_idp_identities', '0004_audit_key_id', '0006_hospital_relations', '0007_audit_served', '0008_audit_forwarding'];
 
 describe('migrations on SQLite', () => {
   let temp: TempDatabase | undefined;

@@ -239,6 +239,29 @@ const auditServed: Migration = {
   },
 };
 
+/**
+ * The audit log forwarded elsewhere (audit/syslog-forwarder.ts): the audit table itself is the
+ * spool, and each sink keeps here the id of the last row it delivered, advanced only after the
+ * sink confirmed the rows. The lease columns let one gate forward at a time when several share
+ * the database (db/lease.ts, as the registry sync's row does).
+ */
+const auditForwarding: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('audit_forwarding')
+      .addColumn('sink', 'text', (column) => column.primaryKey())
+      .addColumn('last_id', 'bigint', (column) => column.notNull().defaultTo(0))
+      .addColumn('lease_owner', 'text')
+      .addColumn('lease_expires_at', 'text')
+      .addColumn('updated_at', 'text', (column) => column.notNull())
+      .execute();
+  },
+
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('audit_forwarding').execute();
+  },
+};
+
 export class ReadingStationMigrationProvider implements MigrationProvider {
   readonly #dialect: DialectName;
 
@@ -254,6 +277,7 @@ export class ReadingStationMigrationProvider implements MigrationProvider {
       '0004_audit_key_id': auditKeyId,
       '0006_hospital_relations': hospitalRelations,
       '0007_audit_served': auditServed,
+      '0008_audit_forwarding': auditForwarding,
     };
   }
 }

@@ -147,6 +147,17 @@ export interface AuditServedTable {
   recorded_at: string;
 }
 
+/** Where a sink of the forwarded audit log stands (migration 0008_audit_forwarding). */
+export interface AuditForwardingTable {
+  sink: string;
+  /** Id of the last audit row the sink confirmed; 0 before the first. */
+  last_id: Generated<number | string>;
+  /** The gate process that forwards, and until when (db/lease.ts). */
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  updated_at: string;
+}
+
 export interface Database {
   patients: PatientsTable;
   users: UsersTable;
@@ -158,6 +169,7 @@ export interface Database {
   physician_directory: PhysicianDirectoryTable;
   study_conflicts: StudyConflictsTable;
   audit_served: AuditServedTable;
+  audit_forwarding: AuditForwardingTable;
 }
 
 export type PatientRow = Selectable<PatientsTable>;
