@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { AuditAppender } from './audit/audit-events.ts';
 import type { RsDatabase } from './db/database.ts';
-import type { StudyRevisions } from './dicomweb/study-revisions.ts';
+import type { RevisionLookup } from './dicomweb/dicomweb-gate.ts';
 import type { GateMetrics } from './metrics/gate-metrics.ts';
 
 /** What every route of the gate works with; gate-routes.ts makes one set and hands it to each plugin. */
@@ -11,7 +11,7 @@ export interface GateServices {
   audit: AuditAppender;
   metrics?: GateMetrics | undefined;
   /** Revisions that key nginx's DICOMweb cache (dicomweb/study-revisions.ts); unset: nothing is cached. */
-  studyRevisions?: Pick<StudyRevisions, 'revisionOf'> | undefined;
+  studyRevisions?: RevisionLookup | undefined;
   /** The client's address: nginx's X-Real-IP when the peer is a trusted proxy, else the socket's. */
   clientAddress(request: FastifyRequest): string;
 }

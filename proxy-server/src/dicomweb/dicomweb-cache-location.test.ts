@@ -16,15 +16,24 @@ const INSTANCE = '1.2.826.0.1.3680043.8.498.12';
 let temp: TempDatabase;
 const users: Record<string, User> = {};
 
-/** Revisions by Orthanc ID, as StudyRevisions would hand them out; records who was asked. */
+/** Revisions by Orthanc ID, as StudyRevisions would hand them out; records who was asked, and when it caught up with Orthanc. */
 class FakeRevisions implements RevisionLookup {
   readonly revisions = new Map<string, string>([
     ['orthanc-a', 'aaaaaaaa00000001'],
     ['orthanc-b', 'bbbbbbbb00000001'],
   ]);
   asked: string[] = [];
+  /** Every call, in order: 'caughtUp' or the Orthanc ID asked for. */
+  calls: string[] = [];
+  /** caughtUp() fails, as when Orthanc cannot be asked. */
+  unreachable = false;
+  async caughtUp(): Promise<void> {
+    this.calls.push('caughtUp');
+    if (this.unreachable) throw new Error('connection refused');
+  }
   revisionOf(orthancId: string): string | undefined {
     this.asked.push(orthancId);
+    this.calls.push(orthancId);
     return this.revisions.get(orthancId) ?? (orthancId.startsWith('many-') ? `cccccccc${orthancId.slice(5).padStart(8, '0')}` : undefined);
   }
 }
@@ -107,9 +116,37 @@ describe('the cached internal location', () => {
 
   it('is not used without revisions, when none may be handed out, or for a study without an Orthanc ID', async () => {
     expect(await locationOf('doc', `studies/${STUDY_A}/metadata`, '')).toBe(`/internal-orthanc/dicom-web/studies/${STUDY_A}/metadata`);
-    const behind: RevisionLookup = { revisionOf: () => undefined };
+    const behind: RevisionLookup = { revisionOf: () => undefined, caughtUp: async () => undefined };
     expect(await locationOf('doc', `studies/${STUDY_A}/metadata`, '', behind)).toBe(`/internal-orthanc/dicom-web/studies/${STUDY_A}/metadata`);
     expect(await locationOf('pa', `studies/${NO_ORTHANC_ID}/metadata`, '', new FakeRevisions())).toBe(`/internal-orthanc/dicom-web/studies/${NO_ORTHANC_ID}/metadata`);
+  });
+
+  it('serves metadata and searches from the cache only after catching up with Orthanc; frames take the revision as it is', async () => {
+    for (const [path, query] of [
+      [`studies/${STUDY_A}/metadata`, ''],
+      [`studies/${STUDY_A}/series/${SERIES}/metadata`, ''],
+      [`studies/${STUDY_A}/series`, 'Modality=CT'],
+      ['series', `StudyInstanceUID=${STUDY_A}`],
+    ] as const) {
+      const revisions = new FakeRevisions();
+      await locationOf('doc', path, query, revisions);
+      expect(revisions.calls, path).toEqual(['caughtUp', 'orthanc-a']);
+    }
+    const search = new FakeRevisions();
+    await locationOf('pb', 'studies', 'PatientName=P*', search);
+    expect(search.calls, 'a root study search catches up once, then keys every study').toEqual(['caughtUp', 'orthanc-b']);
+    const frames = new FakeRevisions();
+    await locationOf('doc', `studies/${STUDY_A}/series/${SERIES}/instances/${INSTANCE}/frames/1`, '', frames);
+    expect(frames.calls).toEqual(['orthanc-a']);
+  });
+
+  it('streams metadata and searches uncached when it cannot catch up with Orthanc', async () => {
+    const revisions = new FakeRevisions();
+    revisions.unreachable = true;
+    expect(await locationOf('doc', `studies/${STUDY_A}/series/${SERIES}/metadata`, '', revisions)).toBe(`/internal-orthanc/dicom-web/studies/${STUDY_A}/series/${SERIES}/metadata`);
+    expect(await locationOf('doc', `studies/${STUDY_A}/series`, '', revisions)).toBe(`/internal-orthanc/dicom-web/studies/${STUDY_A}/series`);
+    expect(await locationOf('pb', 'studies', '', revisions)).toMatch(/^\/internal-orthanc\/dicom-web\/studies\?StudyInstanceUID=/);
+    expect(revisions.asked, 'no revision is even looked up').toEqual([]);
   });
 
   it('keys a root study search by the caller’s own studies: different callers, different entries', async () => {

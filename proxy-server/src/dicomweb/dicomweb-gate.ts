@@ -26,7 +26,7 @@ export const CACHED_DICOMWEB_PREFIX = '/internal-orthanc/cached/';
 export const MAX_CACHED_SEARCH_STUDIES = 16;
 
 /** What the decision needs to key cached answers (StudyRevisions; absent: nothing is cached). */
-export type RevisionLookup = Pick<StudyRevisions, 'revisionOf'>;
+export type RevisionLookup = Pick<StudyRevisions, 'revisionOf' | 'caughtUp'>;
 
 const STUDY_UID_PARAMS = new Set(['StudyInstanceUID', '0020000d', '0020000D']);
 
@@ -88,9 +88,25 @@ function studyRevision(revisions: RevisionLookup | undefined, study: { orthancId
   return revisions !== undefined && study.orthancId !== null ? revisions.revisionOf(study.orthancId, study.studyInstanceUid) : undefined;
 }
 
+/**
+ * Metadata and searches may be served from the cache only once the gate has seen every change
+ * Orthanc recorded before the request arrived (a look at Orthanc started after it, shared with the
+ * requests waiting alongside); when that look fails, the answer streams uncached. Frames do not
+ * wait: an instance's frames never change for a transfer syntax (study-revisions.ts).
+ */
+async function caughtUp(revisions: RevisionLookup): Promise<boolean> {
+  try {
+    await revisions.caughtUp();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** One revision for a search over several studies: changes when any of theirs does. */
-function searchRevision(revisions: RevisionLookup | undefined, studies: ReadonlyArray<{ orthancId: string | null; studyInstanceUid: string }>): string | undefined {
+async function searchRevision(revisions: RevisionLookup | undefined, studies: ReadonlyArray<{ orthancId: string | null; studyInstanceUid: string }>): Promise<string | undefined> {
   if (revisions === undefined || studies.length === 0 || studies.length > MAX_CACHED_SEARCH_STUDIES) return undefined;
+  if (studies.some((study) => study.orthancId === null) || !(await caughtUp(revisions))) return undefined;
   const parts: string[] = [];
   for (const study of studies) {
     const revision = studyRevision(revisions, study);
@@ -160,7 +176,7 @@ export async function decideDicomWebRequest(
       if (search.outcome === 'refused') return { outcome: 'refused', status: 400, code: 'INVALID_QUERY', reason: search.reason, route, kind: routeKind(route) };
       const uids = search.studies.map((study) => study.studyInstanceUid);
       params = search.params;
-      const revision = searchRevision(revisions, search.studies);
+      const revision = await searchRevision(revisions, search.studies);
       return {
         outcome: 'redirect',
         location: location(route, params, revision),
@@ -184,6 +200,9 @@ export async function decideDicomWebRequest(
   if ((await db.selectFrom('study_conflicts').select('orthanc_id').where('study_instance_uid', '=', studyUid).limit(1).executeTakeFirst()) !== undefined) {
     return { outcome: 'refused', status: 409, code: 'STUDY_CONFLICT', reason: 'StudyInstanceUID held by the PACS under more than one patient', route, kind, studyUid };
   }
-  const revision = cacheable(route) ? studyRevision(revisions, study) : undefined;
+  let revision: string | undefined;
+  if (cacheable(route) && revisions !== undefined && study.orthancId !== null && (route.kind === 'frames' || (await caughtUp(revisions)))) {
+    revision = studyRevision(revisions, study);
+  }
   return { outcome: 'redirect', location: location(route, params, revision), route, kind, studyUid };
 }

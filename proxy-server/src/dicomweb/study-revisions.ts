@@ -1,22 +1,32 @@
 import { randomBytes } from 'node:crypto';
+import type { OrthancChanges } from '../orthanc/orthanc-client.ts';
 
 // The revision of a study that the gate writes into the cached internal URI
 // (/internal-orthanc/cached/{revision}/dicom-web/studies/{uid}/…), so nginx's cache key changes
 // whenever Orthanc's copy of the study changes and an answer cached before the change is never
 // looked up again (docs/operations.md, "The DICOMweb cache").
 //
-// Orthanc stamps a study's LastUpdate (UTC, to the second) when an instance of it is stored, and
-// also when one of its instances or series is deleted; its changes feed shows neither deletion.
-// So the gate watches LastUpdate itself: every pollIntervalMs it asks Orthanc, in one /tools/find,
-// for the LastUpdate of the studies it has handed out revisions for (the active studies), and gives
-// a study a new revision when its LastUpdate moved since the last look, or when it is not older
-// than Orthanc's clock at the previous look: a change in a second that was not over yet (another
-// instance may have arrived later in that second), or one the previous look could not have seen
-// for a study that became active after it. A study Orthanc no longer
-// holds is forgotten, so a later request gets a revision never used before. An answer cached
-// under a revision is therefore served at most one poll (plus the time a poll takes) after
-// Orthanc's copy changed. While the watch cannot reach Orthanc, or has fallen behind, the gate
-// hands out no revision: requests go to the uncached location.
+// A look at Orthanc (one "flight") reads three things, in this order:
+//   1. how many instances Orthanc holds (`GET /statistics`);
+//   2. its changes feed from where the last look stopped (`GET /changes?since=`): every stored
+//      instance, new series or study, stable series or study, updated attachment or metadata. The
+//      resources they name are mapped to their studies in one `POST /tools/bulk-content`, and any
+//      change of a watched study gives it a new revision;
+//   3. when the count moved, or this look or the one before read any change, the LastUpdate of the
+//      watched studies (`GET /tools/now` and one `POST /tools/find`). Deletions leave no trace in
+//      the feed (Orthanc drops a deleted resource's changes with it and logs none), but they lower
+//      the count, unless instances were stored meanwhile, and those are in the feed of this look or
+//      the one before (the count is read before the feed). Orthanc stamps LastUpdate (to the
+//      second) when an instance of a study is stored or deleted: a study whose LastUpdate moved
+//      since the last check, or is not older than Orthanc's clock at that check (a change later in
+//      a second that was not over), gets a new revision; one Orthanc no longer holds is forgotten,
+//      so a later request gets a revision never used.
+//
+// Metadata and searches wait for a look that STARTED after the request arrived (caughtUp()):
+// concurrent requests share one, and none can miss a change Orthanc recorded before it arrived.
+// Frames do not wait (an instance's frames never change for a transfer syntax); they take the
+// revision as the periodic look (every pollIntervalMs) left it. While Orthanc cannot be asked, or
+// the last look is older than two intervals, no revision is handed out: requests go uncached.
 //
 // Revisions are this process's own: a random epoch made at start and a counter, 16 hex digits.
 // Another gate, or this one after a restart, never reuses one, so it never finds entries cached
@@ -24,6 +34,14 @@ import { randomBytes } from 'node:crypto';
 
 /** What the watch asks Orthanc (OrthancClient; a fake in unit tests). */
 export interface StudyRevisionSource {
+  /** How many instances Orthanc holds (`GET /statistics`). */
+  instanceCount(): Promise<number>;
+  /** `GET /changes?since=&limit=` (the registry sync's reader too). */
+  changes(since: number, limit: number): Promise<OrthancChanges>;
+  /** The newest change's sequence number. */
+  lastChange(): Promise<number>;
+  /** Orthanc IDs of the studies these resources (patients, studies, series, instances) belong to; those gone are left out. */
+  studiesOf(resourceIds: readonly string[]): Promise<string[]>;
   /** Orthanc's clock, UTC, `YYYYMMDDTHHMMSS` (`GET /tools/now`). */
   now(): Promise<string>;
   /** LastUpdate (UTC, `YYYYMMDDTHHMMSS`) of those of these studies Orthanc holds, by Orthanc ID. */
@@ -32,11 +50,11 @@ export interface StudyRevisionSource {
 
 export interface StudyRevisionsOptions {
   source: StudyRevisionSource;
-  /** How often Orthanc is asked; an answer may be served this long after the study changed. */
+  /** How often Orthanc is looked at without a request waiting; a frame may be served this long after its study changed. */
   pollIntervalMs?: number;
   /** Active studies kept at most; the least recently requested is forgotten first. */
   maxStudies?: number;
-  /** A study not requested for this long is forgotten (and no longer polled). */
+  /** A study not requested for this long is forgotten (and no longer checked). */
   idleMs?: number;
   now?: () => number;
 }
@@ -44,13 +62,15 @@ export interface StudyRevisionsOptions {
 interface ActiveStudy {
   studyInstanceUid: string;
   revision: string;
-  /** LastUpdate when last seen; undefined until the first poll after the study became active. */
+  /** LastUpdate when last checked; undefined until the first check after the study became active. */
   lastUpdate: string | undefined;
   requestedAt: number;
 }
 
 /** Revisions of this many studies at most are checked per request to Orthanc. */
 const UIDS_PER_FIND = 200;
+/** Changes read per request to the feed, and resources mapped to studies per request. */
+const CHANGES_PER_READ = 1000;
 
 export class StudyRevisions {
   readonly #source: StudyRevisionSource;
@@ -64,10 +84,20 @@ export class StudyRevisions {
   #counter = 0;
   /** By Orthanc study ID; Map order is request order (least recent first). */
   readonly #active = new Map<string, ActiveStudy>();
-  /** Orthanc's clock at the start of the last successful poll ('' before the first). */
-  #orthancClockAtLastPoll = '';
-  /** When the last poll started that succeeded, on this process's clock. */
-  #lastPollStartedAt: number;
+  /** Orthanc's clock at the start of the last LastUpdate check ('' before the first). */
+  #orthancClockAtLastCheck = '';
+  /** Where the last look left the feed; undefined before the first. */
+  #feedPosition: number | undefined;
+  /** Orthanc's instance count at the last look. */
+  #instanceCount: number | undefined;
+  /** The last look read changes from the feed. */
+  #changesAtLastLook = false;
+  /** When the last look started that succeeded, on this process's clock. */
+  #lastLookStartedAt: number;
+  /** The look under way, and the one queued behind it for requests that arrived during it. */
+  #inFlight: Promise<void> | undefined;
+  #queued: Promise<void> | undefined;
+  #looksStarted = 0;
   #running = false;
   #timer: NodeJS.Timeout | undefined;
   #loop: Promise<void> | undefined;
@@ -79,12 +109,12 @@ export class StudyRevisions {
     this.#maxStudies = options.maxStudies ?? 2000;
     this.#idleMs = options.idleMs ?? 3_600_000;
     this.#now = options.now ?? (() => Date.now());
-    this.#lastPollStartedAt = this.#now();
+    this.#lastLookStartedAt = this.#now();
   }
 
   /**
-   * Told once when polls start failing (with the error) and once when they succeed again (with
-   * undefined), not at every poll.
+   * Told once when looks start failing (with the error) and once when they succeed again (with
+   * undefined), not at every look.
    */
   setErrorHandler(handler: (error: unknown) => void): void {
     this.#onError = handler;
@@ -97,6 +127,11 @@ export class StudyRevisions {
   /** How many studies are watched now. */
   get activeStudies(): number {
     return this.#active.size;
+  }
+
+  /** How many looks at Orthanc have started (for tests and the bench). */
+  get looksStarted(): number {
+    return this.#looksStarted;
   }
 
   /**
@@ -121,22 +156,92 @@ export class StudyRevisions {
     return study.revision;
   }
 
-  /** True while the last successful poll started less than two poll intervals ago. */
+  /** True while the last successful look started less than two poll intervals ago. */
   isCurrent(): boolean {
-    return this.#now() - this.#lastPollStartedAt < 2 * this.#pollIntervalMs;
+    return this.#now() - this.#lastLookStartedAt < 2 * this.#pollIntervalMs;
   }
 
-  /** One look at Orthanc; exported for tests, run every pollIntervalMs by start(). */
-  async poll(): Promise<void> {
+  /**
+   * Resolves once a look at Orthanc that started after this call has finished, so every change
+   * Orthanc recorded before the call has moved the revisions it concerns; rejects when that look
+   * failed (then serve uncached). A look under way when the call comes started too early: the call
+   * waits for it and joins the next, which every call arriving meanwhile shares (one Orthanc look
+   * for any number of waiting requests).
+   */
+  caughtUp(): Promise<void> {
+    if (this.#queued !== undefined) return this.#queued;
+    if (this.#inFlight === undefined) return this.#startLook();
+    const queued = this.#inFlight.then(
+      () => undefined,
+      () => undefined,
+    ).then(() => {
+      this.#queued = undefined;
+      return this.#startLook();
+    });
+    this.#queued = queued;
+    return queued;
+  }
+
+  /** One look at Orthanc now, joining the rules of caughtUp(); run every pollIntervalMs by start(). */
+  poll(): Promise<void> {
+    return this.caughtUp();
+  }
+
+  #startLook(): Promise<void> {
+    this.#looksStarted += 1;
+    const look = this.#look().finally(() => {
+      if (this.#inFlight === look) this.#inFlight = undefined;
+    });
+    this.#inFlight = look;
+    return look;
+  }
+
+  async #look(): Promise<void> {
     const startedAt = this.#now();
     for (const [id, study] of this.#active) {
       if (startedAt - study.requestedAt > this.#idleMs) this.#active.delete(id);
     }
     if (this.#active.size === 0) {
-      // Nothing is keyed by a revision that a change could have made stale.
-      this.#lastPollStartedAt = startedAt;
+      // Nothing is keyed by a revision that a change could have made stale; the next study made
+      // active gets a revision never used, and the look after it starts the feed afresh.
+      this.#feedPosition = undefined;
+      this.#instanceCount = undefined;
+      this.#lastLookStartedAt = startedAt;
       return;
     }
+    // The count before the feed: an instance stored after this read is in this look's feed or the next's.
+    const count = await this.#source.instanceCount();
+    const first = this.#feedPosition === undefined;
+    let position = first ? await this.#source.lastChange() : (this.#feedPosition as number);
+    const touched: string[] = [];
+    let changes = 0;
+    if (!first) {
+      for (;;) {
+        const batch = await this.#source.changes(position, CHANGES_PER_READ);
+        changes += batch.changes.length;
+        for (const change of batch.changes) touched.push(change.id);
+        position = batch.last;
+        if (batch.done || batch.changes.length === 0) break;
+      }
+    }
+    if (touched.length > 0) {
+      const resources = [...new Set(touched)];
+      for (let i = 0; i < resources.length; i += CHANGES_PER_READ) {
+        for (const id of await this.#source.studiesOf(resources.slice(i, i + CHANGES_PER_READ))) {
+          const study = this.#active.get(id);
+          if (study !== undefined) study.revision = this.#nextRevision();
+        }
+      }
+    }
+    // Deletions are not in the feed: LastUpdate tells, whenever the count or the feed says something happened.
+    if (first || count !== this.#instanceCount || changes > 0 || this.#changesAtLastLook) await this.#checkLastUpdates(first);
+    this.#feedPosition = position;
+    this.#instanceCount = count;
+    this.#changesAtLastLook = changes > 0;
+    this.#lastLookStartedAt = startedAt;
+  }
+
+  async #checkLastUpdates(renewAll: boolean): Promise<void> {
     const clock = await this.#source.now();
     const watched = [...this.#active.entries()];
     const lastUpdates = new Map<string, string>();
@@ -152,14 +257,14 @@ export class StudyRevisions {
         continue;
       }
       const moved = study.lastUpdate !== undefined && study.lastUpdate !== lastUpdate;
-      if (moved || lastUpdate >= this.#orthancClockAtLastPoll) study.revision = this.#nextRevision();
+      // Revisions handed out while the feed was not followed are renewed: their changes were not read.
+      if (renewAll || moved || lastUpdate >= this.#orthancClockAtLastCheck) study.revision = this.#nextRevision();
       study.lastUpdate = lastUpdate;
     }
-    this.#orthancClockAtLastPoll = clock;
-    this.#lastPollStartedAt = startedAt;
+    this.#orthancClockAtLastCheck = clock;
   }
 
-  /** Polls in the background until stop(). */
+  /** Looks in the background until stop(). */
   start(): void {
     if (this.#running) return;
     this.#running = true;

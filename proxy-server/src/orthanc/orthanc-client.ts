@@ -201,9 +201,35 @@ export class OrthancClient {
 
   /** `GET /statistics`: how many studies Orthanc holds. */
   async studyCount(): Promise<number> {
-    const parsed = z.looseObject({ CountStudies: count }).safeParse(await this.#request('statistics', { method: 'GET' }));
+    return (await this.#statistics()).CountStudies;
+  }
+
+  /** `GET /statistics`: how many instances Orthanc holds (a deletion lowers it; the feed does not show one). */
+  async instanceCount(): Promise<number> {
+    return (await this.#statistics()).CountInstances;
+  }
+
+  async #statistics(): Promise<{ CountStudies: number; CountInstances: number }> {
+    const parsed = z.looseObject({ CountStudies: count, CountInstances: count }).safeParse(await this.#request('statistics', { method: 'GET' }));
     if (!parsed.success) throw new OrthancError('unexpected answer from Orthanc to GET /statistics');
-    return parsed.data.CountStudies;
+    return parsed.data;
+  }
+
+  /**
+   * `POST /tools/bulk-content` at study level: the Orthanc IDs of the studies these resources
+   * (patients, studies, series or instances, mixed) belong to, each once; resources Orthanc no
+   * longer holds are left out.
+   */
+  async studiesOf(resourceIds: readonly string[]): Promise<string[]> {
+    if (resourceIds.length === 0) return [];
+    const body = await this.#request('tools/bulk-content', {
+      method: 'POST',
+      body: new TextEncoder().encode(JSON.stringify({ Resources: resourceIds, Level: 'Study', Metadata: false })),
+      headers: { 'content-type': 'application/json' },
+    });
+    const parsed = z.array(z.looseObject({ ID: z.string() })).safeParse(body);
+    if (!parsed.success) throw new OrthancError('unexpected answer from Orthanc to POST /tools/bulk-content');
+    return parsed.data.map((study) => study.ID);
   }
 
   /** `GET /tools/now`: Orthanc's clock, UTC, `YYYYMMDDTHHMMSS`. */

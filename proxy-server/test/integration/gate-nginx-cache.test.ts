@@ -1,6 +1,7 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -19,7 +20,18 @@ let stack: RunningStack;
 let pollMs: number;
 let workDir: string;
 /** The study this file makes (its own patient), deleted at the end. */
-const own = { study: '', series: '', instances: [] as string[], files: [] as string[] };
+const own = { study: '', series: '', patientId: '', instances: [] as string[], files: [] as string[] };
+
+/** A copy of pydicom's CT_small as one more instance of this file's study (dcmodify knows no HTJ2K). */
+async function newInstanceFile(): Promise<string> {
+  const file = path.join(workDir, `${own.files.length}.dcm`);
+  copyFileSync(path.join(await pydicomDataDir(), 'test_files', 'CT_small.dcm'), file);
+  const sop = freshUid();
+  await run('dcmodify', ['-nb', '-m', `(0020,000D)=${own.study}`, '-m', `(0020,000E)=${own.series}`, '-m', `(0008,0018)=${sop}`, '-m', `(0010,0020)=${own.patientId}`, file]);
+  own.files.push(file);
+  own.instances.push(sop);
+  return file;
+}
 
 interface Served {
   reply: Reply;
@@ -94,28 +106,88 @@ beforeAll(async () => {
   expect(cache, 'the stack runs with the DICOMweb cache on (stack.json nginx.cache)').toBeDefined();
   pollMs = cache?.revisionPollMs ?? 250;
 
-  // Two instances of one series of a study of this file's own (pydicom's CT_small, so dcmtk can
-  // edit it: dcmodify does not know HTJ2K), sent by C-STORE as the demo modality.
+  // A study of this file's own, sent by C-STORE as the demo modality instance by instance.
   workDir = mkdtempSync(path.join(tmpdir(), 'rs-nginx-cache-'));
-  const source = path.join(await pydicomDataDir(), 'test_files', 'CT_small.dcm');
   own.study = freshUid();
   own.series = freshUid();
-  const patientId = `RS-CACHE-${randomBytes(3).toString('hex')}`;
-  for (const index of [0, 1]) {
-    const file = path.join(workDir, `${index}.dcm`);
-    copyFileSync(source, file);
-    const sop = freshUid();
-    await run('dcmodify', ['-nb', '-m', `(0020,000D)=${own.study}`, '-m', `(0020,000E)=${own.series}`, '-m', `(0008,0018)=${sop}`, '-m', `(0010,0020)=${patientId}`, file]);
-    own.files.push(file);
-    own.instances.push(sop);
-  }
+  own.patientId = `RS-CACHE-${randomBytes(3).toString('hex')}`;
 });
 
 afterAll(async () => {
   const id = own.study === '' ? undefined : await orthancStudyId(own.study);
-  if (id !== undefined) await orthanc(`/studies/${id}`, { method: 'DELETE' });
+  if (id !== undefined) {
+    await orthanc(`/studies/${id}`, { method: 'DELETE' });
+    // Later tests see only the demo cohort: wait until the registry has dropped the study too.
+    await within(30_000, async () => (await get('admin', `/api/ris/dicom-web/studies/${own.study}/metadata`)).reply.status === 404, 'the registry drops the study');
+  }
   if (workDir !== undefined) rmSync(workDir, { recursive: true, force: true });
 });
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * The gate from its sources with the stack's configuration, except: its own port, no operations
+ * socket, no registry sync and no served log (the stack's gate does those), and the given poll
+ * interval. Asked directly, it answers with its decision: the X-Accel-Redirect location.
+ */
+async function slowPollingGate(revisionPollMs: number) {
+  const config = JSON.parse(readFileSync(stack.gate.configFile, 'utf8')) as Record<string, Record<string, unknown>>;
+  const port = await freePort();
+  const file = path.join(workDir, 'slow-gate.json');
+  const listen = { ...config.listen, port, opsSocket: undefined };
+  const audit = { ...config.audit, servedLogFile: undefined };
+  writeFileSync(
+    file,
+    JSON.stringify({
+      ...config,
+      listen,
+      audit,
+      orthanc: { ...config.orthanc, sync: { enabled: false } },
+      dicomwebCache: { ...config.dicomwebCache, revisionPollMs },
+    }),
+    { mode: 0o600 },
+  );
+  const entry = path.resolve(import.meta.dirname, '../../src/main.ts');
+  const child: ChildProcess = spawn(process.execPath, [entry, '--config', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const base = `http://127.0.0.1:${port}`;
+  await within(30_000, async () => {
+    if (child.exitCode !== null) throw new Error(`the second gate exited: ${stderr}`);
+    return (await fetch(`${base}/api/healthz`).catch(() => undefined))?.ok === true;
+  }, 'the second gate starts');
+  const location = async (target: string): Promise<string> => {
+    const response = await fetch(`${base}${target}`, { headers: { ...bearer(await accessToken(stack, 'admin')), accept: DICOM_JSON } });
+    await response.arrayBuffer();
+    expect(response.status).toBe(200);
+    return response.headers.get('x-accel-redirect') ?? '';
+  };
+  return {
+    location,
+    /** Its location once two decisions in a row agree (a study's first looks renew its revision). */
+    async settledLocation(target: string): Promise<string> {
+      let previous = await location(target);
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const current = await location(target);
+        if (current === previous) return current;
+        previous = current;
+      }
+      throw new Error(`${target}: the second gate's revision never settled`);
+    },
+    async stop(): Promise<void> {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
 
 describe('two users, same-looking requests, warm cache', () => {
   it('a patient and a radiologist each get only their own studies from the same-looking root search', async () => {
@@ -182,28 +254,47 @@ describe('two users, same-looking requests, warm cache', () => {
 });
 
 describe('never stale', () => {
-  it('an instance sent to a cached study is in the metadata answer once the gate has looked at Orthanc again', async () => {
-    const [firstFile, secondFile] = own.files as [string, string];
+  it('an instance sent to a cached study is in the very next metadata answer, whatever the poll interval', async () => {
     const peer = { port: stack.dicom.port, calledAet: stack.dicom.aet, callingAet: 'DEMO_MODALITY' };
-    expect((await storescu(peer, [firstFile])).ok).toBe(true);
+    expect((await storescu(peer, [await newInstanceFile()])).ok).toBe(true);
     const stableAge = loadStackConfig().orthancStableAgeSeconds;
     // The registry records the study once Orthanc calls it stable.
     await within((stableAge + 20) * 1000, async () => (await get('admin', `/api/ris/dicom-web/studies/${own.study}/metadata`)).reply.status === 200, 'study recorded');
 
-    const target = `/api/ris/dicom-web/studies/${own.study}/series/${own.series}/metadata`;
-    const warm = await untilHit('admin', target);
-    expect(instanceUids(warm.reply.text)).toEqual([own.instances[0]]);
+    // A second gate on the stack's database and Orthanc that looks at Orthanc on its own only once
+    // a minute: its decisions show that a request does not wait for the periodic look.
+    const slow = await slowPollingGate(60_000);
+    try {
+      const targets = {
+        series: `/api/ris/dicom-web/studies/${own.study}/series/${own.series}/metadata`,
+        study: `/api/ris/dicom-web/studies/${own.study}/metadata`,
+        instances: `/api/ris/dicom-web/studies/${own.study}/series/${own.series}/instances`,
+      };
+      for (let round = 1; round <= 4; round++) {
+        const target = Object.values(targets)[round % 3] as string;
+        const warm = await untilHit('admin', target);
+        expect(instanceUids(warm.reply.text)).toEqual([...own.instances].sort());
+        const slowBefore = await slow.settledLocation(target);
+        expect(slowBefore).toMatch(/^\/internal-orthanc\/cached\/[0-9a-f]{16}\/dicom-web\/studies\//);
 
-    expect((await storescu(peer, [secondFile])).ok).toBe(true);
-    // The guarantee: one look at Orthanc after the store (plus the look itself).
-    await new Promise((resolve) => setTimeout(resolve, 2 * pollMs + 200));
-    const next = await get('admin', target);
-    expect(next.reply.status).toBe(200);
-    expect(instanceUids(next.reply.text), 'the next answer has the new instance').toEqual([...own.instances].sort());
-    expect(next.cache, 'fetched from Orthanc under a new revision').not.toBe('HIT');
-    expect(next.uri).not.toBe(warm.uri);
-    const again = await untilHit('admin', target);
-    expect(instanceUids(again.reply.text)).toEqual([...own.instances].sort());
+        const file = await newInstanceFile();
+        await accessToken(stack, 'admin'); // a token at hand, so the request follows the store at once
+        expect((await storescu(peer, [file])).ok).toBe(true);
+        // At once: no waiting for any look at Orthanc.
+        const next = await get('admin', target);
+        const slowAfter = await slow.location(target);
+        expect(next.reply.status).toBe(200);
+        expect(instanceUids(next.reply.text), `round ${round}: ${target} has the instance just sent`).toEqual([...own.instances].sort());
+        expect(next.cache, 'fetched from Orthanc under a new revision').not.toBe('HIT');
+        expect(next.uri).not.toBe(warm.uri);
+        expect(slowAfter, 'the slowly polling gate keys it under a new revision at once too').not.toBe(slowBefore);
+        expect(slowAfter.replace(/cached\/[0-9a-f]{16}\//, '')).toBe(slowBefore.replace(/cached\/[0-9a-f]{16}\//, ''));
+      }
+      const again = await untilHit('admin', targets.series);
+      expect(instanceUids(again.reply.text)).toEqual([...own.instances].sort());
+    } finally {
+      await slow.stop();
+    }
   });
 
   it('a deleted study’s cached answers are never served again', async () => {
@@ -211,13 +302,14 @@ describe('never stale', () => {
     await untilHit('admin', target);
     const id = await orthancStudyId(own.study);
     expect((await orthanc(`/studies/${id}`, { method: 'DELETE' })).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 2 * pollMs + 200));
-    // Until the registry drops the study the gate allows and nginx asks Orthanc (404); then the gate refuses.
+    // At once, without waiting for a look at Orthanc: until the registry drops the study the gate
+    // allows and nginx asks Orthanc (404), never its cache; then the gate refuses.
     const answers: Served[] = [];
     await within(20_000, async () => {
       const served = await get('admin', target);
       answers.push(served);
-      return served.reply.status === 404 && (JSON.parse(served.reply.text) as { code?: string }).code === 'STUDY_NOT_FOUND';
+      // Orthanc's own 404 has no body; the gate's is its JSON error.
+      return served.reply.status === 404 && served.reply.text.includes('"STUDY_NOT_FOUND"');
     }, 'the gate refuses the deleted study');
     for (const served of answers) {
       expect(served.cache, `${served.uri} ${served.reply.status}`).not.toBe('HIT');
