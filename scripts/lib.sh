@@ -28,6 +28,7 @@ RS_APT_PACKAGES=(
   python3-pydicom  # real DICOM made by others (test and charset corpora) and reference decoding
   python3-numpy    # pydicom decodes pixel data only with NumPy (the corpus e2e test's reference values)
   python3-gdcm     # pydicom's handler for JPEG, JPEG-LS and JPEG 2000 pixel data (reference values)
+  rsyslog rsyslog-gnutls  # a real syslog collector over TLS for the ATNA forwarding test (started privately)
 )
 
 log() { printf '\033[1m[reading-station]\033[0m %s\n' "$*" >&2; }
