@@ -12,8 +12,8 @@ export { createUser, findUserById, findUserByUsername } from './users/user-repos
 export type { NewUser, User } from './users/user-repository.ts';
 export { assignStudy } from './studies/study-repository.ts';
 export type { StudyAssignment } from './studies/study-repository.ts';
-export { importDicomFiles } from './orthanc/import.ts';
-export type { ImportFailure, ImportOptions, ImportProgress, ImportSummary } from './orthanc/import.ts';
+export { importIntoOrthanc, incompleteImport } from './orthanc/import.ts';
+export type { ImportFailure, ImportOptions, RegistryOutcome, RegistryProgress, UploadProgress, UploadSummary } from './orthanc/import.ts';
 
 // One decision's steps, for the bench's in-process breakdown (bench/src/profile/decision-breakdown.ts).
 export { loadSigningKey } from './auth/signing-key.ts';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { generateDemoDataset, studyRelation, type DemoCohort } from '@reading-station/demo-data';
-import { assignStudy, createDatabase, createUser, findUserByUsername, importDicomFiles, migrateToLatest } from '@reading-station/proxy-server';
+import { assignStudy, createDatabase, createUser, findUserByUsername, importIntoOrthanc, incompleteImport, migrateToLatest } from '@reading-station/proxy-server';
 import { SingleBar } from 'cli-progress';
 import type { StackConfig } from './config.ts';
 import { StackError } from './errors.ts';
@@ -39,8 +39,9 @@ function progressBar(label: string): SingleBar {
 
 /**
  * First start of a stack: generate the HTJ2K demo studies (cached between stacks), import them into
- * Orthanc and the study registry, create a user of every role with a password made for this stack,
- * assign ordering physicians and radiologists, and write `.stack/demo-users.json` (mode 600).
+ * Orthanc and wait until the gate has recorded them in the study registry, create a user of every
+ * role with a password made for this stack, assign ordering physicians and radiologists, and write
+ * `.stack/demo-users.json` (mode 600).
  * A stack that already has its demo users is left as it is.
  */
 export async function seedDemo(options: {
@@ -71,23 +72,36 @@ export async function seedDemo(options: {
     if (started) generation.stop();
     const { cohort } = manifest;
 
+    // The demo enters as any study does: uploaded to Orthanc, recorded by the gate that follows
+    // it (once Orthanc calls each study stable), and only then given its users and assignments.
     const importing = progressBar('importing into Orthanc');
+    const recording = progressBar('recorded by the gate');
     importing.start(manifest.instances.length, 0);
-    const summary = await importDicomFiles({
+    let waiting = false;
+    const result = await importIntoOrthanc({
       files: manifest.instances.map((instance) => path.join(config.demoCacheDir, instance.file)),
       orthanc: options.orthanc,
       db,
       concurrency: 4,
-      onProgress: ({ done }) => importing.update(done),
+      timeoutMs: 120_000,
+      onUpload: ({ done }) => importing.update(done),
+      onRegistry: ({ settled, total }) => {
+        if (!waiting) {
+          importing.stop();
+          recording.start(total, 0);
+          waiting = true;
+        }
+        recording.update(settled);
+      },
     });
     importing.stop();
-    if (summary.failed.length > 0) {
-      const first = summary.failed[0];
-      throw new StackError(`${summary.failed.length} demo files failed to import; first: ${first?.file}: ${first?.reason}`);
-    }
+    recording.stop();
+    const problem = incompleteImport(result);
+    if (problem !== undefined) throw new StackError(`the demo studies did not import: ${problem}`);
+    const { upload, registry } = result;
     report(
-      `imported ${summary.files} instances (${summary.instancesStored} new, ${summary.alreadyStored} already stored) ` +
-        `in ${summary.studies} studies of ${summary.patients} patients`,
+      `imported ${upload.files} instances (${upload.stored} new, ${upload.alreadyStored} already stored) ` +
+        `in ${registry.recorded.length} studies of ${new Set(registry.recorded.map((study) => study.patientId)).size} patients`,
     );
 
     const passwords = new Map<string, string>();

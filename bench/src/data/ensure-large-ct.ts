@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createDatabase, importDicomFiles } from '@reading-station/proxy-server';
+import { createDatabase, importIntoOrthanc, incompleteImport } from '@reading-station/proxy-server';
 import type { BenchStack } from '../stack/bench-stack.ts';
 import { largeCt, largeCtInstance } from './large-ct.ts';
 
@@ -15,13 +15,15 @@ export async function ensureLargeCt(stack: BenchStack, dataDir: string): Promise
   if (!existsSync(file)) writeFileSync(file, largeCtInstance());
   const db = createDatabase({ client: 'sqlite', filename: stack.file.gate.database });
   try {
-    const summary = await importDicomFiles({
+    const result = await importIntoOrthanc({
       files: [file],
       orthanc: { baseUrl: stack.orthanc.baseUrl, username: stack.orthanc.username, password: stack.orthanc.password },
       db,
+      // The stack's gate records the study once Orthanc calls it stable.
+      timeoutMs: 120_000,
     });
-    const failure = summary.failed[0];
-    if (failure) throw new Error(`could not import ${file}: ${failure.reason}`);
+    const problem = incompleteImport(result);
+    if (problem !== undefined) throw new Error(`could not import: ${problem}`);
   } finally {
     await db.destroy();
   }

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createDatabase, importDicomFiles } from '@reading-station/proxy-server';
+import { createDatabase, importIntoOrthanc, incompleteImport } from '@reading-station/proxy-server';
 import {
   HTJ2K_ENCODE_OPTIONS,
   ctImageFile,
@@ -63,14 +63,16 @@ export async function ensureSeries100(stack: BenchStack, dataDir: string): Promi
   }
   const db = createDatabase({ client: 'sqlite', filename: stack.file.gate.database });
   try {
-    const summary = await importDicomFiles({
+    const result = await importIntoOrthanc({
       files,
       orthanc: { baseUrl: stack.orthanc.baseUrl, username: stack.orthanc.username, password: stack.orthanc.password },
       db,
       concurrency: 4,
+      // The stack's gate records the study once Orthanc calls it stable.
+      timeoutMs: 120_000,
     });
-    const failure = summary.failed[0];
-    if (failure) throw new Error(`could not import ${failure.file}: ${failure.reason}`);
+    const problem = incompleteImport(result);
+    if (problem !== undefined) throw new Error(`could not import: ${problem}`);
   } finally {
     await db.destroy();
   }

@@ -7,7 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -45,13 +45,6 @@ export interface ImportedCorpus {
   login: { username: string; password: string; studies: string[] };
 }
 
-function orthancCredentials(stack: StackUnderTest): { url: string; user: string; password: string } {
-  const config = JSON.parse(readFileSync(stack.stack.orthanc.configFile, 'utf8')) as { RegisteredUsers?: Record<string, string> };
-  const [user, password] = Object.entries(config.RegisteredUsers ?? {})[0] ?? [];
-  if (!user || !password) throw new Error(`no Orthanc user in ${stack.stack.orthanc.configFile}`);
-  return { url: stack.stack.orthanc.url, user, password };
-}
-
 async function admin(stack: StackUnderTest, args: readonly string[], env: Record<string, string> = {}, input?: string): Promise<{ stdout: string; code: number }> {
   const child = execFile(process.execPath, [ADMIN_CLI, '--config', stack.stack.gate.configFile, ...args], {
     cwd: repoRoot,
@@ -72,13 +65,13 @@ async function admin(stack: StackUnderTest, args: readonly string[], env: Record
   return { stdout: stdout + stderr, code };
 }
 
-/** Imports files into Orthanc and the registry; returns the files refused, with the reason. */
+/**
+ * Sends files to Orthanc (the gate's configuration names it) and returns once the registry has
+ * their studies; returns the files refused, with the reason.
+ */
 async function importFiles(stack: StackUnderTest, directory: string): Promise<Array<{ file: string; reason: string }>> {
-  const orthanc = orthancCredentials(stack);
-  const { stdout } = await admin(stack, ['study', 'import', '--orthanc-url', orthanc.url, '--orthanc-user', orthanc.user, directory], {
-    RS_ORTHANC_PASSWORD: orthanc.password,
-  });
-  if (!/^imported \d+ files?/m.test(stdout)) throw new Error(`import did not report: ${stdout}`);
+  const { stdout } = await admin(stack, ['study', 'import', directory]);
+  if (!/^imported \d+ of \d+ files? into Orthanc/m.test(stdout)) throw new Error(`import did not report: ${stdout}`);
   return [...stdout.matchAll(/^\s+(\/\S+\.dcm): (.+)$/gm)].map((m) => ({ file: m[1] ?? '', reason: m[2] ?? '' }));
 }
 

@@ -9,12 +9,10 @@ export class PathError extends Error {
   }
 }
 
-// A DICOMDIR is the index of a DICOM medium, not an instance; importing it would only fail.
-const SKIPPED_NAMES = new Set(['DICOMDIR']);
-
 /**
  * The files to import: each named file as is, and every regular file under each named directory
- * (recursively, hidden entries and DICOMDIR skipped), sorted for a stable order, without duplicates.
+ * (recursively, hidden entries skipped), sorted for a stable order, without duplicates. Nothing is
+ * judged here: Orthanc decides what it takes, a DICOMDIR or a README included, and says why not.
  */
 export async function collectFiles(paths: readonly string[]): Promise<string[]> {
   const found = new Set<string>();
@@ -41,7 +39,7 @@ async function walk(directory: string): Promise<string[]> {
   }
   const files: string[] = [];
   for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-    if (entry.name.startsWith('.') || SKIPPED_NAMES.has(entry.name.toUpperCase())) continue;
+    if (entry.name.startsWith('.')) continue;
     const full = path.join(directory, entry.name);
     if (entry.isDirectory()) files.push(...(await walk(full)));
     else if (entry.isFile()) files.push(full);

@@ -9,6 +9,7 @@ import { AuditLog } from '../audit/audit-log.ts';
 import { RefreshTokenStore } from '../auth/refresh-tokens.ts';
 import { createDatabase } from '../db/database.ts';
 import { findStudyByUid } from '../studies/study-repository.ts';
+import { readSyncPosition, SYNC_SOURCE } from '../sync/registry-sync.ts';
 import { dicomFile } from '../testing/dicom-fixtures.ts';
 import { OrthancStandIn } from '../testing/orthanc-stand-in.ts';
 import { findUserByUsername, verifyCredentials } from '../users/user-repository.ts';
@@ -54,7 +55,7 @@ async function inDatabase<T>(run: (db: ReturnType<typeof createDatabase>) => Pro
 
 describe('migrate', () => {
   it('creates the schema once', async () => {
-    expect(await cli(['migrate'])).toEqual({ code: 0, stdout: 'applied 0001_initial_schema, 0002_registry_sync, 0003_idp_identities, 0004_audit_key_id, 0006_hospital_relations, 0007_audit_served\n', stderr: '' });
+    expect(await cli(['migrate'])).toEqual({ code: 0, stdout: 'applied 0001_initial_schema, 0002_registry_sync, 0003_idp_identities, 0004_audit_key_id, 0006_hospital_relations, 0007_audit_served, 0008_audit_forwarding\n', stderr: '' });
     expect(await cli(['migrate'])).toEqual({ code: 0, stdout: 'database schema is up to date\n', stderr: '' });
   });
 
@@ -85,7 +86,7 @@ describe('user add', () => {
     expect(result).toEqual({
       code: 1,
       stdout: '',
-      stderr: 'reading-station-admin: the database schema is not up to date (pending: 0001_initial_schema, 0002_registry_sync, 0003_idp_identities, 0004_audit_key_id, 0006_hospital_relations, 0007_audit_served); run `reading-station-admin migrate` first\n',
+      stderr: 'reading-station-admin: the database schema is not up to date (pending: 0001_initial_schema, 0002_registry_sync, 0003_idp_identities, 0004_audit_key_id, 0006_hospital_relations, 0007_audit_served, 0008_audit_forwarding); run `reading-station-admin migrate` first\n',
     });
   });
 
@@ -153,46 +154,111 @@ describe('study import and assign', () => {
   const instance = (series: number, number: number) =>
     dicomFile({ patientId: 'P-300', studyInstanceUid: STUDY, seriesInstanceUid: `${STUDY}.${series}`, sopInstanceUid: `${STUDY}.${series}.${number}`, modality: 'CT' });
 
-  const importArgs = () => ['study', 'import', path.join(dir, 'dicom'), '--orthanc-url', orthancUrl, '--orthanc-user', orthanc.username];
+  /** The gate's configuration as the admin CLI reads it: the database and Orthanc's REST API. */
+  function configFile(password = orthanc.password): string {
+    const file = path.join(dir, 'gate.json');
+    writeFileSync(file, JSON.stringify({ database: { client: 'sqlite', filename: dbFile }, orthanc: { url: orthancUrl, username: orthanc.username, password } }));
+    return file;
+  }
 
-  it('imports a directory tree, skipping hidden files and DICOMDIR, and prints a summary', async () => {
+  const importArgs = (...paths: string[]) => ['--config', configFile(), 'study', 'import', ...(paths.length > 0 ? paths : [path.join(dir, 'dicom')])];
+
+  it('sends a directory tree to Orthanc (hidden entries skipped) and, with no gate following Orthanc, records its studies with the sync\'s code', async () => {
     put('1/a.dcm', instance(1, 1));
     put('1/deeper/b.dcm', instance(1, 2));
     put('2/c.dcm', instance(2, 1));
     put('.hidden/d.dcm', 'not even DICOM');
-    put('DICOMDIR', 'index');
-    const result = await cli(importArgs(), { env: { RS_ORTHANC_PASSWORD: orthanc.password } });
-    expect(result).toEqual({ code: 0, stdout: 'imported 3 files: 3 stored, 0 already in Orthanc, 0 failed\nregistry: 1 study, 1 patient\n', stderr: '' });
-    await inDatabase(async (db) => {
-      expect(await findStudyByUid(db, STUDY)).toMatchObject({ numberOfSeries: 2, numberOfInstances: 3 });
+    const result = await cli(importArgs());
+    expect(result).toEqual({
+      code: 0,
+      stdout: 'imported 3 of 3 files into Orthanc: 3 new, 0 already stored; 0 rejected\nregistry: 1 study of 1 patient recorded by this command (no gate follows Orthanc: start the gate to keep the registry following it)\n',
+      stderr: '',
     });
+    expect(orthanc.uploads).toBe(3);
+    await inDatabase(async (db) => {
+      expect(await findStudyByUid(db, STUDY)).toMatchObject({ numberOfSeries: 2, numberOfInstances: 3, modalities: ['CT'] });
+      // The lease is given back, so a gate starting now follows Orthanc at once.
+      expect(await readSyncPosition(db)).toMatchObject({ leaseOwner: null });
+    });
+    // Again: Orthanc already has every file; nothing new, nothing refused.
+    expect((await cli(importArgs())).stdout).toMatch(/^imported 3 of 3 files into Orthanc: 0 new, 3 already stored; 0 rejected\n/);
   });
 
-  it('lists failed files and exits 1', async () => {
+  it("lists every file Orthanc refuses with Orthanc's reason (a DICOMDIR and a README too) and exits 0 when something was imported", async () => {
     put('1/a.dcm', instance(1, 1));
-    const bad = put('notes.txt', 'hello');
-    const result = await cli(importArgs(), { env: { RS_ORTHANC_PASSWORD: orthanc.password } });
-    expect(result.code).toBe(1);
+    const notes = put('notes.txt', 'hello');
+    const index = put('DICOMDIR', 'index');
+    const result = await cli(importArgs());
+    expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(result.stdout).toBe(
       [
-        'imported 2 files: 1 stored, 0 already in Orthanc, 1 failed',
-        'registry: 1 study, 1 patient',
-        'failed:',
-        `  ${bad}: not a DICOM Part 10 file (no "DICM" after the 128-byte preamble)`,
+        'imported 1 of 3 files into Orthanc: 1 new, 0 already stored; 2 rejected',
+        'registry: 1 study of 1 patient recorded by this command (no gate follows Orthanc: start the gate to keep the registry following it)',
+        'rejected:',
+        `  ${index}: Orthanc answered HTTP 400 (Bad file format: Cannot parse an invalid DICOM file (size: 12 bytes))`,
+        `  ${notes}: Orthanc answered HTTP 400 (Bad file format: Cannot parse an invalid DICOM file (size: 12 bytes))`,
         '',
       ].join('\n'),
     );
   });
 
-  it('needs the Orthanc password in the environment and a valid concurrency', async () => {
+  it('says which studies Orthanc took that the registry cannot file (no PatientID), and exits 1 when nothing was recorded', async () => {
+    const file = put('1/a.dcm', dicomFile({ studyInstanceUid: STUDY, seriesInstanceUid: `${STUDY}.1`, sopInstanceUid: `${STUDY}.1.1` }));
+    const result = await cli(importArgs());
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(new RegExp(`^in Orthanc, not recorded in the registry:\n  study ${STUDY.replaceAll('.', '\\.')} \\(Orthanc study-\\w+, 1 file\\): no PatientID: the registry files every study under its patient\n    ${file}$`, 'm'));
+    await inDatabase(async (db) => expect(await findStudyByUid(db, STUDY)).toBeUndefined());
+  });
+
+  it('waits for the gate that holds the sync lease, and says what to do when it does not record the studies in time', async () => {
     put('1/a.dcm', instance(1, 1));
-    expect(await cli(importArgs())).toMatchObject({ code: 1, stderr: "reading-station-admin: set RS_ORTHANC_PASSWORD to the Orthanc user's password\n" });
-    expect((await cli([...importArgs(), '--concurrency', '0'], { env: { RS_ORTHANC_PASSWORD: 'x' } })).stderr).toContain('expected an integer between 1 and 32');
+    // A gate holds the sync's lease but is stuck: it never records anything.
+    await inDatabase((db) =>
+      db
+        .insertInto('registry_sync')
+        .values({ source: SYNC_SOURCE, last_seq: 0, updated_at: new Date().toISOString(), lease_owner: 'a-gate', lease_expires_at: new Date(Date.now() + 60_000).toISOString() })
+        .execute(),
+    );
+    const result = await cli([...importArgs(), '--timeout', '1']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^registry: 0 studies of 0 patients recorded by the gate\nin Orthanc, not recorded yet:\n {2}study /m);
+    expect(result.stderr).toBe(
+      'reading-station-admin: 1 study is in Orthanc but not in the registry after 1 s: the gate that follows Orthanc has not recorded it; see its log (registry sync), then run `reading-station-admin registry reconcile`\n',
+    );
+  });
+
+  it('stops at once, with one line, when Orthanc refuses the credentials or cannot be reached', async () => {
+    put('1/a.dcm', instance(1, 1));
+    put('1/b.dcm', instance(1, 2));
+    const file = path.join(dir, 'wrong.json');
+    writeFileSync(file, JSON.stringify({ database: { client: 'sqlite', filename: dbFile }, orthanc: { url: orthancUrl, username: orthanc.username, password: 'wrong' } }));
+    expect(await cli(['--config', file, 'study', 'import', path.join(dir, 'dicom'), '--concurrency', '1'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'reading-station-admin: Orthanc refused the credentials of user "importer" (HTTP 401)\n',
+    });
+    expect(orthanc.uploads).toBe(1);
+    await orthanc.stop();
+    const unreachable = await cli(importArgs());
+    expect(unreachable).toMatchObject({ code: 1, stdout: '' });
+    expect(unreachable.stderr).toMatch(/^reading-station-admin: cannot reach Orthanc at http:\/\/127\.0\.0\.1:\d+: connection refused\n$/);
+    orthanc = new OrthancStandIn();
+    orthancUrl = await orthanc.start();
+  });
+
+  it("needs the configuration's orthanc section and a valid concurrency and timeout", async () => {
+    put('1/a.dcm', instance(1, 1));
+    expect(await cli(['study', 'import', path.join(dir, 'dicom')])).toMatchObject({
+      code: 1,
+      stderr: "reading-station-admin: the configuration has no orthanc section (url, username, password): give the gate's configuration with --config\n",
+    });
+    expect((await cli([...importArgs(), '--concurrency', '0'])).stderr).toContain('expected an integer between 1 and 32');
+    expect((await cli([...importArgs(), '--timeout', 'soon'])).stderr).toContain('expected an integer between 1 and 86400');
   });
 
   it('assigns the ordering physician and the radiologist by username', async () => {
     put('1/a.dcm', instance(1, 1));
-    await cli(importArgs(), { env: { RS_ORTHANC_PASSWORD: orthanc.password } });
+    await cli(importArgs());
     for (const [username, role] of [
       ['doc', 'doctor'],
       ['rad', 'radiologist'],

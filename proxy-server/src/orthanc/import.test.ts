@@ -2,176 +2,252 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findPatientByPatientId } from '../patients/patient-repository.ts';
-import { findStudyByUid, listStudies } from '../studies/study-repository.ts';
-import { dicomFile } from '../testing/dicom-fixtures.ts';
-import type { FixtureInstance } from '../testing/dicom-fixtures.ts';
-import { OrthancStandIn } from '../testing/orthanc-stand-in.ts';
-import { createTempDatabase } from '../testing/temp-database.ts';
-import type { TempDatabase } from '../testing/temp-database.ts';
-import { importDicomFiles } from './import.ts';
-import type { ImportProgress } from './import.ts';
-
-const STUDY_A = '1.2.826.0.1.3680043.8.498.100';
-const STUDY_B = '1.2.826.0.1.3680043.8.498.200';
+import { findStudyByUid } from '../studies/study-repository.ts';
+import { CONFLICT_REASON, GONE_REASON, RegistrySync, SYNC_SOURCE } from '../sync/registry-sync.ts';
+import { createTempDatabase, type TempDatabase } from '../testing/temp-database.ts';
+import { awaitRegistry, uploadFiles } from './import.ts';
+import { OrthancError, type OrthancStudy, type StoredInstance } from './orthanc-client.ts';
 
 let temp: TempDatabase;
-let orthanc: OrthancStandIn;
-let baseUrl: string;
 
 beforeEach(async () => {
   temp = await createTempDatabase();
-  orthanc = new OrthancStandIn();
-  baseUrl = await orthanc.start();
 });
 
 afterEach(async () => {
-  await orthanc.stop();
   await temp.dispose();
 });
 
-function write(name: string, content: Uint8Array | string): string {
+function write(name: string, content: string): string {
   const file = path.join(temp.dir, 'incoming', name);
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, content);
   return file;
 }
 
-const patientA = { patientId: 'P-A', patientName: 'DOE^JANE', patientBirthDate: '19800101', patientSex: 'F' };
-const studyA = { ...patientA, studyInstanceUid: STUDY_A, accessionNumber: 'ACC-A', studyDate: '20261127', studyTime: '0930', studyDescription: 'CT chest' };
+/** Orthanc's POST /instances as the uploader sees it: the file's text says what Orthanc answers. */
+class FakeStore {
+  inFlight = 0;
+  maxInFlight = 0;
+  calls = 0;
 
-function instance(overrides: Partial<FixtureInstance> & Pick<FixtureInstance, 'seriesInstanceUid' | 'sopInstanceUid'>): Uint8Array {
-  return dicomFile({ ...studyA, modality: 'CT', ...overrides });
+  async storeInstance(bytes: Uint8Array): Promise<StoredInstance> {
+    this.calls += 1;
+    this.inFlight += 1;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    this.inFlight -= 1;
+    const [answer, study] = Buffer.from(bytes).toString('utf8').split(' ');
+    if (answer === 'refuse') throw new OrthancError('Orthanc answered HTTP 400 (Bad file format: Cannot parse an invalid DICOM file (size: 5 bytes))', 400);
+    if (answer === 'bare') throw new OrthancError('Orthanc answered HTTP 404 (Not Found)', 404);
+    if (answer === 'opaque') throw new OrthancError('Orthanc answered HTTP 400 (Bad Request)', 400);
+    if (answer === 'unauthorized') throw new OrthancError('Orthanc refused the credentials of user "importer" (HTTP 401)', 401);
+    if (answer === 'down') throw new OrthancError('cannot reach Orthanc at http://127.0.0.1:1: connection refused');
+    return { status: answer === 'again' ? 'AlreadyStored' : 'Success', instanceId: `i-${this.calls}`, studyId: study ?? 'none' };
+  }
 }
 
-function goodFiles(): string[] {
-  return [
-    write('a/1.dcm', instance({ seriesInstanceUid: `${STUDY_A}.1`, sopInstanceUid: `${STUDY_A}.1.1` })),
-    write('a/2.dcm', instance({ seriesInstanceUid: `${STUDY_A}.1`, sopInstanceUid: `${STUDY_A}.1.2` })),
-    write('a/3.dcm', instance({ seriesInstanceUid: `${STUDY_A}.2`, sopInstanceUid: `${STUDY_A}.2.1`, modality: 'SR' })),
-    write(
-      'b/1.dcm',
-      dicomFile({ patientId: 'P-B', patientName: 'ROE^RICHARD', studyInstanceUid: STUDY_B, seriesInstanceUid: `${STUDY_B}.1`, sopInstanceUid: `${STUDY_B}.1.1`, modality: 'MR' }),
-    ),
-  ];
-}
-
-const credentials = () => ({ baseUrl, username: orthanc.username, password: orthanc.password });
-
-describe('importDicomFiles', () => {
-  it('stores every file in Orthanc and records patients and studies with their counts', async () => {
-    const progress: ImportProgress[] = [];
-    const now = new Date('2026-11-27T12:00:00.000Z');
-    const summary = await importDicomFiles({ files: goodFiles(), orthanc: credentials(), db: temp.db, onProgress: (event) => progress.push(event), now });
-
-    expect(summary).toEqual({
-      files: 4,
-      instancesStored: 4,
-      alreadyStored: 0,
-      studies: 2,
-      patients: 2,
-      studyInstanceUids: expect.arrayContaining([STUDY_A, STUDY_B]),
-      failed: [],
-    });
-    expect(progress.map((event) => event.done).sort((a, b) => a - b)).toEqual([1, 2, 3, 4]);
-    expect(progress.every((event) => event.total === 4 && event.outcome === 'stored')).toBe(true);
-
-    const a = await findStudyByUid(temp.db, STUDY_A);
-    const patient = await findPatientByPatientId(temp.db, 'P-A');
-    expect(patient).toMatchObject({ name: 'DOE^JANE', birthDate: '19800101', sex: 'F' });
-    expect(a).toMatchObject({
-      patientRecordId: patient?.id,
-      accessionNumber: 'ACC-A',
-      modalities: expect.arrayContaining(['CT', 'SR']),
-      studyDate: '20261127',
-      studyTime: '0930',
-      description: 'CT chest',
-      status: 'unread',
-      numberOfSeries: 2,
-      numberOfInstances: 3,
-      orthancId: expect.stringMatching(/^study-/),
-      importedAt: '2026-11-27T12:00:00.000Z',
-    });
-    expect(await findStudyByUid(temp.db, STUDY_B)).toMatchObject({ numberOfSeries: 1, numberOfInstances: 1, modalities: ['MR'] });
-  });
-
-  it('counts what Orthanc already had and keeps the registry as it was', async () => {
-    const files = goodFiles();
-    await importDicomFiles({ files, orthanc: credentials(), db: temp.db });
-    const again = await importDicomFiles({ files, orthanc: credentials(), db: temp.db, concurrency: 1 });
-    expect(again).toMatchObject({ files: 4, instancesStored: 0, alreadyStored: 4, studies: 2, patients: 2, failed: [] });
-    expect(await listStudies(temp.db)).toHaveLength(2);
-    expect(await findStudyByUid(temp.db, STUDY_A)).toMatchObject({ numberOfSeries: 2, numberOfInstances: 3 });
-  });
-
-  it('counts the whole study from Orthanc when only part of it is imported', async () => {
-    const [first, second, third] = goodFiles();
-    await importDicomFiles({ files: [first!, second!], orthanc: credentials(), db: temp.db });
-    expect(await findStudyByUid(temp.db, STUDY_A)).toMatchObject({ numberOfSeries: 1, numberOfInstances: 2, modalities: ['CT'] });
-    await importDicomFiles({ files: [third!], orthanc: credentials(), db: temp.db });
-    expect(await findStudyByUid(temp.db, STUDY_A)).toMatchObject({ numberOfSeries: 2, numberOfInstances: 3, modalities: ['CT', 'SR'] });
-  });
-
-  it('falls back to its own counts when Orthanc cannot give statistics', async () => {
-    orthanc.statisticsAvailable = false;
-    await importDicomFiles({ files: goodFiles(), orthanc: credentials(), db: temp.db });
-    expect(await findStudyByUid(temp.db, STUDY_A)).toMatchObject({ numberOfSeries: 2, numberOfInstances: 3 });
-  });
-
-  it('reports each bad file with a clear reason and imports the rest', async () => {
-    orthanc.refuse.add(`${STUDY_A}.9.1`);
-    const notDicom = write('notes.txt', 'radiology notes');
-    const noPatient = write('no-patient.dcm', instance({ patientId: undefined, seriesInstanceUid: `${STUDY_A}.9`, sopInstanceUid: `${STUDY_A}.9.2` }));
-    const badPatient = write('bad-patient.dcm', instance({ patientId: 'x'.repeat(65), seriesInstanceUid: `${STUDY_A}.9`, sopInstanceUid: `${STUDY_A}.9.3` }));
-    const refused = write('refused.dcm', instance({ seriesInstanceUid: `${STUDY_A}.9`, sopInstanceUid: `${STUDY_A}.9.1` }));
+describe('uploadFiles', () => {
+  it("sends every file, a few at a time, and lists each refusal with Orthanc's reason", async () => {
+    const files = [
+      write('a/1.dcm', 'store s1'),
+      write('a/2.dcm', 'again s1'),
+      write('b/1.dcm', 'store s2'),
+      write('readme.txt', 'refuse'),
+      ...Array.from({ length: 8 }, (_, n) => write(`c/${n}.dcm`, 'store s3')),
+    ];
     const missing = path.join(temp.dir, 'incoming', 'gone.dcm');
-    const good = goodFiles();
-
-    const summary = await importDicomFiles({ files: [...good, notDicom, noPatient, badPatient, refused, missing], orthanc: credentials(), db: temp.db });
-    expect(summary).toMatchObject({ files: 9, instancesStored: 4, studies: 2, patients: 2 });
-    expect(summary.failed).toEqual(
-      expect.arrayContaining([
-        { file: notDicom, reason: 'not a DICOM Part 10 file (no "DICM" after the 128-byte preamble)' },
-        { file: noPatient, reason: 'missing PatientID (0010,0020)' },
-        { file: badPatient, reason: expect.stringMatching(/^invalid PatientID /) },
-        { file: refused, reason: 'Orthanc answered HTTP 400 (Bad file format: Cannot parse an invalid DICOM file (size: 12 bytes))' },
+    const store = new FakeStore();
+    const progress: Array<{ done: number; total: number; outcome: string }> = [];
+    const summary = await uploadFiles({ files: [...files, missing], orthanc: store, concurrency: 3, onProgress: ({ done, total, outcome }) => progress.push({ done, total, outcome }) });
+    expect(summary).toEqual({
+      files: 13,
+      stored: 10,
+      alreadyStored: 1,
+      rejected: [
+        { file: files[3], reason: 'Orthanc answered HTTP 400 (Bad file format: Cannot parse an invalid DICOM file (size: 5 bytes))' },
         { file: missing, reason: 'no such file' },
+      ],
+      studies: new Map([
+        ['s1', [files[0], files[1]]],
+        ['s2', [files[2]]],
+        ['s3', files.slice(4)],
       ]),
-    );
-    expect(summary.failed).toHaveLength(5);
-    // Files the registry could not record never reach Orthanc.
-    expect(orthanc.uploads).toBe(5);
-  });
-
-  it('says when Orthanc refuses the credentials, and records nothing', async () => {
-    const summary = await importDicomFiles({ files: goodFiles(), orthanc: { ...credentials(), password: 'wrong' }, db: temp.db });
-    expect(summary).toMatchObject({ instancesStored: 0, studies: 0, patients: 0 });
-    expect(new Set(summary.failed.map((failure) => failure.reason))).toEqual(new Set(['Orthanc refused the credentials of user "importer" (HTTP 401)']));
-    expect(await listStudies(temp.db)).toEqual([]);
-  });
-
-  it('says when Orthanc cannot be reached', async () => {
-    await orthanc.stop();
-    const summary = await importDicomFiles({ files: goodFiles().slice(0, 1), orthanc: credentials(), db: temp.db });
-    expect(summary.failed).toEqual([{ file: expect.any(String), reason: `cannot reach Orthanc at ${baseUrl}: connection refused` }]);
-    orthanc = new OrthancStandIn();
-    await orthanc.start();
-  });
-
-  it('keeps credentials out of the URL', async () => {
-    await expect(importDicomFiles({ files: [], orthanc: { ...credentials(), baseUrl: 'http://u:p@127.0.0.1:1' }, db: temp.db })).rejects.toThrow(
-      'put the Orthanc user and password in their own options, not in the URL',
-    );
-  });
-
-  it('imports nothing from an empty list', async () => {
-    expect(await importDicomFiles({ files: [], orthanc: credentials(), db: temp.db })).toEqual({
-      files: 0,
-      instancesStored: 0,
-      alreadyStored: 0,
-      studies: 0,
-      patients: 0,
-      studyInstanceUids: [],
-      failed: [],
     });
+    expect(store.maxInFlight).toBe(3);
+    expect(progress.map(({ done }) => done)).toEqual(Array.from({ length: 13 }, (_, n) => n + 1));
+    expect(progress.every(({ total }) => total === 13)).toBe(true);
+    expect(progress.filter(({ outcome }) => outcome === 'rejected')).toHaveLength(2);
+    expect(progress.filter(({ outcome }) => outcome === 'already_stored')).toHaveLength(1);
+  });
+
+  it("explains Orthanc's refusals when Orthanc sends its status line alone (HttpDescribeErrors off)", async () => {
+    const files = [write('DICOMDIR', 'bare'), write('notes.txt', 'opaque'), write('x.dcm', 'refuse')];
+    const summary = await uploadFiles({ files, orthanc: new FakeStore(), concurrency: 1 });
+    expect(summary.rejected.map(({ reason }) => reason)).toEqual([
+      'Orthanc answered HTTP 404 (Not Found): none of the tags Orthanc files an instance under (PatientID, StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID) is present: a DICOMDIR or a bare data set',
+      'Orthanc answered HTTP 400 (Bad Request): Bad file format: Orthanc cannot parse it as DICOM',
+      // Orthanc's own words when it gives them.
+      'Orthanc answered HTTP 400 (Bad file format: Cannot parse an invalid DICOM file (size: 5 bytes))',
+    ]);
+  });
+
+  it.each([
+    ['refuses the credentials', 'unauthorized', 'Orthanc refused the credentials of user "importer" (HTTP 401)'],
+    ['cannot be reached', 'down', 'cannot reach Orthanc at http://127.0.0.1:1: connection refused'],
+  ])('stops when Orthanc %s: every other file would fail the same way', async (_what, answer, message) => {
+    const files = [write('1.dcm', 'store s1'), write('2.dcm', answer), ...Array.from({ length: 20 }, (_, n) => write(`x${n}.dcm`, 'store s1'))];
+    const store = new FakeStore();
+    await expect(uploadFiles({ files, orthanc: store, concurrency: 2 })).rejects.toThrow(message);
+    expect(store.calls).toBeLessThan(5);
+  });
+});
+
+function orthancStudy(orthancId: string, overrides: Partial<OrthancStudy> = {}): OrthancStudy {
+  return {
+    orthancId,
+    orthancPatientId: 'p-1',
+    studyInstanceUid: `1.2.826.0.1.3680043.8.498.${orthancId.replace(/\D/g, '') || '9'}`,
+    patientId: 'P-1',
+    issuerOfPatientId: null,
+    patientName: 'DOE^JANE=ドウ^ジェーン',
+    patientBirthDate: '19800101',
+    patientSex: 'F',
+    accessionNumber: 'ACC-1',
+    studyDate: '20261127',
+    studyTime: '093000',
+    description: 'CT chest',
+    referringPhysicianName: null,
+    modalities: ['CT'],
+    numberOfSeries: 1,
+    numberOfInstances: 2,
+    ...overrides,
+  };
+}
+
+/** Orthanc's GET /studies/{id} (the studies it holds) and the sync's source around it. */
+class FakeOrthanc {
+  readonly studies = new Map<string, OrthancStudy>();
+
+  async study(id: string): Promise<OrthancStudy | undefined> {
+    return this.studies.get(id);
+  }
+  async changes() {
+    return { changes: [], done: true, last: 0 };
+  }
+  async lastChange() {
+    return 0;
+  }
+  async studyIds() {
+    return [...this.studies.keys()];
+  }
+  async studyCount() {
+    return this.studies.size;
+  }
+}
+
+/** A sync whose lease a gate holds: the gate records, never this process. */
+const gateHoldsTheLease = { recordExclusive: async () => undefined };
+
+/** Records a study as the gate does (the sync's own code), with the instances Orthanc holds of it then. */
+async function recordAsTheGate(study: OrthancStudy, instances = study.numberOfInstances): Promise<void> {
+  const orthanc = new FakeOrthanc();
+  orthanc.studies.set(study.orthancId, { ...study, numberOfInstances: instances });
+  expect(await new RegistrySync({ db: temp.db, source: orthanc, owner: 'the-gate' }).recordExclusive([study.orthancId])).toEqual(new Map());
+}
+
+describe('awaitRegistry', () => {
+  it('waits until the gate has recorded each study with every instance Orthanc holds', async () => {
+    const orthanc = new FakeOrthanc();
+    const one = orthancStudy('o1', { numberOfInstances: 3 });
+    const two = orthancStudy('o2');
+    orthanc.studies.set('o1', one).set('o2', two);
+    // o1 is in the registry already, from an earlier import with fewer instances: not enough.
+    await recordAsTheGate(one, 1);
+    const progress: number[] = [];
+    const waiting = awaitRegistry({
+      db: temp.db,
+      orthanc,
+      sync: gateHoldsTheLease,
+      studies: new Map([['o1', ['a']], ['o2', ['b', 'c']]]),
+      timeoutMs: 10_000,
+      pollMs: 20,
+      onProgress: ({ settled }) => progress.push(settled),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await recordAsTheGate(two);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(progress.at(-1)).toBe(1);
+    await recordAsTheGate(one);
+    const outcome = await waiting;
+    expect(outcome).toEqual({
+      recorded: [
+        { orthancId: 'o2', studyInstanceUid: two.studyInstanceUid, patientId: 'P-1', files: ['b', 'c'] },
+        { orthancId: 'o1', studyInstanceUid: one.studyInstanceUid, patientId: 'P-1', files: ['a'] },
+      ],
+      notRecorded: [],
+      pending: [],
+      recordedHere: false,
+    });
+    expect(progress[0]).toBe(0);
+    expect(progress.at(-1)).toBe(2);
+  });
+
+  it('says at once why a study will not be recorded: no or an invalid PatientID, gone from Orthanc, a UID conflict', async () => {
+    const orthanc = new FakeOrthanc();
+    orthanc.studies.set('o1', orthancStudy('o1', { patientId: null })).set('o2', orthancStudy('o2', { patientId: 'A\\B' })).set('o4', orthancStudy('o4'));
+    await temp.db
+      .insertInto('study_conflicts')
+      .values([
+        { study_instance_uid: orthancStudy('o4').studyInstanceUid, orthanc_id: 'o4', patient_id: 'P-1', issuer_of_patient_id: null, detected_at: new Date().toISOString() },
+        { study_instance_uid: orthancStudy('o4').studyInstanceUid, orthanc_id: 'o5', patient_id: 'P-2', issuer_of_patient_id: null, detected_at: new Date().toISOString() },
+      ])
+      .execute();
+    const started = Date.now();
+    const outcome = await awaitRegistry({ db: temp.db, orthanc, sync: gateHoldsTheLease, studies: new Map([['o1', ['a']], ['o2', ['b']], ['o3', ['c']], ['o4', ['d']]]), timeoutMs: 30_000, pollMs: 20 });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(outcome.recorded).toEqual([]);
+    expect(outcome.pending).toEqual([]);
+    expect(outcome.notRecorded.map(({ orthancId, reason }) => [orthancId, reason])).toEqual([
+      ['o1', 'no PatientID: the registry files every study under its patient'],
+      ['o2', 'invalid PatientID "A\\\\B": expected 1-64 characters without "\\" or control characters'],
+      ['o3', GONE_REASON],
+      ['o4', CONFLICT_REASON],
+    ]);
+  });
+
+  it('gives up after the timeout and returns what is still missing', async () => {
+    const orthanc = new FakeOrthanc();
+    orthanc.studies.set('o1', orthancStudy('o1'));
+    const started = Date.now();
+    const outcome = await awaitRegistry({ db: temp.db, orthanc, sync: gateHoldsTheLease, studies: new Map([['o1', ['a']]]), timeoutMs: 300, pollMs: 20 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    expect(outcome.pending).toEqual([{ orthancId: 'o1', studyInstanceUid: orthancStudy('o1').studyInstanceUid, files: ['a'], reason: 'not in the registry yet' }]);
+  });
+
+  it("records the studies with the sync's own code when no gate holds the lease, and gives the lease back", async () => {
+    const orthanc = new FakeOrthanc();
+    const study = orthancStudy('o1');
+    orthanc.studies.set('o1', study);
+    const sync = new RegistrySync({ db: temp.db, source: orthanc, owner: 'admin-cli' });
+    const outcome = await awaitRegistry({ db: temp.db, orthanc, sync, studies: new Map([['o1', ['a']]]), timeoutMs: 5_000, pollMs: 20 });
+    expect(outcome).toMatchObject({ recordedHere: true, notRecorded: [], pending: [], recorded: [{ orthancId: 'o1' }] });
+    expect(await findStudyByUid(temp.db, study.studyInstanceUid)).toMatchObject({ orthancId: 'o1', accessionNumber: 'ACC-1', numberOfInstances: 2, modalities: ['CT'] });
+    expect(await findPatientByPatientId(temp.db, 'P-1')).toMatchObject({ name: 'DOE^JANE=ドウ^ジェーン' });
+    const lease = await temp.db.selectFrom('registry_sync').select(['lease_owner', 'last_seq']).where('source', '=', SYNC_SOURCE).executeTakeFirstOrThrow();
+    // Lease given back; the feed position untouched, so the next gate reconciles as it would have.
+    expect(lease).toEqual({ lease_owner: null, last_seq: null });
+  });
+
+  it('takes over from a gate whose lease ran out (killed, never renewed)', async () => {
+    const orthanc = new FakeOrthanc();
+    orthanc.studies.set('o1', orthancStudy('o1'));
+    await temp.db
+      .insertInto('registry_sync')
+      .values({ source: SYNC_SOURCE, last_seq: 5, updated_at: new Date().toISOString(), lease_owner: 'dead-gate', lease_expires_at: new Date(Date.now() + 200).toISOString() })
+      .execute();
+    const sync = new RegistrySync({ db: temp.db, source: orthanc, owner: 'admin-cli' });
+    const outcome = await awaitRegistry({ db: temp.db, orthanc, sync, studies: new Map([['o1', ['a']]]), timeoutMs: 5_000, pollMs: 50 });
+    expect(outcome).toMatchObject({ recordedHere: true, recorded: [{ orthancId: 'o1' }], pending: [] });
   });
 });

@@ -1,19 +1,19 @@
 import { readFile } from 'node:fs/promises';
 import type { RsDatabase } from '../db/database.ts';
-import { DicomHeaderError, readDicomHeader } from '../dicom/dicom-header.ts';
-import type { DicomInstanceHeader } from '../dicom/dicom-header.ts';
-import { assertPatientId } from '../patients/patient-repository.ts';
-import { RegistryError } from '../registry-error.ts';
-import { findStudyByUid, upsertImportedStudy } from '../studies/study-repository.ts';
-import { OrthancClient, OrthancError } from './orthanc-client.ts';
-import type { OrthancConnection } from './orthanc-client.ts';
+import { CONFLICT_REASON, GONE_REASON, RegistrySync, unrecordableReason } from '../sync/registry-sync.ts';
+import { OrthancClient, OrthancError, type OrthancConnection, type OrthancStudy } from './orthanc-client.ts';
 
-export interface ImportProgress {
+// Import is just another way into Orthanc: files go to Orthanc's REST API as they are, Orthanc
+// decides what it accepts (and says why it refuses the rest), and the registry learns the studies
+// the way it learns every other study, from the sync that follows Orthanc. Nothing here parses
+// DICOM; the registry's attributes are Orthanc's, decoded once, in one place.
+
+export interface UploadProgress {
   /** Files handled so far, including this one. */
   done: number;
   total: number;
   file: string;
-  outcome: 'stored' | 'already_stored' | 'failed';
+  outcome: 'stored' | 'already_stored' | 'rejected';
   reason?: string;
 }
 
@@ -22,159 +22,283 @@ export interface ImportFailure {
   reason: string;
 }
 
-export interface ImportSummary {
+export interface UploadSummary {
   files: number;
-  instancesStored: number;
+  stored: number;
   alreadyStored: number;
-  /** Studies recorded in the registry by this import. */
-  studies: number;
-  patients: number;
-  studyInstanceUids: string[];
-  failed: ImportFailure[];
+  /** Files Orthanc refused (with its reason), or that could not be read here. */
+  rejected: ImportFailure[];
+  /** Orthanc studies the accepted files belong to → those files. */
+  studies: Map<string, string[]>;
 }
 
-export interface ImportOptions {
+export interface UploadOptions {
   files: readonly string[];
-  orthanc: OrthancConnection;
-  db: RsDatabase;
+  orthanc: Pick<OrthancClient, 'storeInstance'>;
   /** Uploads in flight at once. */
   concurrency?: number;
-  onProgress?: (progress: ImportProgress) => void;
-  fetch?: typeof fetch;
-  now?: Date;
-}
-
-interface StudyInProgress {
-  first: DicomInstanceHeader;
-  orthancStudyId: string;
-  modalities: Set<string>;
-  series: Set<string>;
-  instances: Set<string>;
-  files: string[];
+  onProgress?: (progress: UploadProgress) => void;
 }
 
 /**
- * Sends DICOM Part 10 files to Orthanc (POST /instances) and records their patients and studies in
- * the registry. Each file is checked before upload, so nothing reaches Orthanc that the registry
- * could not record. Per-file problems end up in `failed` with a readable reason; only a registry
- * (database) failure throws.
+ * POSTs each file to Orthanc's /instances, `concurrency` at a time. A file Orthanc refuses is
+ * listed with Orthanc's own reason; Orthanc out of reach, or refusing the credentials, ends the
+ * whole upload (an OrthancError), since every further file would fail the same way.
  */
-export async function importDicomFiles(options: ImportOptions): Promise<ImportSummary> {
-  const { files, db, onProgress } = options;
+export async function uploadFiles(options: UploadOptions): Promise<UploadSummary> {
+  const { files, orthanc, onProgress } = options;
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 4));
-  const client = new OrthancClient(options.orthanc, options.fetch === undefined ? {} : { fetch: options.fetch });
-  const studies = new Map<string, StudyInProgress>();
-  const failed: ImportFailure[] = [];
-  let instancesStored = 0;
-  let alreadyStored = 0;
+  const summary: UploadSummary = { files: files.length, stored: 0, alreadyStored: 0, rejected: [], studies: new Map() };
+  // Each file's outcome by its place in `files`, so the report follows the order given, not the
+  // order Orthanc happened to answer in.
+  const outcomes: Array<{ studyId: string } | { reason: string } | undefined> = [];
   let done = 0;
+  let fatal: OrthancError | undefined;
 
-  const handle = async (file: string): Promise<void> => {
+  const handle = async (file: string, index: number): Promise<void> => {
+    let outcome: UploadProgress['outcome'];
+    let reason: string | undefined;
     try {
-      const bytes = await readLocalFile(file);
-      const header = readDicomHeader(bytes);
-      assertPatientId(header.patientId);
-      const stored = await client.storeInstance(bytes);
-      if (stored.status === 'Success') instancesStored += 1;
-      else alreadyStored += 1;
-      const study = studies.get(header.studyInstanceUid) ?? {
-        first: header,
-        orthancStudyId: stored.studyId,
-        modalities: new Set<string>(),
-        series: new Set<string>(),
-        instances: new Set<string>(),
-        files: [],
-      };
-      studies.set(header.studyInstanceUid, study);
-      for (const modality of header.modalities) study.modalities.add(modality);
-      study.series.add(header.seriesInstanceUid);
-      study.instances.add(header.sopInstanceUid);
-      study.files.push(file);
-      done += 1;
-      onProgress?.({ done, total: files.length, file, outcome: stored.status === 'Success' ? 'stored' : 'already_stored' });
+      const stored = await orthanc.storeInstance(await readLocalFile(file));
+      outcome = stored.status === 'Success' ? 'stored' : 'already_stored';
+      if (outcome === 'stored') summary.stored += 1;
+      else summary.alreadyStored += 1;
+      outcomes[index] = { studyId: stored.studyId };
     } catch (error) {
-      const reason = failureReason(error);
-      failed.push({ file, reason });
-      done += 1;
-      onProgress?.({ done, total: files.length, file, outcome: 'failed', reason });
+      if (error instanceof OrthancError && orthancUnusable(error)) {
+        fatal ??= error;
+        return;
+      }
+      outcome = 'rejected';
+      reason = error instanceof OrthancError ? refusalReason(error) : error instanceof LocalFileError ? error.message : `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
+      outcomes[index] = { reason };
     }
+    done += 1;
+    onProgress?.({ done, total: files.length, file, outcome, ...(reason !== undefined && { reason }) });
   };
 
   let next = 0;
   const worker = async () => {
-    while (next < files.length) {
-      const file = files[next];
+    while (next < files.length && fatal === undefined) {
+      const index = next;
       next += 1;
-      if (file !== undefined) await handle(file);
+      const file = files[index];
+      if (file !== undefined) await handle(file, index);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
-
-  const recorded: string[] = [];
-  const patients = new Set<string>();
-  for (const [studyInstanceUid, study] of studies) {
-    const counts = await countsFromOrthanc(client, study);
-    const existing = await findStudyByUid(db, studyInstanceUid);
-    const { first } = study;
-    try {
-      await upsertImportedStudy(
-        db,
-        {
-          studyInstanceUid,
-          patient: { patientId: first.patientId, name: first.patientName, birthDate: first.patientBirthDate, sex: first.patientSex },
-          accessionNumber: first.accessionNumber,
-          // A partial re-import must not forget modalities recorded from earlier files.
-          modalities: [...new Set([...(existing?.modalities ?? []), ...study.modalities])],
-          studyDate: first.studyDate,
-          studyTime: first.studyTime,
-          description: first.studyDescription,
-          numberOfSeries: counts.countSeries,
-          numberOfInstances: counts.countInstances,
-          orthancId: study.orthancStudyId,
-        },
-        options.now === undefined ? {} : { now: options.now },
-      );
-    } catch (error) {
-      if (!(error instanceof RegistryError)) throw error;
-      for (const file of study.files) failed.push({ file, reason: `stored in Orthanc but not recorded: ${error.message}` });
-      continue;
+  if (fatal !== undefined) throw fatal;
+  files.forEach((file, index) => {
+    const outcome = outcomes[index];
+    if (outcome === undefined) return;
+    if ('reason' in outcome) {
+      summary.rejected.push({ file, reason: outcome.reason });
+      return;
     }
-    recorded.push(studyInstanceUid);
-    patients.add(first.patientId);
-  }
-
-  return {
-    files: files.length,
-    instancesStored,
-    alreadyStored,
-    studies: recorded.length,
-    patients: patients.size,
-    studyInstanceUids: recorded,
-    failed,
-  };
+    const studyFiles = summary.studies.get(outcome.studyId) ?? [];
+    studyFiles.push(file);
+    summary.studies.set(outcome.studyId, studyFiles);
+  });
+  return summary;
 }
+
+/**
+ * What Orthanc 1.13's refusals of POST /instances mean, in the words of its log. An Orthanc with
+ * HttpDescribeErrors off (the stack's, so that no error text of Orthanc's reaches a viewer through
+ * nginx) answers with its status line alone; the meaning is added then.
+ */
+const STORE_REFUSALS: Readonly<Record<number, string>> = {
+  400: 'Bad file format: Orthanc cannot parse it as DICOM',
+  404: "none of the tags Orthanc files an instance under (PatientID, StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID) is present: a DICOMDIR or a bare data set",
+};
+const STATUS_LINE_ONLY = /^Orthanc answered HTTP \d+ \([^():]*\)$/;
+
+function refusalReason(error: OrthancError): string {
+  const meaning = error.status === undefined ? undefined : STORE_REFUSALS[error.status];
+  return meaning !== undefined && STATUS_LINE_ONLY.test(error.message) ? `${error.message}: ${meaning}` : error.message;
+}
+
+/** No answer at all, or no admission: not about one file. */
+function orthancUnusable(error: OrthancError): boolean {
+  return error.status === undefined || error.status === 401 || error.status === 403;
+}
+
+export interface RegistryProgress {
+  /** Studies settled so far: recorded, or known not to be. */
+  settled: number;
+  total: number;
+}
+
+export interface RecordedStudy {
+  orthancId: string;
+  studyInstanceUid: string;
+  patientId: string;
+  files: readonly string[];
+}
+
+export interface UnrecordedStudy {
+  orthancId: string;
+  studyInstanceUid: string | null;
+  files: readonly string[];
+  reason: string;
+}
+
+export interface RegistryOutcome {
+  recorded: RecordedStudy[];
+  /** Studies Orthanc holds that the registry will not (no PatientID, a UID conflict, …), with why. */
+  notRecorded: UnrecordedStudy[];
+  /** Studies still not recorded when the time ran out. */
+  pending: UnrecordedStudy[];
+  /** Whether this process recorded studies itself because no gate followed Orthanc. */
+  recordedHere: boolean;
+}
+
+export interface AwaitRegistryOptions {
+  db: RsDatabase;
+  orthanc: Pick<OrthancClient, 'study'>;
+  /** The sync's own code, to record the studies here when no gate follows Orthanc. */
+  sync: Pick<RegistrySync, 'recordExclusive'>;
+  /** Orthanc studies → the files of this import in each. */
+  studies: ReadonlyMap<string, readonly string[]>;
+  timeoutMs: number;
+  pollMs?: number;
+  onProgress?: (progress: RegistryProgress) => void;
+}
+
+interface Expected {
+  study: OrthancStudy;
+  files: readonly string[];
+}
+
+/**
+ * Waits until the registry holds each of these Orthanc studies with every instance Orthanc holds
+ * now (so a study that already was in the registry counts only once the new images are in it).
+ * A gate following Orthanc records them when Orthanc calls them stable; while no gate holds the
+ * sync's lease (none runs, or none follows Orthanc) they are recorded here by the sync's own code.
+ * Studies the sync would never record are reported at once with the reason; the rest that are
+ * still missing after `timeoutMs` come back as `pending`.
+ */
+export async function awaitRegistry(options: AwaitRegistryOptions): Promise<RegistryOutcome> {
+  const { db, orthanc, sync, onProgress } = options;
+  const pollMs = options.pollMs ?? 250;
+  const outcome: RegistryOutcome = { recorded: [], notRecorded: [], pending: [], recordedHere: false };
+  const waiting = new Map<string, Expected>();
+  for (const [orthancId, files] of options.studies) {
+    const study = await orthanc.study(orthancId);
+    const reason = study === undefined ? GONE_REASON : unrecordableReason(study);
+    if (reason !== undefined) outcome.notRecorded.push({ orthancId, studyInstanceUid: study?.studyInstanceUid ?? null, files, reason });
+    else if (study !== undefined) waiting.set(orthancId, { study, files });
+  }
+  const total = options.studies.size;
+  const report = () => onProgress?.({ settled: total - waiting.size, total });
+  report();
+
+  const started = Date.now();
+  for (;;) {
+    await settle(db, waiting, outcome);
+    report();
+    if (waiting.size === 0) break;
+    const left = await sync.recordExclusive([...waiting.keys()]);
+    if (left !== undefined) {
+      outcome.recordedHere = true;
+      for (const [orthancId, reason] of left) {
+        const expected = waiting.get(orthancId);
+        if (expected === undefined) continue;
+        waiting.delete(orthancId);
+        outcome.notRecorded.push({ orthancId, studyInstanceUid: expected.study.studyInstanceUid, files: expected.files, reason });
+      }
+    }
+    if (Date.now() - started >= options.timeoutMs) break;
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+  for (const [orthancId, { study, files }] of waiting) {
+    outcome.pending.push({ orthancId, studyInstanceUid: study.studyInstanceUid, files, reason: 'not in the registry yet' });
+  }
+  return outcome;
+}
+
+/** Moves the studies the registry now holds (or has refused as a conflict) out of `waiting`. */
+async function settle(db: RsDatabase, waiting: Map<string, Expected>, outcome: RegistryOutcome): Promise<void> {
+  const ids = [...waiting.keys()];
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    const rows = await db
+      .selectFrom('studies')
+      .innerJoin('patients', 'patients.id', 'studies.patient_id')
+      .select(['studies.orthanc_id', 'studies.study_instance_uid', 'studies.number_of_instances', 'patients.patient_id'])
+      .where('studies.orthanc_id', 'in', chunk)
+      .execute();
+    for (const row of rows) {
+      const expected = row.orthanc_id === null ? undefined : waiting.get(row.orthanc_id);
+      if (expected === undefined || row.orthanc_id === null) continue;
+      if (row.study_instance_uid !== expected.study.studyInstanceUid || row.number_of_instances < expected.study.numberOfInstances) continue;
+      waiting.delete(row.orthanc_id);
+      outcome.recorded.push({ orthancId: row.orthanc_id, studyInstanceUid: row.study_instance_uid, patientId: row.patient_id, files: expected.files });
+    }
+    const conflicts = await db.selectFrom('study_conflicts').select('orthanc_id').where('orthanc_id', 'in', chunk).execute();
+    for (const { orthanc_id: orthancId } of conflicts) {
+      const expected = waiting.get(orthancId);
+      if (expected === undefined) continue;
+      waiting.delete(orthancId);
+      outcome.notRecorded.push({ orthancId, studyInstanceUid: expected.study.studyInstanceUid, files: expected.files, reason: CONFLICT_REASON });
+    }
+  }
+}
+
+class LocalFileError extends Error {}
 
 async function readLocalFile(file: string): Promise<Uint8Array> {
   try {
     return await readFile(file);
   } catch (error) {
     const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
-    throw new ImportFileError(code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : 'cannot read the file');
+    throw new LocalFileError(code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : 'cannot read the file');
   }
 }
 
-class ImportFileError extends Error {}
-
-// Orthanc knows the whole study (earlier imports and other sources); fall back to what this run saw.
-async function countsFromOrthanc(client: OrthancClient, study: StudyInProgress): Promise<{ countSeries: number; countInstances: number }> {
-  try {
-    return await client.studyStatistics(study.orthancStudyId);
-  } catch {
-    return { countSeries: study.series.size, countInstances: study.instances.size };
-  }
+export interface ImportOptions {
+  files: readonly string[];
+  orthanc: OrthancConnection;
+  db: RsDatabase;
+  concurrency?: number;
+  /** How long to wait for the registry to record the studies. */
+  timeoutMs: number;
+  /** Who holds the sync's lease while this process records studies itself. */
+  owner?: string;
+  onUpload?: (progress: UploadProgress) => void;
+  onRegistry?: (progress: RegistryProgress) => void;
 }
 
-function failureReason(error: unknown): string {
-  if (error instanceof ImportFileError || error instanceof DicomHeaderError || error instanceof OrthancError || error instanceof RegistryError) return error.message;
-  return `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
+/** Uploads the files to Orthanc, then waits until the registry has recorded their studies. */
+export async function importIntoOrthanc(options: ImportOptions): Promise<{ upload: UploadSummary; registry: RegistryOutcome }> {
+  const orthanc = new OrthancClient(options.orthanc);
+  const upload = await uploadFiles({
+    files: options.files,
+    orthanc,
+    ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
+    ...(options.onUpload !== undefined && { onProgress: options.onUpload }),
+  });
+  const sync = new RegistrySync({ db: options.db, source: orthanc, ...(options.owner !== undefined && { owner: options.owner }) });
+  const registry = await awaitRegistry({
+    db: options.db,
+    orthanc,
+    sync,
+    studies: upload.studies,
+    timeoutMs: options.timeoutMs,
+    ...(options.onRegistry !== undefined && { onProgress: options.onRegistry }),
+  });
+  return { upload, registry };
+}
+
+/**
+ * The first thing that kept an import from being whole (a refused file, a study the registry did
+ * not record), as one line; undefined when every file is in Orthanc and every study in the
+ * registry. For callers that import data they made themselves (the stack's demo, the bench).
+ */
+export function incompleteImport({ upload, registry }: { upload: UploadSummary; registry: RegistryOutcome }): string | undefined {
+  const rejected = upload.rejected[0];
+  if (rejected !== undefined) return `${upload.rejected.length} files refused; first: ${rejected.file}: ${rejected.reason}`;
+  const study = registry.notRecorded[0] ?? registry.pending[0];
+  if (study !== undefined) return `study ${study.studyInstanceUid ?? study.orthancId} is in Orthanc but not in the registry: ${study.reason}`;
+  return undefined;
 }

@@ -42,10 +42,14 @@ function isValidPatientId(patientId: string): boolean {
   });
 }
 
+/** Why the registry refuses this PatientID, or undefined when it takes it. */
+export function patientIdProblem(patientId: string): string | undefined {
+  return isValidPatientId(patientId) ? undefined : `invalid PatientID ${JSON.stringify(patientId)}: expected 1-64 characters without "\\" or control characters`;
+}
+
 export function assertPatientId(patientId: string): void {
-  if (!isValidPatientId(patientId)) {
-    throw new RegistryError('INVALID_PATIENT_ID', `invalid PatientID ${JSON.stringify(patientId)}: expected 1-64 characters without "\\" or control characters`);
-  }
+  const problem = patientIdProblem(patientId);
+  if (problem !== undefined) throw new RegistryError('INVALID_PATIENT_ID', problem);
 }
 
 /**

@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import type { RsDatabase } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import type { OrthancChanges, OrthancStudy } from '../orthanc/orthanc-client.ts';
+import { patientIdProblem } from '../patients/patient-repository.ts';
 import { RegistryError } from '../registry-error.ts';
 import { upsertImportedStudy } from '../studies/study-repository.ts';
 
@@ -72,6 +73,21 @@ export const SYNC_SOURCE = 'orthanc';
 
 const STUDY_UPSERT_CHANGES = new Set(['StableStudy']);
 const RECONCILE_PAGE = 500;
+
+/** Why a study is not recorded although Orthanc holds it: a UID under two patients (see #conflicts). */
+export const CONFLICT_REASON = 'Orthanc holds this StudyInstanceUID under another PatientID too: refused to everyone until resolved in the PACS (see `registry conflicts`)';
+/** Why a study is not recorded: Orthanc no longer holds it. */
+export const GONE_REASON = 'deleted from Orthanc before it was recorded';
+
+/**
+ * Why the worker leaves a study Orthanc holds out of the registry, judged from the study alone
+ * (the registry files every study under its patient, found by PatientID); undefined when it
+ * records it. The admin CLI's import says so at once instead of waiting for it.
+ */
+export function unrecordableReason(study: OrthancStudy): string | undefined {
+  if (study.patientId === null) return 'no PatientID: the registry files every study under its patient';
+  return patientIdProblem(study.patientId);
+}
 
 const silent: SyncLogger = { info: () => undefined, warn: () => undefined };
 
@@ -336,6 +352,38 @@ export class RegistrySync {
     }
   }
 
+  /**
+   * Records these Orthanc studies now, as the worker would at their StableStudy change, when no
+   * gate follows Orthanc (the admin CLI's import, so it never waits for a sync that is not
+   * running): takes the lease if no gate holds it, records, gives the lease back. The feed
+   * position is left alone; the next follower applies those changes again, which is harmless.
+   * Undefined when a gate holds the lease (it records them itself); otherwise why each study left
+   * out was left out, by Orthanc ID (a study Orthanc no longer has among them).
+   */
+  async recordExclusive(orthancIds: readonly string[]): Promise<Map<string, string> | undefined> {
+    const position = await this.#acquireLease();
+    if (position === undefined) return undefined;
+    try {
+      const studies: OrthancStudy[] = [];
+      const left = new Map<string, string>();
+      for (const id of orthancIds) {
+        const study = await this.#source.study(id);
+        if (study === undefined) left.set(id, GONE_REASON);
+        else studies.push(study);
+      }
+      await this.#db.transaction().execute(async (trx) => {
+        await this.#assertLease(trx);
+        for (const study of studies) {
+          const reason = await this.#record(trx, study);
+          if (reason !== undefined) left.set(study.orthancId, reason);
+        }
+      });
+      return left;
+    } finally {
+      await this.#releaseLease().catch(() => undefined);
+    }
+  }
+
   async #apply(batch: OrthancChanges, from: number): Promise<void> {
     // Only the last word about each study counts: stable, or deleted.
     const latest = new Map<string, 'upsert' | 'delete'>();
@@ -366,16 +414,18 @@ export class RegistrySync {
     }
   }
 
-  async #record(trx: Kysely<Database>, study: OrthancStudy): Promise<void> {
-    if (study.patientId === null) {
-      this.#log.warn({ orthancId: study.orthancId, studyInstanceUid: study.studyInstanceUid }, 'study without PatientID: not recorded');
-      return;
+  /** Records one study; returns why it was left out, if it was. */
+  async #record(trx: Kysely<Database>, study: OrthancStudy): Promise<string | undefined> {
+    const unrecordable = unrecordableReason(study);
+    if (unrecordable !== undefined) {
+      this.#log.warn({ orthancId: study.orthancId, studyInstanceUid: study.studyInstanceUid, reason: unrecordable }, 'study not recorded');
+      return unrecordable;
     }
-    if (await this.#conflicts(trx, study)) return;
+    if (await this.#conflicts(trx, study)) return CONFLICT_REASON;
     try {
       await upsertImportedStudy(trx, {
         studyInstanceUid: study.studyInstanceUid,
-        patient: { patientId: study.patientId, issuerOfPatientId: study.issuerOfPatientId, name: study.patientName, birthDate: study.patientBirthDate, sex: study.patientSex },
+        patient: { patientId: study.patientId as string, issuerOfPatientId: study.issuerOfPatientId, name: study.patientName, birthDate: study.patientBirthDate, sex: study.patientSex },
         accessionNumber: study.accessionNumber,
         modalities: study.modalities,
         studyDate: study.studyDate,
@@ -389,7 +439,9 @@ export class RegistrySync {
     } catch (error) {
       if (!(error instanceof RegistryError)) throw error;
       this.#log.warn({ orthancId: study.orthancId, studyInstanceUid: study.studyInstanceUid, reason: error.message }, 'study not recorded');
+      return error.message;
     }
+    return undefined;
   }
 
   /**

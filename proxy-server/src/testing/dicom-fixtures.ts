@@ -1,5 +1,6 @@
-// Writes small DICOM Part 10 files (explicit VR little endian) for tests. Independent of dcmjs on
-// purpose, so the reader is checked against bytes it did not write itself.
+// Writes small DICOM Part 10 files (explicit VR little endian) for unit tests, and reads back the
+// text elements of such a file for the Orthanc stand-in. No DICOM library: nothing in the gate or
+// the admin CLI parses DICOM (Orthanc does), so these tests need none either.
 
 export interface FixtureInstance {
   patientId?: string;
@@ -77,4 +78,24 @@ export function dicomFile(instance: FixtureInstance): Uint8Array {
     element(0x7fe0, 0x0010, 'OW', Buffer.from([1, 0, 2, 0, 3, 0, 4, 0])),
   ]);
   return Buffer.concat([Buffer.alloc(128), Buffer.from('DICM', 'latin1'), element(0x0002, 0x0000, 'UL', groupLength), meta, dataset]);
+}
+
+/**
+ * The text elements of a file `dicomFile` wrote, by tag (`00100020` → value), for the Orthanc
+ * stand-in; undefined for anything that is not such a file (no preamble and `DICM`).
+ */
+export function readFixtureElements(bytes: Uint8Array): Map<string, string> | undefined {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buffer.length < 132 || buffer.toString('latin1', 128, 132) !== 'DICM') return undefined;
+  const elements = new Map<string, string>();
+  for (let offset = 132; offset + 8 <= buffer.length; ) {
+    const tag = `${buffer.readUInt16LE(offset).toString(16).padStart(4, '0')}${buffer.readUInt16LE(offset + 2).toString(16).padStart(4, '0')}`.toUpperCase();
+    const vr = buffer.toString('latin1', offset + 4, offset + 6);
+    const long = LONG_LENGTH_VRS.has(vr);
+    const length = long ? buffer.readUInt32LE(offset + 8) : buffer.readUInt16LE(offset + 6);
+    const start = offset + (long ? 12 : 8);
+    if (!long) elements.set(tag, buffer.toString('latin1', start, start + length).replace(/[\0 ]+$/, ''));
+    offset = start + length;
+  }
+  return elements;
 }

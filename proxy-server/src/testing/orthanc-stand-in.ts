@@ -2,23 +2,32 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readDicomHeader } from '../dicom/dicom-header.ts';
+import { readFixtureElements } from './dicom-fixtures.ts';
 
 const sha = (text: string) => createHash('sha1').update(text).digest('hex').slice(0, 16);
 
+interface StoredStudy {
+  studyInstanceUid: string;
+  patientId: string;
+  patientName: string;
+  modalities: Set<string>;
+  /** Series id → instance ids. */
+  series: Map<string, Set<string>>;
+}
+
 /**
- * A stand-in for the parts of Orthanc's REST API the importer uses (POST /instances,
- * GET /studies/{id}/statistics), with Basic auth. For unit tests only: the real Orthanc is
- * exercised by the stack's integration tests.
+ * A stand-in for the parts of Orthanc's REST API the importer uses (POST /instances, and
+ * GET /studies/{id} as the registry sync reads it), with Basic auth. For unit tests only: the real
+ * Orthanc is exercised by the stack's integration tests. It reads only files `dicomFile` wrote.
  */
 export class OrthancStandIn {
   readonly username = 'importer';
   readonly password = randomBytes(12).toString('base64url');
   /** SOPInstanceUIDs the stand-in refuses with Orthanc's JSON error body. */
   readonly refuse = new Set<string>();
-  /** Orthanc studies: id → series id → instance ids. */
-  readonly studies = new Map<string, Map<string, Set<string>>>();
-  statisticsAvailable = true;
+  /** Orthanc studies by id (Orthanc's id hashes the PatientID with the StudyInstanceUID). */
+  readonly studies = new Map<string, StoredStudy>();
+  /** POST /instances received, admitted or not. */
   uploads = 0;
   readonly #server: Server = createServer((request, response) => {
     void this.#handle(request, response);
@@ -42,6 +51,7 @@ export class OrthancStandIn {
       response.setHeader('content-type', 'application/json');
       response.end(JSON.stringify(body));
     };
+    if (request.method === 'POST' && request.url === '/instances') this.uploads += 1;
     const expected = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
     if (request.headers.authorization !== expected) {
       response.statusCode = 401;
@@ -50,39 +60,40 @@ export class OrthancStandIn {
       return;
     }
     if (request.method === 'POST' && request.url === '/instances') {
-      this.uploads += 1;
-      let header;
-      try {
-        header = readDicomHeader(Buffer.concat(chunks));
-      } catch {
-        send(400, { HttpError: 'Bad Request', HttpStatus: 400, Message: 'Bad file format', OrthancError: 'Bad file format', OrthancStatus: 15, Uri: '/instances' });
+      const elements = readFixtureElements(Buffer.concat(chunks));
+      const sop = elements?.get('00080018');
+      if (elements === undefined || sop === undefined || this.refuse.has(sop)) {
+        send(400, { HttpError: 'Bad Request', HttpStatus: 400, Message: 'Bad file format', Details: 'Cannot parse an invalid DICOM file (size: 12 bytes)', OrthancError: 'Bad file format', OrthancStatus: 15, Uri: '/instances' });
         return;
       }
-      if (this.refuse.has(header.sopInstanceUid)) {
-        send(400, { HttpStatus: 400, Message: 'Bad file format', Details: 'Cannot parse an invalid DICOM file (size: 12 bytes)', OrthancError: 'Bad file format' });
-        return;
-      }
-      const studyId = `study-${sha(header.studyInstanceUid)}`;
-      const seriesId = `series-${sha(header.seriesInstanceUid)}`;
-      const instanceId = `instance-${sha(header.sopInstanceUid)}`;
-      const series = this.studies.get(studyId) ?? new Map<string, Set<string>>();
-      this.studies.set(studyId, series);
-      const instances = series.get(seriesId) ?? new Set<string>();
-      series.set(seriesId, instances);
+      const studyInstanceUid = elements.get('0020000D') ?? '';
+      const patientId = elements.get('00100020') ?? '';
+      const studyId = `study-${sha(`${patientId}|${studyInstanceUid}`)}`;
+      const seriesId = `series-${sha(elements.get('0020000E') ?? '')}`;
+      const instanceId = `instance-${sha(sop)}`;
+      const study = this.studies.get(studyId) ?? { studyInstanceUid, patientId, patientName: elements.get('00100010') ?? '', modalities: new Set<string>(), series: new Map<string, Set<string>>() };
+      this.studies.set(studyId, study);
+      const modality = elements.get('00080060');
+      if (modality !== undefined) study.modalities.add(modality);
+      const instances = study.series.get(seriesId) ?? new Set<string>();
+      study.series.set(seriesId, instances);
       const status = instances.has(instanceId) ? 'AlreadyStored' : 'Success';
       instances.add(instanceId);
-      send(200, { ID: instanceId, ParentPatient: 'patient', ParentSeries: seriesId, ParentStudy: studyId, Path: `/instances/${instanceId}`, Status: status });
+      send(200, { ID: instanceId, ParentPatient: `patient-${sha(patientId)}`, ParentSeries: seriesId, ParentStudy: studyId, Path: `/instances/${instanceId}`, Status: status });
       return;
     }
-    const statistics = /^\/studies\/([^/]+)\/statistics$/.exec(request.url ?? '');
-    if (request.method === 'GET' && statistics !== null && this.statisticsAvailable) {
-      const series = this.studies.get(statistics[1] ?? '');
-      if (series === undefined) {
-        send(404, { HttpStatus: 404, Message: 'Unknown resource' });
-        return;
-      }
-      const countInstances = [...series.values()].reduce((total, instances) => total + instances.size, 0);
-      send(200, { CountInstances: countInstances, CountSeries: series.size, DiskSize: '1234', DiskSizeMB: 0 });
+    const studyPath = /^\/studies\/([^/?]+)(\?.*)?$/.exec(request.url ?? '');
+    const study = studyPath === null ? undefined : this.studies.get(studyPath[1] ?? '');
+    if (request.method === 'GET' && study !== undefined) {
+      const instances = [...study.series.values()].reduce((total, ids) => total + ids.size, 0);
+      send(200, {
+        ID: studyPath?.[1],
+        ParentPatient: `patient-${sha(study.patientId)}`,
+        Series: [...study.series.keys()],
+        MainDicomTags: { StudyInstanceUID: study.studyInstanceUid },
+        PatientMainDicomTags: { PatientID: study.patientId, PatientName: study.patientName },
+        RequestedTags: { ModalitiesInStudy: [...study.modalities].join('\\'), NumberOfStudyRelatedInstances: String(instances) },
+      });
       return;
     }
     send(404, { HttpStatus: 404, Message: 'Unknown resource' });

@@ -1,54 +1,75 @@
 import cliProgress from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
-import { importDicomFiles, type ImportSummary } from '../../orthanc/import.ts';
+import { loadConfig } from '../../config.ts';
+import { importIntoOrthanc, type RegistryOutcome, type UnrecordedStudy, type UploadSummary } from '../../orthanc/import.ts';
 import { assignStudy } from '../../studies/study-repository.ts';
 import { normalizeUsername } from '../../users/username.ts';
 import { cliChangeAudit } from '../cli-audit.ts';
-import { UsageError, type CliContext } from '../context.ts';
+import { CLI_NAME, UsageError, type CliContext } from '../context.ts';
 import { collectFiles } from '../dicom-files.ts';
 
-const MAX_FAILURES_LISTED = 20;
-
-/** `study import | assign`: bring studies into Orthanc and the registry, and say who ordered and reads them. */
+/** `study import | assign`: bring studies into Orthanc (and so the registry), and say who ordered and reads them. */
 export function studyCommands(program: Command, { io, outcome, withDatabase }: CliContext): void {
   const study = program.command('study').description('import and assign studies');
 
   study
     .command('import')
-    .description('send DICOM files (directories are searched recursively) to Orthanc and record their studies; the Orthanc password comes from RS_ORTHANC_PASSWORD')
+    .description(
+      "send DICOM files (directories are searched recursively) to Orthanc and wait until the registry has recorded their studies; Orthanc's URL and credentials come from the configuration's orthanc section (the gate's)",
+    )
     .argument('<paths...>', 'DICOM files or directories')
-    .requiredOption('--orthanc-url <url>', "Orthanc's REST root, e.g. http://127.0.0.1:8042")
-    .requiredOption('--orthanc-user <user>', 'Orthanc user allowed to store instances')
     .option('--concurrency <n>', 'uploads in flight at once', integerBetween(1, 32), 4)
-    .action(async (paths: string[], options: { orthancUrl: string; orthancUser: string; concurrency: number }, command: Command) => {
-      const password = io.env.RS_ORTHANC_PASSWORD;
-      if (password === undefined) throw new UsageError("set RS_ORTHANC_PASSWORD to the Orthanc user's password");
+    .option('--timeout <seconds>', 'how long to wait for the registry to record the studies', integerBetween(1, 86_400), 600)
+    .action(async (paths: string[], options: { concurrency: number; timeout: number }, command: Command) => {
+      const { config: configFile } = command.optsWithGlobals<{ config?: string }>();
+      const config = loadConfig({ argv: configFile === undefined ? [] : ['--config', configFile], env: io.env });
+      const orthanc = config.orthanc;
+      if (orthanc === undefined) throw new UsageError("the configuration has no orthanc section (url, username, password): give the gate's configuration with --config");
       const files = await collectFiles(paths);
       if (files.length === 0) throw new UsageError('no files found to import');
-      const summary = await withDatabase(command, async (db) => {
-        const bar = new cliProgress.SingleBar(
-          { stream: io.stderr, format: 'importing [{bar}] {value}/{total} files | {failed} failed | ETA {eta_formatted}', hideCursor: true, clearOnComplete: true },
-          cliProgress.Presets.shades_classic,
-        );
-        bar.start(files.length, 0, { failed: 0 });
-        let failedSoFar = 0;
+      await withDatabase(command, async (db) => {
+        const uploading = progressBar(io.stderr, 'importing [{bar}] {value}/{total} files | {rejected} rejected | ETA {eta_formatted}');
+        const recording = progressBar(io.stderr, 'recording [{bar}] {value}/{total} studies (a gate records a study once Orthanc calls it stable)');
+        uploading.start(files.length, 0, { rejected: 0 });
+        let rejected = 0;
+        let waiting = false;
+        let result;
         try {
-          return await importDicomFiles({
+          result = await importIntoOrthanc({
             files,
+            orthanc: { baseUrl: orthanc.url, username: orthanc.username, password: orthanc.password },
             db,
-            orthanc: { baseUrl: options.orthancUrl, username: options.orthancUser, password },
             concurrency: options.concurrency,
-            onProgress: (progress) => {
-              if (progress.outcome === 'failed') failedSoFar += 1;
-              bar.update(progress.done, { failed: failedSoFar });
+            timeoutMs: options.timeout * 1000,
+            owner: `${CLI_NAME}:${process.pid}`,
+            onUpload: (progress) => {
+              if (progress.outcome === 'rejected') rejected += 1;
+              uploading.update(progress.done, { rejected });
+            },
+            onRegistry: ({ settled, total }) => {
+              if (!waiting) {
+                uploading.stop();
+                recording.start(total, 0);
+                waiting = true;
+              }
+              recording.update(settled);
             },
           });
         } finally {
-          bar.stop();
+          uploading.stop();
+          recording.stop();
         }
+        const { upload, registry } = result;
+        io.stdout.write(formatSummary(upload, registry));
+        if (registry.pending.length > 0) {
+          const count = registry.pending.length;
+          throw new UsageError(
+            `${count} stud${count === 1 ? 'y is' : 'ies are'} in Orthanc but not in the registry after ${options.timeout} s: the gate that follows Orthanc has not recorded ${count === 1 ? 'it' : 'them'}; see its log (registry sync), then run \`${CLI_NAME} registry reconcile\``,
+          );
+        }
+        // Nothing usable came of it: every file refused, or no study the registry can list.
+        if (registry.recorded.length === 0) outcome.exitCode = 1;
       });
-      io.stdout.write(formatSummary(summary));
-      if (summary.failed.length > 0) outcome.exitCode = 1;
     });
 
   study
@@ -88,15 +109,36 @@ function integerBetween(min: number, max: number) {
   };
 }
 
-function formatSummary(summary: ImportSummary): string {
+/** A progress bar on `stream`, drawn on a terminal only. */
+function progressBar(stream: NodeJS.WritableStream, format: string): cliProgress.SingleBar {
+  return new cliProgress.SingleBar({ stream, format, hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic);
+}
+
+const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
+
+function formatSummary(upload: UploadSummary, registry: RegistryOutcome): string {
+  const accepted = upload.stored + upload.alreadyStored;
+  const patients = new Set(registry.recorded.map((study) => study.patientId));
   const lines = [
-    `imported ${summary.files} file${summary.files === 1 ? '' : 's'}: ${summary.instancesStored} stored, ${summary.alreadyStored} already in Orthanc, ${summary.failed.length} failed`,
-    `registry: ${summary.studies} stud${summary.studies === 1 ? 'y' : 'ies'}, ${summary.patients} patient${summary.patients === 1 ? '' : 's'}`,
+    `imported ${accepted} of ${plural(upload.files, 'file', 'files')} into Orthanc: ${upload.stored} new, ${upload.alreadyStored} already stored; ${upload.rejected.length} rejected`,
+    `registry: ${plural(registry.recorded.length, 'study', 'studies')} of ${plural(patients.size, 'patient', 'patients')} recorded ${
+      registry.recordedHere ? 'by this command (no gate follows Orthanc: start the gate to keep the registry following it)' : 'by the gate'
+    }${registry.notRecorded.length > 0 ? `; ${registry.notRecorded.length} not recorded` : ''}`,
   ];
-  if (summary.failed.length > 0) {
-    lines.push('failed:');
-    for (const failure of summary.failed.slice(0, MAX_FAILURES_LISTED)) lines.push(`  ${failure.file}: ${failure.reason}`);
-    if (summary.failed.length > MAX_FAILURES_LISTED) lines.push(`  … and ${summary.failed.length - MAX_FAILURES_LISTED} more`);
+  // Every refusal, with Orthanc's own reason: the operator decides what to do with each file.
+  if (upload.rejected.length > 0) {
+    lines.push('rejected:');
+    for (const failure of upload.rejected) lines.push(`  ${failure.file}: ${failure.reason}`);
   }
+  const unrecorded = (heading: string, studies: readonly UnrecordedStudy[]) => {
+    if (studies.length === 0) return;
+    lines.push(heading);
+    for (const study of studies) {
+      lines.push(`  study ${study.studyInstanceUid ?? '(unknown)'} (Orthanc ${study.orthancId}, ${plural(study.files.length, 'file', 'files')}): ${study.reason}`);
+      for (const file of study.files) lines.push(`    ${file}`);
+    }
+  };
+  unrecorded('in Orthanc, not recorded in the registry:', registry.notRecorded);
+  unrecorded('in Orthanc, not recorded yet:', registry.pending);
   return `${lines.join('\n')}\n`;
 }
