@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { loadStackConfig, type StackConfig } from './config.ts';
 import { StackError } from './errors.ts';
 import { gateService } from './gate-service.ts';
+import { importIntoStack } from './import.ts';
 import { orthancService, stackDown, stackStatus, stackUp } from './stack.ts';
 
 const report = (message: string): void => {
@@ -71,6 +72,14 @@ program
   .action(async (action: string) => {
     if (action !== 'stop' && action !== 'kill' && action !== 'start') throw new StackError(`unknown action "${action}": use stop, kill or start`);
     await gateService(configFrom(program.opts()), action, report);
+  });
+
+program
+  .command('import')
+  .description("send DICOM files or directories to the running stack's Orthanc and wait until its gate has recorded the studies (the admin CLI's study import)")
+  .argument('<paths...>', 'DICOM files or directories (searched recursively)')
+  .action(async (paths: string[]) => {
+    process.exitCode = await importIntoStack(configFrom(program.opts()), paths);
   });
 
 program
