@@ -102,6 +102,24 @@ describe.each(backends)('AuditSyslogForwarder on $name', ({ skip, create }) => {
     expect(await gauge(registry, 'reading_station_audit_syslog_up')).toBe(1);
   });
 
+  it.skipIf(skip)('stops without waiting for a collector that does not answer, the batch left in the spool', async () => {
+    temp = await withRows(3, create);
+    let delivering: (() => void) | undefined;
+    const hanging: SyslogTransport = {
+      deliver: (_frames, signal) =>
+        new Promise<void>((_resolve, reject) => {
+          delivering?.();
+          signal?.addEventListener('abort', () => reject(new Error('forwarding stopped')));
+        }),
+    };
+    const forwarder = new AuditSyslogForwarder({ db: temp.db, transport: hanging, origin });
+    const started = new Promise<void>((resolve) => (delivering = resolve));
+    forwarder.start();
+    await started;
+    await forwarder.stop();
+    expect(await forwarder.cursor()).toBe(0);
+  });
+
   it.skipIf(skip)('reports the age of the oldest undelivered row', async () => {
     temp = await withRows(2, create);
     const registry = new Registry();
@@ -225,6 +243,18 @@ describe('TlsSyslogTransport', () => {
     try {
       const slow = new TlsSyslogTransport({ host: '127.0.0.1', port: server.port, ca: pki.ca, serverName: 'collector.test', timeoutMs: 500 });
       await expect(slow.deliver([Buffer.from('3 abc')])).rejects.toThrow(/did not confirm within 500 ms/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('gives a batch up at once when forwarding stops', async () => {
+    const server = await collector((socket) => socket.on('data', () => undefined), { allowHalfOpen: true });
+    try {
+      const stopping = new AbortController();
+      const delivery = transport(server.port).deliver([Buffer.from('3 abc')], stopping.signal);
+      setTimeout(() => stopping.abort(), 200);
+      await expect(delivery).rejects.toThrow(/forwarding stopped/);
     } finally {
       await server.close();
     }

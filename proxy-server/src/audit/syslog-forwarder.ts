@@ -29,8 +29,8 @@ import { anchorSyslogMessage, auditRowSyslogMessage, octetCountedFrame, type Sys
 export const SYSLOG_SINK = 'syslog';
 
 export interface SyslogTransport {
-  /** Resolves once the collector confirmed every frame; rejects otherwise (nothing counts as delivered). */
-  deliver(frames: readonly Buffer[]): Promise<void>;
+  /** Resolves once the collector confirmed every frame; rejects otherwise, or when `signal` aborts (nothing counts as delivered). */
+  deliver(frames: readonly Buffer[], signal?: AbortSignal): Promise<void>;
 }
 
 export interface TlsSyslogTransportOptions {
@@ -55,9 +55,13 @@ export class TlsSyslogTransport implements SyslogTransport {
     this.#options = options;
   }
 
-  deliver(frames: readonly Buffer[]): Promise<void> {
+  deliver(frames: readonly Buffer[], signal?: AbortSignal): Promise<void> {
     const { host, port, ca, cert, key, serverName, timeoutMs } = this.#options;
     return new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(new Error('forwarding stopped'));
+        return;
+      }
       let closing = false;
       let confirmed = false;
       let settled = false;
@@ -65,6 +69,7 @@ export class TlsSyslogTransport implements SyslogTransport {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
         if (error) {
           socket.destroy();
           reject(error);
@@ -81,6 +86,9 @@ export class TlsSyslogTransport implements SyslogTransport {
         minVersion: 'TLSv1.2',
       });
       const timer = setTimeout(() => settle(new Error(`the collector did not confirm within ${timeoutMs} ms`)), timeoutMs);
+      // A gate shutting down does not wait for a slow collector: the batch stays in the spool.
+      const onAbort = () => settle(new Error('forwarding stopped'));
+      signal?.addEventListener('abort', onAbort);
       socket.on('secureConnect', () => {
         for (const frame of frames) socket.write(frame);
         closing = true;
@@ -183,6 +191,7 @@ export class AuditSyslogForwarder {
   #anchorSentAt = 0;
   #anchorSent: string | undefined;
   readonly #loop = new BackgroundLoop(() => this.#round());
+  readonly #stopping = new AbortController();
 
   constructor(options: AuditSyslogForwarderOptions) {
     this.#db = options.db;
@@ -218,6 +227,7 @@ export class AuditSyslogForwarder {
 
   /** Stops forwarding and gives the lease back; undelivered rows stay in the spool for the next forwarder. */
   async stop(): Promise<void> {
+    this.#stopping.abort();
     await this.#loop.stop();
     await this.#lease.release(this.#db).catch(() => undefined);
     this.#metrics?.leader.set(0);
@@ -260,7 +270,7 @@ export class AuditSyslogForwarder {
     const frames = rows.map((row) => octetCountedFrame(auditRowSyslogMessage(row, this.#origin)));
     if (anchor !== undefined) frames.push(octetCountedFrame(anchorSyslogMessage(anchor, this.#now(), this.#origin)));
     try {
-      await this.#transport.deliver(frames);
+      await this.#transport.deliver(frames, this.#stopping.signal);
     } catch (error) {
       this.#metrics?.failures.inc();
       this.#metrics?.up.set(0);
