@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
+import { BackgroundLoop } from '../background-loop.ts';
 import type { RsDatabase } from '../db/database.ts';
+import { LeaseLost, RowLease } from '../db/lease.ts';
 import type { Database } from '../db/schema.ts';
 import type { OrthancChanges, OrthancStudy } from '../orthanc/orthanc-client.ts';
 import { patientIdProblem } from '../patients/patient-repository.ts';
@@ -91,8 +93,6 @@ export function unrecordableReason(study: OrthancStudy): string | undefined {
 
 const silent: SyncLogger = { info: () => undefined, warn: () => undefined };
 
-class LeaseLost extends Error {}
-
 function toSeq(value: number | string | null): number | null {
   return value === null ? null : Number(value);
 }
@@ -100,10 +100,9 @@ function toSeq(value: number | string | null): number | null {
 export class RegistrySync {
   readonly #db: RsDatabase;
   readonly #source: RegistrySource;
-  readonly #owner: string;
+  readonly #lease: RowLease<'registry_sync'>;
   readonly #pollIntervalMs: number;
   readonly #batchSize: number;
-  readonly #leaseMs: number;
   readonly #maxBackoffMs: number;
   #log: SyncLogger;
   readonly #now: () => Date;
@@ -116,21 +115,25 @@ export class RegistrySync {
     consecutiveFailures: 0,
     lastSuccessAt: null,
   };
-  #running = false;
-  #loop: Promise<void> | undefined;
-  #wake: (() => void) | undefined;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #loop = new BackgroundLoop(() => this.#round());
 
   constructor(options: RegistrySyncOptions) {
     this.#db = options.db;
     this.#source = options.source;
-    this.#owner = options.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
     this.#pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.#batchSize = options.batchSize ?? 200;
-    this.#leaseMs = options.leaseMs ?? 30_000;
     this.#maxBackoffMs = options.maxBackoffMs ?? 30_000;
     this.#log = options.log ?? silent;
     this.#now = options.now ?? (() => new Date());
+    this.#lease = new RowLease({
+      table: 'registry_sync',
+      key: SYNC_SOURCE,
+      owner: options.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
+      leaseMs: options.leaseMs ?? 30_000,
+      initial: { last_seq: null, updated_at: this.#now().toISOString() },
+      lostMessage: 'another gate took over the registry sync',
+      now: this.#now,
+    });
   }
 
   /** Where the worker reports what it did (the server's logger once it exists). */
@@ -139,7 +142,7 @@ export class RegistrySync {
   }
 
   get owner(): string {
-    return this.#owner;
+    return this.#lease.owner;
   }
 
   status(): SyncStatus {
@@ -148,38 +151,26 @@ export class RegistrySync {
 
   /** Follows the feed in the background until stop(). */
   start(): void {
-    if (this.#running) return;
-    this.#running = true;
-    this.#loop = this.#run();
+    this.#loop.start();
   }
 
   /** Stops following and gives the lease back, so another gate can take over at once. */
   async stop(): Promise<void> {
-    this.#running = false;
-    clearTimeout(this.#timer);
-    this.#wake?.();
-    await this.#loop;
+    await this.#loop.stop();
     await this.#releaseLease().catch(() => undefined);
   }
 
-  async #run(): Promise<void> {
-    while (this.#running) {
-      let pause: number;
-      try {
-        const step = await this.step();
-        pause = step === 'more' ? 0 : step === 'standby' ? Math.max(this.#pollIntervalMs, Math.floor(this.#leaseMs / 3)) : this.#pollIntervalMs;
-      } catch (error) {
-        this.#status.consecutiveFailures += 1;
-        this.#status.lastError = error instanceof Error ? error.message : String(error);
-        pause = Math.min(this.#maxBackoffMs, this.#pollIntervalMs * 2 ** Math.min(this.#status.consecutiveFailures, 16));
-        this.#log.warn({ err: this.#status.lastError, retryInMs: pause, failures: this.#status.consecutiveFailures }, 'registry sync failed; retrying');
-      }
-      if (pause > 0 && this.#running) {
-        await new Promise<void>((resolve) => {
-          this.#wake = resolve;
-          this.#timer = setTimeout(resolve, pause);
-        });
-      }
+  /** One round of the loop; returns the pause before the next. */
+  async #round(): Promise<number> {
+    try {
+      const step = await this.step();
+      return step === 'more' ? 0 : step === 'standby' ? Math.max(this.#pollIntervalMs, Math.floor(this.#lease.leaseMs / 3)) : this.#pollIntervalMs;
+    } catch (error) {
+      this.#status.consecutiveFailures += 1;
+      this.#status.lastError = error instanceof Error ? error.message : String(error);
+      const pause = Math.min(this.#maxBackoffMs, this.#pollIntervalMs * 2 ** Math.min(this.#status.consecutiveFailures, 16));
+      this.#log.warn({ err: this.#status.lastError, retryInMs: pause, failures: this.#status.consecutiveFailures }, 'registry sync failed; retrying');
+      return pause;
     }
   }
 
@@ -493,39 +484,17 @@ export class RegistrySync {
 
   /** Takes the lease if free or expired, renews it if ours; returns the position, or undefined when another holds it. */
   async #acquireLease(): Promise<{ lastSeq: number | null } | undefined> {
-    const now = this.#now();
-    const expires = new Date(now.getTime() + this.#leaseMs).toISOString();
-    // A lease with more than half its time left is not written again: fewer writes on a database
-    // other processes write to as well.
-    const held = await this.#db.selectFrom('registry_sync').select(['lease_owner', 'lease_expires_at', 'last_seq']).where('source', '=', SYNC_SOURCE).executeTakeFirst();
-    if (held?.lease_owner === this.#owner && held.lease_expires_at !== null && Date.parse(held.lease_expires_at) - now.getTime() > this.#leaseMs / 2) {
-      return { lastSeq: toSeq(held.last_seq) };
-    }
-    return this.#db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('registry_sync')
-        .values({ source: SYNC_SOURCE, last_seq: null, updated_at: now.toISOString() })
-        .onConflict((conflict) => conflict.column('source').doNothing())
-        .execute();
-      const result = await trx
-        .updateTable('registry_sync')
-        .set({ lease_owner: this.#owner, lease_expires_at: expires })
-        .where('source', '=', SYNC_SOURCE)
-        .where((where) =>
-          where.or([where('lease_owner', '=', this.#owner), where('lease_owner', 'is', null), where('lease_expires_at', '<', now.toISOString())]),
-        )
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) !== 1) return undefined;
-      const row = await trx.selectFrom('registry_sync').select('last_seq').where('source', '=', SYNC_SOURCE).executeTakeFirstOrThrow();
-      return { lastSeq: toSeq(row.last_seq) };
-    });
+    if (!(await this.#lease.acquire(this.#db))) return undefined;
+    const row = await this.#db.selectFrom('registry_sync').select('last_seq').where('source', '=', SYNC_SOURCE).executeTakeFirstOrThrow();
+    return { lastSeq: toSeq(row.last_seq) };
   }
 
   async #assertLease(trx: Kysely<Database>): Promise<void> {
-    const row = await trx.selectFrom('registry_sync').select(['lease_owner', 'lease_expires_at']).where('source', '=', SYNC_SOURCE).executeTakeFirst();
-    if (row === undefined || row.lease_owner !== this.#owner) {
+    try {
+      await this.#lease.assertHeld(trx);
+    } catch (error) {
       this.#status.leader = false;
-      throw new LeaseLost('another gate took over the registry sync');
+      throw error;
     }
   }
 
@@ -534,18 +503,13 @@ export class RegistrySync {
       .updateTable('registry_sync')
       .set({ last_seq: lastSeq, updated_at: this.#now().toISOString(), ...extra })
       .where('source', '=', SYNC_SOURCE)
-      .where('lease_owner', '=', this.#owner)
+      .where('lease_owner', '=', this.#lease.owner)
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) !== 1) throw new LeaseLost('another gate took over the registry sync');
   }
 
   async #releaseLease(): Promise<void> {
-    await this.#db
-      .updateTable('registry_sync')
-      .set({ lease_owner: null, lease_expires_at: null })
-      .where('source', '=', SYNC_SOURCE)
-      .where('lease_owner', '=', this.#owner)
-      .execute();
+    await this.#lease.release(this.#db);
     this.#status.leader = false;
   }
 }
