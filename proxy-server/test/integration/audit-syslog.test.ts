@@ -95,7 +95,12 @@ async function startCollector(): Promise<void> {
   const log = openSync(path.join(dir, 'rsyslogd.log'), 'a');
   rsyslogd = spawn('rsyslogd', ['-n', '-f', path.join(dir, 'rsyslog.conf'), '-i', path.join(dir, 'rsyslogd.pid')], { stdio: ['ignore', log, log] });
   closeSync(log);
-  await within(15_000, () => listening(collectorPort), 'rsyslogd listening');
+  try {
+    await within(15_000, () => listening(collectorPort), 'rsyslogd listening');
+  } catch (error) {
+    // Why it did not listen (a missing TLS driver, a bad certificate) is in its own output.
+    throw new Error(`${(error as Error).message}: ${readFileSync(path.join(dir, 'rsyslogd.log'), 'utf8').trim().split('\n').slice(-5).join(' / ')}`, { cause: error });
+  }
 }
 
 async function stopProcess(child: ChildProcess | undefined): Promise<void> {
@@ -186,7 +191,14 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'rs-atna-'));
   makeCertificates();
   collectorPort = await freePort();
-  writeRsyslogConfig();
+  const config = writeRsyslogConfig();
+  // rsyslogd checks its configuration (the gtls driver loads): missing packages are said here, in one line.
+  try {
+    execFileSync('rsyslogd', ['-N1', '-f', config], { stdio: 'pipe' });
+  } catch (error) {
+    const output = String((error as { stderr?: Buffer }).stderr ?? (error as Error).message).trim();
+    throw new Error(`rsyslogd cannot run this test's configuration (npm run setup installs rsyslog and rsyslog-gnutls): ${output}`, { cause: error });
+  }
   await startCollector();
   // The stack's gate makes way for one that forwards (same configuration file, same port).
   await run(process.execPath, [stackCli, 'gate', 'stop'], { env: process.env });
