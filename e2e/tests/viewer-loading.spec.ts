@@ -1,7 +1,13 @@
-import type { Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Locator, Page } from '@playwright/test';
+import type { DemoManifest } from '@reading-station/demo-data';
+import { StackFileSchema } from '@reading-station/stack';
+import type { ViewerPage } from '../pages/viewer-page.ts';
+import type { WorklistPage } from '../pages/worklist-page.ts';
 import { expectedStoredValues, samplePoints } from '../support/demo-data.ts';
 import { expect, test } from '../support/fixtures.ts';
-import { orthanc } from '../support/stack-under-test.ts';
+import { orthanc, type StackUnderTest } from '../support/stack-under-test.ts';
 
 /** Dr. Chen's two-series chest CT; its first series has 80 slices. */
 const CHEST_CT = 'RS24031201';
@@ -20,25 +26,73 @@ function loadedOf(text: string | null): number {
   return Number(/(\d+)\/\d+/.exec(text ?? '')?.[1] ?? NaN);
 }
 
-test('Orthanc stopped mid-load: the series shows the error with Retry at once, the slices that loaded stay readable, and Retry loads the rest once it is back', async ({
-  signIn,
-  worklist,
-  viewer,
-  demo,
-  stackUnderTest,
-  page,
-}) => {
-  test.setTimeout(180_000);
+/**
+ * Orthanc paused, not stopped (SIGSTOP): its port still accepts connections and nothing is ever
+ * answered, as an archive that hangs. `resume()` (SIGCONT) must always follow, in a `finally`.
+ * The PID is read from stack.json now: `orthanc stop|start` gives Orthanc a new one.
+ */
+function pauseOrthanc(stack: StackUnderTest): { resume(): void } {
+  const current = StackFileSchema.parse(JSON.parse(readFileSync(path.join(stack.stateDir, 'stack.json'), 'utf8')));
+  const pid = current.processes.orthanc?.pid;
+  if (!pid) throw new Error(`the stack at ${stack.stateDir} runs no Orthanc`);
+  process.kill(pid, 'SIGSTOP');
+  return { resume: () => process.kill(pid, 'SIGCONT') };
+}
+
+interface LoadingFixtures {
+  signIn: (username: string) => Promise<unknown>;
+  worklist: WorklistPage;
+  viewer: ViewerPage;
+  demo: DemoManifest;
+  page: Page;
+}
+
+/**
+ * Dr. Chen's chest CT opened, its first series still loading behind a network slow enough that
+ * it is still loading when the archive goes away.
+ */
+async function chestCtLoading({ signIn, worklist, viewer, demo, page }: LoadingFixtures) {
   await signIn('rad.chen');
   const study = demo.cohort.studies.find((s) => s.accessionNumber === CHEST_CT);
   const series = study?.series[0];
   if (!study || !series) throw new Error(`${CHEST_CT} is not in the demo data`);
   await worklist.open(study.studyInstanceUid);
   await viewer.waitForRendered({ imageIndex: 0, seriesInstanceUid: series.seriesInstanceUid });
-  // Slow enough that the series is still loading when the archive goes away.
   const normalNetwork = await slowNetwork(page, 700);
   const progress = viewer.thumbnails.first().getByTestId('series-progress');
   await expect.poll(async () => loadedOf(await progress.textContent())).toBeGreaterThanOrEqual(3);
+  return { series, progress, normalNetwork };
+}
+
+type LoadingSeries = Awaited<ReturnType<typeof chestCtLoading>>['series'];
+
+/**
+ * Part of the series failed, part had loaded and stays readable: its second slice (prefetched
+ * first, next to the first) is drawn with the generated pixels while the archive is away.
+ */
+async function loadedSlicesReadable({ viewer }: Pick<LoadingFixtures, 'viewer'>, series: LoadingSeries, progress: Locator) {
+  await expect(progress).toContainText('failed');
+  expect(loadedOf(await progress.textContent())).toBeLessThan(series.sliceCount);
+  await viewer.scrollToSlice(1);
+  await viewer.waitForRendered({ imageIndex: 1 });
+  const points = samplePoints(32);
+  expect(await viewer.readStoredValues(points)).toEqual(expectedStoredValues(series, 1, points));
+}
+
+/** With the archive back: Retry loads the rest of the series, its last slice included. */
+async function retryLoadsTheRest({ viewer, page }: Pick<LoadingFixtures, 'viewer' | 'page'>, series: LoadingSeries, progress: Locator) {
+  await viewer.banner.getByRole('button', { name: 'Retry' }).click();
+  await expect(viewer.banner).toHaveCount(0);
+  await expect(progress).toContainText(`${series.sliceCount}/${series.sliceCount}`, { timeout: 90_000 });
+  await expect(progress).not.toContainText('failed');
+  await page.keyboard.press('End');
+  await viewer.waitForRendered({ imageIndex: series.sliceCount - 1 });
+}
+
+test('Orthanc stopped mid-load: the series shows the error with Retry at once, the slices that loaded stay readable, and Retry loads the rest once it is back', async ({ signIn, worklist, viewer, demo, page, stackUnderTest }) => {
+  test.setTimeout(180_000);
+  const fixtures = { signIn, worklist, viewer, demo, page };
+  const { series, progress, normalNetwork } = await chestCtLoading(fixtures);
 
   await orthanc(stackUnderTest, 'stop');
   const stoppedAt = Date.now();
@@ -47,25 +101,41 @@ test('Orthanc stopped mid-load: the series shows the error with Retry at once, t
     await expect(viewer.banner).toContainText('PACS unreachable');
     await expect(viewer.banner.getByRole('button', { name: 'Retry' })).toBeVisible();
     test.info().annotations.push({ type: 'error shown', description: `${Date.now() - stoppedAt} ms after Orthanc stopped` });
-    // Part of the series failed, part had loaded and stays readable: its second slice (prefetched
-    // first, next to the first) is drawn with the generated pixels while the archive is down.
-    await expect(progress).toContainText('failed');
-    const loaded = loadedOf(await progress.textContent());
-    expect(loaded).toBeLessThan(series.sliceCount);
-    await viewer.scrollToSlice(1);
-    await viewer.waitForRendered({ imageIndex: 1 });
-    const points = samplePoints(32);
-    expect(await viewer.readStoredValues(points)).toEqual(expectedStoredValues(series, 1, points));
+    await loadedSlicesReadable(fixtures, series, progress);
   } finally {
     await orthanc(stackUnderTest, 'start');
   }
   await normalNetwork();
-  await viewer.banner.getByRole('button', { name: 'Retry' }).click();
-  await expect(viewer.banner).toHaveCount(0);
-  await expect(progress).toContainText(`${series.sliceCount}/${series.sliceCount}`, { timeout: 90_000 });
-  await expect(progress).not.toContainText('failed');
-  await page.keyboard.press('End');
-  await viewer.waitForRendered({ imageIndex: series.sliceCount - 1 });
+  await retryLoadsTheRest(fixtures, series, progress);
+});
+
+test('Orthanc paused mid-load: the series says it asks again, shows the error with Retry within the frame time limits, and Retry loads the rest once Orthanc resumes', async ({ signIn, worklist, viewer, demo, page, stackUnderTest }) => {
+  test.setTimeout(300_000);
+  const fixtures = { signIn, worklist, viewer, demo, page };
+  const { series, progress, normalNetwork } = await chestCtLoading(fixtures);
+
+  // Paused, Orthanc accepts connections and never answers: no refusal tells anyone it is gone.
+  const paused = pauseOrthanc(stackUnderTest);
+  const pausedAt = Date.now();
+  try {
+    // A frame gets 30 s; one that got nothing is asked for once more after 1 s, and the series
+    // panel says so meanwhile.
+    await expect(progress).toContainText('asking again for', { timeout: 45_000 });
+    await expect(progress).toContainText('no answer in time');
+    await expect(viewer.banner).toHaveAttribute('data-error-code', 'PACS_UNREACHABLE', { timeout: 45_000 });
+    const shownAfterMs = Date.now() - pausedAt;
+    test.info().annotations.push({ type: 'error shown', description: `${shownAfterMs} ms after Orthanc was paused` });
+    // 30 s + 1 s + 30 s, with room for a request that went out just after the pause.
+    expect(shownAfterMs).toBeLessThan(80_000);
+    // No answer in time, or nginx's 502 once Orthanc's listen backlog is full.
+    await expect(viewer.banner).toContainText(/did not send the image in time|PACS unreachable/);
+    await expect(viewer.banner.getByRole('button', { name: 'Retry' })).toBeVisible();
+    await loadedSlicesReadable(fixtures, series, progress);
+  } finally {
+    paused.resume();
+  }
+  await normalNetwork();
+  await retryLoadsTheRest(fixtures, series, progress);
 });
 
 test('an archive that answers with errors is asked again with a growing pause, and the page says what it waits for', async ({ signIn, worklist, viewer, demo, page }) => {

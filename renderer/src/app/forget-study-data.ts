@@ -10,10 +10,13 @@
 import * as dicomImageLoader from '@cornerstonejs/dicom-image-loader';
 import { core, tools } from '../imaging/cornerstone.ts';
 import { forgetFrameRanges } from '../imaging/frame-ranges.ts';
+import { cancelFrameRetries } from '../imaging/frame-retry.ts';
 import { measurementStore } from '../imaging/measurement-store.ts';
 
 export function forgetStudyData(): void {
   for (const type of Object.values(core.Enums.RequestType)) core.imageLoadPoolManager.clearRequestStack(type);
+  // A frame waiting to be asked for again would otherwise go out after the sign-out.
+  cancelFrameRetries();
   // The session's measurement records (kept across studies) and what Cornerstone draws of them.
   measurementStore.clear();
   tools.annotation.state.removeAllAnnotations();

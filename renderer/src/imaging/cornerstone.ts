@@ -22,6 +22,7 @@ import * as dicomImageLoader from '@cornerstonejs/dicom-image-loader';
 import * as tools from '@cornerstonejs/tools';
 import { FRAME_ACCEPT } from '@reading-station/contract';
 import { RANGE_SCHEME, rangeImageLoader, setRangeRequestHeaders } from './frame-ranges.ts';
+import { retryingImageLoader, type FrameRetry } from './frame-retry.ts';
 import { decodeWorkerCount, prefetchConcurrency } from './load-scheduling.ts';
 import { connectMeasurementStore } from './measurement-annotations.ts';
 
@@ -41,6 +42,9 @@ export const REGISTERED_TOOLS = [
   tools.EllipticalROITool,
   tools.ProbeTool,
 ] as const;
+
+/** Fired on core's eventTarget before a frame is asked for again, with the `FrameRetry`. */
+export const FRAME_RETRY_EVENT = 'READING_STATION_FRAME_RETRY';
 
 let ready: Promise<void> | null = null;
 let tokenSource: AccessTokenSource | null = null;
@@ -69,7 +73,10 @@ async function initialise(): Promise<void> {
   dicomImageLoader.init({ maxWebWorkers: workers, beforeSend: frameRequest });
   // Frames of multi-frame instances come in ranges (frame-ranges.ts), with the same headers.
   setRangeRequestHeaders(frameRequestHeaders);
-  core.imageLoader.registerImageLoader(RANGE_SCHEME, rangeImageLoader as unknown as core.Types.ImageLoaderFn);
+  // Both loaders ask again by themselves for a frame that failed transiently (frame-retry.ts).
+  const retrying = { timedOut: frameRequestTimedOut, onRetry: (retry: FrameRetry) => core.triggerEvent(core.eventTarget, FRAME_RETRY_EVENT, retry) };
+  core.imageLoader.registerImageLoader('wadors', retryingImageLoader(dicomImageLoader.wadors.loadImage, retrying) as unknown as core.Types.ImageLoaderFn);
+  core.imageLoader.registerImageLoader(RANGE_SCHEME, retryingImageLoader(rangeImageLoader, retrying) as unknown as core.Types.ImageLoaderFn);
 }
 
 /**

@@ -134,6 +134,20 @@ describe('SeriesProgressTracker', () => {
     expect(published).toHaveLength(count);
   });
 
+  it('says at once how many images are asked for again and why, until each loads or fails for good', () => {
+    const { progress, published } = tracker();
+    progress.register('b', B);
+    progress.imageRetrying(B[0]!, 'no answer in time');
+    expect(published.at(-1)).toEqual(['b', { loaded: 0, failed: 0, total: 3, retrying: { images: 1, reason: 'no answer in time' } }]);
+    progress.imageRetrying(B[1]!, 'the server answered 502');
+    expect(published.at(-1)).toEqual(['b', { loaded: 0, failed: 0, total: 3, retrying: { images: 2, reason: 'the server answered 502' } }]);
+    progress.imageLoaded(B[1]!);
+    expect(progress.progress('b')).toEqual({ loaded: 1, failed: 0, total: 3, retrying: { images: 1, reason: 'no answer in time' } });
+    progress.imageFailed(B[0]!);
+    expect(published.at(-1)).toEqual(['b', { loaded: 1, failed: 1, total: 3 }]);
+    expect(published.at(-1)?.[1]).not.toHaveProperty('retrying');
+  });
+
   it('publishes nothing after dispose', () => {
     const { progress, published } = tracker();
     progress.register('a', A);

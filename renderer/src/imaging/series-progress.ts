@@ -13,6 +13,8 @@ export interface SeriesProgress {
   loaded: number;
   failed: number;
   total: number;
+  /** Images waiting to be asked for again after a transient failure, and the latest reason; absent when none. */
+  retrying?: { images: number; reason: string };
 }
 
 export interface SeriesProgressOptions {
@@ -28,6 +30,8 @@ interface SeriesCounts {
   readonly total: number;
   readonly loaded: Set<string>;
   readonly failed: Set<string>;
+  /** imageId → why it is being asked for again. */
+  readonly retrying: Map<string, string>;
 }
 
 export class SeriesProgressTracker {
@@ -55,6 +59,7 @@ export class SeriesProgressTracker {
       total: imageIds.length,
       loaded: new Set(imageIds.filter((imageId) => isLoaded(imageId))),
       failed: new Set(),
+      retrying: new Map(),
     });
     this.#publishNow(seriesInstanceUid);
   }
@@ -67,7 +72,11 @@ export class SeriesProgressTracker {
   /** Current counts (also between publications); null for a series never registered. */
   progress(seriesInstanceUid: string): SeriesProgress | null {
     const counts = this.#series.get(seriesInstanceUid);
-    return counts ? { loaded: counts.loaded.size, failed: counts.failed.size, total: counts.total } : null;
+    if (!counts) return null;
+    const progress: SeriesProgress = { loaded: counts.loaded.size, failed: counts.failed.size, total: counts.total };
+    const reason = [...counts.retrying.values()].at(-1);
+    if (reason !== undefined) progress.retrying = { images: counts.retrying.size, reason };
+    return progress;
   }
 
   /**
@@ -80,6 +89,7 @@ export class SeriesProgressTracker {
     if (series === undefined || !counts) return undefined;
     counts.loaded.add(imageId);
     counts.failed.delete(imageId);
+    counts.retrying.delete(imageId);
     if (counts.loaded.size + counts.failed.size >= counts.total) this.#publishNow(series);
     else this.#publishSoon(series);
     return series;
@@ -91,6 +101,22 @@ export class SeriesProgressTracker {
     const counts = series === undefined ? undefined : this.#series.get(series);
     if (series === undefined || !counts) return undefined;
     counts.failed.add(imageId);
+    counts.retrying.delete(imageId);
+    this.#publishNow(series);
+    return series;
+  }
+
+  /**
+   * An image failed transiently and is asked for again (`reason` says why); published at once, so
+   * that the series says what it waits for. Returns the image's series.
+   */
+  imageRetrying(imageId: string, reason: string): string | undefined {
+    const series = this.#seriesOfImage.get(imageId);
+    const counts = series === undefined ? undefined : this.#series.get(series);
+    if (series === undefined || !counts) return undefined;
+    // Latest reason last (Map order is insertion order).
+    counts.retrying.delete(imageId);
+    counts.retrying.set(imageId, reason);
     this.#publishNow(series);
     return series;
   }

@@ -9,9 +9,10 @@
  */
 import type { ImageLoadTiming, PixelSample, ViewerHookState } from '@reading-station/contract';
 import { ApiError, apiErrorFromXhr } from '../api/api-error.ts';
-import { core, frameRequestTimedOut, tools, usesCpuRendering } from './cornerstone.ts';
+import { core, FRAME_RETRY_EVENT, frameRequestTimedOut, tools, usesCpuRendering } from './cornerstone.ts';
 import { voiRangeOf, windowLevelOf, type VoiLutFunction, type WindowLevel } from './ct-presets.ts';
 import { frameTimeoutError } from './frame-ranges.ts';
+import type { FrameRetry } from './frame-retry.ts';
 import { prefetchOrder } from './load-scheduling.ts';
 import { measurementToolConfiguration } from './measurement-annotations.ts';
 import { measurementStore } from './measurement-store.ts';
@@ -468,6 +469,10 @@ export class StackViewer {
       if (!series) return;
       if (series === this.#state.seriesInstanceUid) this.#callbacks.onLoadError(describeLoadError(error));
     };
+    // A frame asked for again (frame-retry.ts): the series' progress says what it waits for.
+    on<CustomEvent<FrameRetry>>(eventTarget, FRAME_RETRY_EVENT, (event) => {
+      this.#progress.imageRetrying(event.detail.imageId, retryReason(event.detail));
+    });
     on<core.Types.EventTypes.ImageLoadedFailedEvent>(eventTarget, E.IMAGE_LOAD_FAILED, (event) => {
       onFailure(event.detail.imageId, event.detail.error);
     });
@@ -550,6 +555,13 @@ function screenAxesOf(viewport: StackViewport): StackViewerState['screenAxes'] {
     return length > 0 ? [(d[0] ?? 0) / length, (d[1] ?? 0) / length, (d[2] ?? 0) / length] : [0, 0, 0];
   };
   return { right: unit(viewport.canvasToWorld([1, 0])), down: unit(viewport.canvasToWorld([0, 1])) };
+}
+
+/** Why a frame is asked for again, in a few words for the series panel. */
+export function retryReason(retry: Pick<FrameRetry, 'kind' | 'error'>): string {
+  if (retry.kind === 'timeout') return 'no answer in time';
+  const status = (retry.error as { status?: unknown } | null)?.status;
+  return typeof status === 'number' && status > 0 ? `the server answered ${status}` : 'the server could not be reached';
 }
 
 /** The loader rejects with the XMLHttpRequest for HTTP failures, or with an Error for decode failures. */

@@ -72,6 +72,7 @@ export function SeriesThumbnail({ summary, series, error, progress, active, canL
           <span>
             {loaded}/{total}
             {failed > 0 ? ` · ${failed} failed` : ''}
+            {progress?.retrying ? ` · asking again for ${progress.retrying.images} (${progress.retrying.reason})` : ''}
           </span>
         </span>
       )}
