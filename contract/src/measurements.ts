@@ -10,11 +10,13 @@ import { z } from 'zod';
 const uid = z.string().regex(/^[0-9]+(\.[0-9]+)*$/).max(64);
 const finite = z.number().finite();
 const unit = z.string().max(16);
+/** Present when the mm come from the user's calibration (a line of known length), not the header's spacing. */
+const calibration = z.literal('user').optional();
 
 export const measurementValuesSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('length'), length: finite.nonnegative(), unit }),
+  z.object({ kind: z.literal('length'), length: finite.nonnegative(), unit, calibration }),
   z.object({ kind: z.literal('angle'), angle: finite, unit: z.literal('°') }),
-  z.object({ kind: z.literal('roi'), area: finite.nonnegative(), areaUnit: unit, mean: finite.nullable(), stdDev: finite.nullable(), modalityUnit: unit }),
+  z.object({ kind: z.literal('roi'), area: finite.nonnegative(), areaUnit: unit, mean: finite.nullable(), stdDev: finite.nullable(), modalityUnit: unit, calibration }),
   /** One pixel's modality value (HU on CT) at image column/row (0-based). */
   z.object({ kind: z.literal('probe'), value: finite, modalityUnit: unit, column: z.number().int().nonnegative(), row: z.number().int().nonnegative() }),
 ]);

@@ -21,6 +21,7 @@ import * as core from '@cornerstonejs/core';
 import * as dicomImageLoader from '@cornerstonejs/dicom-image-loader';
 import * as tools from '@cornerstonejs/tools';
 import { FRAME_ACCEPT } from '@reading-station/contract';
+import { CalibrationLineTool } from './calibration-tool.ts';
 import { RANGE_SCHEME, rangeImageLoader, setRangeRequestHeaders } from './frame-ranges.ts';
 import { retryingImageLoader, type FrameRetry } from './frame-retry.ts';
 import { decodeWorkerCount, prefetchConcurrency } from './load-scheduling.ts';
@@ -41,6 +42,7 @@ export const REGISTERED_TOOLS = [
   tools.AngleTool,
   tools.EllipticalROITool,
   tools.ProbeTool,
+  CalibrationLineTool,
 ] as const;
 
 /** Fired on core's eventTarget before a frame is asked for again, with the `FrameRetry`. */

@@ -8,26 +8,37 @@
 import * as core from '@cornerstonejs/core';
 import * as tools from '@cornerstonejs/tools';
 import { measurementStore, type MeasurementStore } from './measurement-store.ts';
-import { imageKeyOf, MEASUREMENT_TOOL_KINDS, textLinesFor, valuesFromStats, type MeasurementRecord } from './measurements.ts';
+import { calibratedValues } from './calibration.ts';
+import { imageKeyOf, MEASUREMENT_TOOL_KINDS, textLinesFor, valuesFromStats, type MeasurementRecord, type MeasurementValues } from './measurements.ts';
 
 type Annotation = tools.Types.Annotation;
 
-/** The record of a finished measurement annotation; null for anything else or while incomplete. */
-export function recordOfAnnotation(annotation: Annotation): MeasurementRecord | null {
+/**
+ * The record of a finished measurement annotation; null for anything else or while incomplete.
+ * Its values are Cornerstone's, in the series' calibration when the user made one.
+ */
+export function recordOfAnnotation(annotation: Annotation, store: MeasurementStore = measurementStore): MeasurementRecord | null {
   const toolName = annotation.metadata?.toolName ?? '';
   const imageId = annotation.metadata?.referencedImageId;
   const id = annotation.annotationUID;
   if (!id || !imageId || !(toolName in MEASUREMENT_TOOL_KINDS)) return null;
   const key = imageKeyOf(imageId);
-  const values = valuesFromStats(toolName, annotation.data?.cachedStats);
-  if (!key || !values) return null;
+  const raw = valuesFromStats(toolName, annotation.data?.cachedStats);
+  if (!key || !raw) return null;
+  const values = calibratedValues(raw, store.calibrationOf(key.seriesInstanceUid));
   const points = (annotation.data?.handles?.points ?? []).map((p) => [Number(p[0]), Number(p[1]), Number(p[2])] as [number, number, number]);
   return { id, ...key, points, values };
 }
 
+/** Cornerstone's values of a measurement on `imageId` in its series' calibration, if any. */
+function inCalibration(values: MeasurementValues, imageId: string): MeasurementValues {
+  const series = imageKeyOf(imageId)?.seriesInstanceUid;
+  return series ? calibratedValues(values, measurementStore.calibrationOf(series)) : values;
+}
+
 /** Tool configuration that makes Cornerstone word a measurement as the list does. */
 export function measurementToolConfiguration(toolName: string): Record<string, unknown> {
-  return { getTextLines: textLinesFor(toolName) };
+  return { getTextLines: textLinesFor(toolName, inCalibration) };
 }
 
 let connected = false;
@@ -39,7 +50,7 @@ export function connectMeasurementStore(store: MeasurementStore = measurementSto
   const { Events } = tools.Enums;
   const put = (event: Event): void => {
     const annotation = (event as CustomEvent<{ annotation?: Annotation }>).detail.annotation;
-    const record = annotation ? recordOfAnnotation(annotation) : null;
+    const record = annotation ? recordOfAnnotation(annotation, store) : null;
     if (record) store.put(record);
   };
   core.eventTarget.addEventListener(Events.ANNOTATION_COMPLETED, put);
@@ -51,6 +62,17 @@ export function connectMeasurementStore(store: MeasurementStore = measurementSto
   core.eventTarget.addEventListener(Events.ANNOTATION_SELECTION_CHANGE, (event: Event) => {
     const selection = (event as CustomEvent<{ selection?: string[] }>).detail.selection ?? [];
     store.select(selection.at(-1) ?? null);
+  });
+  // A series calibrated or no longer: each of its measurements, on whatever slice, is made again
+  // from Cornerstone's own values (which a calibration never changes) and drawn with the new words.
+  store.onCalibration((seriesInstanceUid) => {
+    for (const annotation of tools.annotation.state.getAllAnnotations()) {
+      const imageId = annotation.metadata?.referencedImageId;
+      if (!imageId || imageKeyOf(imageId)?.seriesInstanceUid !== seriesInstanceUid) continue;
+      const record = recordOfAnnotation(annotation, store);
+      if (record) store.put(record);
+    }
+    redrawAnnotations();
   });
   store.onClear(() => {
     tools.annotation.selection.deselectAnnotation();

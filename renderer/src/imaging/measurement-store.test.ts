@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { MeasurementStore } from './measurement-store.ts';
+import type { SeriesCalibration } from './calibration.ts';
 import type { MeasurementRecord } from './measurements.ts';
 
 const record = (id: string, study = '1.1', series = '1.1.1', length = 10): MeasurementRecord => ({
@@ -10,6 +11,15 @@ const record = (id: string, study = '1.1', series = '1.1.1', length = 10): Measu
   frameNumber: 1,
   points: [],
   values: { kind: 'length', length, unit: 'mm' },
+});
+
+const calibration = (series: string, mmPerUnit: number): SeriesCalibration => ({
+  studyInstanceUid: '1.1',
+  seriesInstanceUid: series,
+  rawUnit: 'px',
+  mmPerUnit,
+  reference: { measured: 100, knownMm: 100 * mmPerUnit },
+  pixelMm: mmPerUnit,
 });
 
 describe('the session’s measurement store', () => {
@@ -32,7 +42,7 @@ describe('the session’s measurement store', () => {
     store.select('a');
     expect(store.snapshot.selectedId).toBe('a');
     store.remove('a');
-    expect(store.snapshot).toEqual({ records: [], selectedId: null });
+    expect(store.snapshot).toEqual({ records: [], selectedId: null, calibrations: [] });
   });
 
   it('tells subscribers of changes with a new snapshot, and only of changes', () => {
@@ -52,15 +62,35 @@ describe('the session’s measurement store', () => {
     expect(listener).toHaveBeenCalledTimes(2);
   });
 
-  it('clear() forgets every record and the selection and has the drawing side remove its drawings', () => {
+  it('keeps one calibration per series, has its records made again when it is set or removed, then publishes', () => {
+    const store = new MeasurementStore();
+    const remade: string[] = [];
+    const published: number[] = [];
+    store.onCalibration((series) => remade.push(`${series}:${store.snapshot.calibrations.length}`));
+    store.subscribe((snapshot) => published.push(snapshot.calibrations.length));
+    store.setCalibration(calibration('1.1.1', 0.25));
+    store.setCalibration(calibration('1.1.1', 0.5));
+    expect(store.calibrationOf('1.1.1')?.mmPerUnit).toBe(0.5);
+    expect(store.calibrationOf('1.1.2')).toBeNull();
+    store.removeCalibration('1.1.2');
+    store.removeCalibration('1.1.1');
+    expect(store.calibrationOf('1.1.1')).toBeNull();
+    // The listeners ran before each publication (the snapshot they saw was the previous one).
+    expect(remade).toEqual(['1.1.1:0', '1.1.1:1', '1.1.1:1']);
+    expect(published).toEqual([1, 1, 0]);
+  });
+
+  it('clear() forgets every record, calibration and the selection and has the drawing side remove its drawings', () => {
     const store = new MeasurementStore();
     const removeDrawings = vi.fn();
     store.onClear(removeDrawings);
+    store.setCalibration(calibration('1.1.1', 0.25));
     store.put(record('a'));
     store.put(record('b', '2.2', '2.2.1'));
     store.select('b');
     store.clear();
-    expect(store.snapshot).toEqual({ records: [], selectedId: null });
+    expect(store.snapshot).toEqual({ records: [], selectedId: null, calibrations: [] });
+    expect(store.calibrationOf('1.1.1')).toBeNull();
     expect(removeDrawings).toHaveBeenCalledTimes(1);
   });
 });

@@ -100,13 +100,18 @@ export function measurementText(values: MeasurementValues): string {
 
 /**
  * Cornerstone's `getTextLines` for a measurement tool: the same words as the list. Returns
- * nothing while the measurement is incomplete (Cornerstone then draws no text).
+ * nothing while the measurement is incomplete (Cornerstone then draws no text). `adjust` turns
+ * Cornerstone's values into the record's (a series' calibration), given the image's imageId.
  */
-export function textLinesFor(toolName: string): (data: { cachedStats?: Record<string, unknown> }, targetId: string) => string[] | undefined {
+export function textLinesFor(
+  toolName: string,
+  adjust: (values: MeasurementValues, imageId: string) => MeasurementValues = (values) => values,
+): (data: { cachedStats?: Record<string, unknown> }, targetId: string) => string[] | undefined {
   return (data, targetId) => {
     const stats = data.cachedStats?.[targetId];
     const values = valuesFromStats(toolName, stats === undefined ? undefined : { [targetId]: stats });
-    return values ? measurementLines(values) : undefined;
+    // A stack viewport's target is `imageId:<imageId>`.
+    return values ? measurementLines(adjust(values, targetId.replace(/^imageId:/, ''))) : undefined;
   };
 }
 

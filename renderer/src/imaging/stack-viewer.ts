@@ -9,6 +9,7 @@
  */
 import type { ImageLoadTiming, PixelSample, ViewerHookState } from '@reading-station/contract';
 import { ApiError, apiErrorFromXhr } from '../api/api-error.ts';
+import { CalibrationLineTool, calibrationLineConfiguration } from './calibration-tool.ts';
 import { core, FRAME_RETRY_EVENT, frameRequestTimedOut, tools, usesCpuRendering } from './cornerstone.ts';
 import { voiRangeOf, windowLevelOf, type VoiLutFunction, type WindowLevel } from './ct-presets.ts';
 import { frameTimeoutError } from './frame-ranges.ts';
@@ -16,14 +17,14 @@ import type { FrameRetry } from './frame-retry.ts';
 import { prefetchOrder } from './load-scheduling.ts';
 import { measurementToolConfiguration } from './measurement-annotations.ts';
 import { measurementStore } from './measurement-store.ts';
-import { imageIndexOf } from './measurements.ts';
+import { imageIndexOf, valuesFromStats } from './measurements.ts';
 import { SeriesProgressTracker, type SeriesProgress } from './series-progress.ts';
 
 const { Enums: CoreEnums, eventTarget, cache, imageLoader, imageLoadPoolManager } = core;
 type StackViewport = core.Types.IStackViewport;
 type CornerstoneImage = core.Types.IImage;
 
-export type PrimaryTool = 'windowLevel' | 'pan' | 'zoom' | 'length' | 'angle' | 'ellipseRoi' | 'probe';
+export type PrimaryTool = 'windowLevel' | 'pan' | 'zoom' | 'length' | 'angle' | 'ellipseRoi' | 'probe' | 'calibrate';
 
 const TOOL_NAMES: Readonly<Record<PrimaryTool, string>> = {
   windowLevel: tools.WindowLevelTool.toolName,
@@ -33,6 +34,7 @@ const TOOL_NAMES: Readonly<Record<PrimaryTool, string>> = {
   angle: tools.AngleTool.toolName,
   ellipseRoi: tools.EllipticalROITool.toolName,
   probe: tools.ProbeTool.toolName,
+  calibrate: CalibrationLineTool.toolName,
 };
 const MEASUREMENT_TOOLS = new Set([TOOL_NAMES.length, TOOL_NAMES.angle, TOOL_NAMES.ellipseRoi, TOOL_NAMES.probe]);
 
@@ -78,6 +80,18 @@ export interface StackViewerCallbacks {
   onState(state: StackViewerState): void;
   /** A load of the current series failed; the viewer shows the error until `retry()`. */
   onLoadError(error: ApiError): void;
+  /** A calibration line was drawn on the current series; `removeAnnotation` takes it off once used. */
+  onCalibrationLine?(line: DrawnCalibrationLine): void;
+}
+
+/** A calibration line as drawn: its annotation, image and length as Cornerstone measures it. */
+export interface DrawnCalibrationLine {
+  annotationUID: string;
+  imageId: string;
+  /** Index of its image in the current series. */
+  imageIndex: number;
+  measured: number;
+  unit: string;
 }
 
 let instanceCounter = 0;
@@ -250,6 +264,12 @@ export class StackViewer {
     return this.#seriesImages.get(seriesInstanceUid) ?? [];
   }
 
+  /** Removes an annotation that is not a measurement (a calibration line once used). */
+  removeAnnotation(annotationUID: string): void {
+    tools.annotation.state.removeAnnotation(annotationUID);
+    if (!this.#destroyed) tools.utilities.triggerAnnotationRenderForViewportIds([this.#viewportId]);
+  }
+
   /** Fit, centre, upright, not inverted, and the image's own window again; measurements stay. */
   resetView(): void {
     const viewport = this.#viewport();
@@ -408,7 +428,10 @@ export class StackViewer {
 
   #bindTools(): void {
     const group = this.#toolGroup;
-    for (const name of Object.values(TOOL_NAMES)) group.addTool(name, MEASUREMENT_TOOLS.has(name) ? measurementToolConfiguration(name) : undefined);
+    for (const name of Object.values(TOOL_NAMES)) {
+      const configuration = MEASUREMENT_TOOLS.has(name) ? measurementToolConfiguration(name) : name === TOOL_NAMES.calibrate ? calibrationLineConfiguration : undefined;
+      group.addTool(name, configuration);
+    }
     group.addTool(tools.StackScrollTool.toolName);
     const { MouseBindings } = tools.Enums;
     group.setToolActive(TOOL_NAMES.windowLevel, { bindings: [{ mouseButton: MouseBindings.Primary }] });
@@ -469,6 +492,20 @@ export class StackViewer {
       if (!series) return;
       if (series === this.#state.seriesInstanceUid) this.#callbacks.onLoadError(describeLoadError(error));
     };
+    // A calibration line finished on the current series: the viewer asks for its true length.
+    on<CustomEvent<{ annotation?: tools.Types.Annotation }>>(eventTarget, tools.Enums.Events.ANNOTATION_COMPLETED, (event) => {
+      const annotation = event.detail.annotation;
+      if (annotation?.metadata?.toolName !== TOOL_NAMES.calibrate || !annotation.annotationUID) return;
+      const imageId = annotation.metadata.referencedImageId ?? '';
+      const series = this.#state.seriesInstanceUid;
+      const imageIndex = series ? (this.#seriesImages.get(series)?.indexOf(imageId) ?? -1) : -1;
+      const values = valuesFromStats(tools.LengthTool.toolName, annotation.data?.cachedStats);
+      if (imageIndex < 0 || values?.kind !== 'length') {
+        this.removeAnnotation(annotation.annotationUID);
+        return;
+      }
+      this.#callbacks.onCalibrationLine?.({ annotationUID: annotation.annotationUID, imageId, imageIndex, measured: values.length, unit: values.unit });
+    });
     // A frame asked for again (frame-retry.ts): the series' progress says what it waits for.
     on<CustomEvent<FrameRetry>>(eventTarget, FRAME_RETRY_EVENT, (event) => {
       this.#progress.imageRetrying(event.detail.imageId, retryReason(event.detail));

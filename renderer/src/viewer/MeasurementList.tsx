@@ -22,6 +22,7 @@ export function MeasurementList({
   onSelect,
   onDelete,
   onDeleteAll,
+  calibratedSeries = new Set(),
 }: {
   /** The study's records, in the order drawn. */
   records: readonly MeasurementRecord[];
@@ -30,6 +31,8 @@ export function MeasurementList({
   onSelect(record: MeasurementRecord): void;
   onDelete(record: MeasurementRecord): void;
   onDeleteAll(): void;
+  /** Series whose mm come from the user's calibration: said under their heading. */
+  calibratedSeries?: ReadonlySet<string>;
 }) {
   if (records.length === 0) return null;
   const groups = series
@@ -52,6 +55,7 @@ export function MeasurementList({
       {groups.map((group) => (
         <section key={group.seriesInstanceUid} className="measurement-series" aria-label={`Measurements of ${group.label}`} data-series-uid={group.seriesInstanceUid}>
           <h3>{group.label}</h3>
+          {calibratedSeries.has(group.seriesInstanceUid) && <p className="muted calibration-note">mm calibrated by user</p>}
           <ul>
             {group.entries.map(({ record, imageIndex }) => {
               const selected = record.id === selectedId;

@@ -13,6 +13,10 @@ export function ShortcutHelp({ onClose }: { onClose(): void }) {
           Measurements: click one on the image, or choose it in the list (which goes to its slice), to select it; Delete or Backspace deletes it, as do a right-click on
           it and its × in the list. They stay for the session, across series and studies.
         </p>
+        <p className="muted">
+          Calibrate (C), on an image without a pixel spacing in the patient: draw a line over an object of known size and enter its length in mm. The series&apos; lengths and
+          areas, those already drawn included, are then in mm calibrated by user, as the overlay and the measurements say, until Remove calibration.
+        </p>
         <table className="shortcut-table">
           <tbody>
             {VIEWER_SHORTCUTS.map((s) => (

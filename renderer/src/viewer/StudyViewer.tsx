@@ -7,11 +7,14 @@ import { ErrorBanner } from '../common/ErrorBanner.tsx';
 import { useApiErrorHandler } from '../common/use-api-error.ts';
 import { ensureCornerstone, loadImageToShow } from '../imaging/cornerstone.ts';
 import { windowPresetsFor } from '../imaging/ct-presets.ts';
-import { StackViewer, type StackViewerState } from '../imaging/stack-viewer.ts';
+import { calibrationFrom, parseKnownLength } from '../imaging/calibration.ts';
+import { StackViewer, type DrawnCalibrationLine, type StackViewerState } from '../imaging/stack-viewer.ts';
 import { deleteMeasurement, measurementNear, selectMeasurement } from '../imaging/measurement-annotations.ts';
 import { measurementStore } from '../imaging/measurement-store.ts';
 import type { MeasurementRecord } from '../imaging/measurements.ts';
 import { exposeViewerDiagnostics } from '../imaging/viewer-diagnostics.ts';
+import { CalibrationDialog } from './CalibrationDialog.tsx';
+import { CalibrationNote } from './CalibrationNote.tsx';
 import { goToMeasurement, nextMeasurementOf } from './measurement-actions.ts';
 import { MeasurementList } from './MeasurementList.tsx';
 import { MeasurementMenu } from './MeasurementMenu.tsx';
@@ -56,6 +59,8 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
   const [nonImageShown, setNonImageShown] = useState<string | null>(null);
   const viewportRef = useRef<HTMLDivElement>(null);
   const renewingRef = useRef(false);
+  /** A calibration line just drawn, whose true length the dialog asks for. */
+  const [calibrationLine, setCalibrationLine] = useState<DrawnCalibrationLine | null>(null);
 
   // The study's series and their metadata; the first series is shown as soon as it is known, and
   // the image it opens on is requested right then, while the viewport is still being set up.
@@ -137,7 +142,7 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
   useEffect(() => {
     const element = viewportRef.current;
     if (!canCreateViewer || !element) return;
-    const created = new StackViewer(element, { onState: setState, onLoadError });
+    const created = new StackViewer(element, { onState: setState, onLoadError, onCalibrationLine: setCalibrationLine });
     viewerRef.current = created;
     setViewer(created);
     setState(created.state);
@@ -197,6 +202,35 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
     [viewer, nonImageShown],
   );
   const measurements = useMeasurements();
+  const shownSeries = series?.find((e) => e.summary.seriesInstanceUid === state?.seriesInstanceUid) ?? null;
+  const drawnFrame = state?.renderedImageIndex == null ? null : (shownSeries?.loaded?.frames[state.renderedImageIndex] ?? null);
+  /** Images whose spacing is the patient's (CT, MR, a calibrated radiograph) need no calibration. */
+  const canCalibrate = drawnFrame !== null && drawnFrame.spacing.kind !== 'patient';
+  const calibration = measurements.calibrations.find((c) => c.seriesInstanceUid === state?.seriesInstanceUid) ?? null;
+
+  const endCalibration = () => {
+    if (calibrationLine) viewer?.removeAnnotation(calibrationLine.annotationUID);
+    setCalibrationLine(null);
+  };
+  /** The dialog's entry: null once the series is calibrated, else what is wrong with it. */
+  const submitCalibration = (text: string): string | null => {
+    const line = calibrationLine;
+    const seriesInstanceUid = viewer?.state.seriesInstanceUid;
+    if (!line || !viewer || !seriesInstanceUid) return 'The image is no longer shown: draw the line again.';
+    const known = parseKnownLength(text);
+    if (!known.ok) return known.message;
+    const spacing = shownSeries?.loaded?.frames[line.imageIndex]?.spacing;
+    const made = calibrationFrom(
+      { studyInstanceUid, seriesInstanceUid, measured: line.measured, unit: line.unit, headerPixelMm: spacing?.columnMm ?? spacing?.rowMm ?? null },
+      known.value,
+    );
+    if (!made.ok) return made.message;
+    measurementStore.setCalibration(made.value);
+    endCalibration();
+    // What comes next is measuring, in the new units.
+    viewer.setPrimaryTool('length');
+    return null;
+  };
   /** The measurement a right-click on the image chose, and where the click was. */
   const [measurementMenu, setMeasurementMenu] = useState<{ id: string; x: number; y: number } | null>(null);
   const onViewportContextMenu = (event: ReactMouseEvent<HTMLDivElement>) => {
@@ -224,7 +258,7 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
           viewer.scrollTo(command.position === 'first' ? 0 : viewer.state.imageCount - 1);
           break;
         case 'tool':
-          viewer.setPrimaryTool(command.tool);
+          if (command.tool !== 'calibrate' || canCalibrate) viewer.setPrimaryTool(command.tool);
           break;
         case 'preset':
           // Hounsfield presets on CT only.
@@ -261,12 +295,13 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
         }
       }
     },
-    [viewer, nonImageShown, currentModality, showMeasurement],
+    [viewer, nonImageShown, currentModality, showMeasurement, canCalibrate],
   );
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
-      if (isTextEntry(event.target)) return;
+      // The calibration dialog has the keyboard (Escape closes it) until it is answered.
+      if (isTextEntry(event.target) || calibrationLine) return;
       if (event.key === 'Escape' && helpOpen) {
         setHelpOpen(false);
         return;
@@ -279,7 +314,7 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [run, helpOpen]);
+  }, [run, helpOpen, calibrationLine]);
 
   const backToWorklist = () => navigate({ name: 'worklist' });
   const retryLoad = () => {
@@ -301,7 +336,6 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
     );
   }
 
-  const currentSeries = series?.find((e) => e.summary.seriesInstanceUid === state?.seriesInstanceUid) ?? null;
   const nonImage = series?.find((e) => e.summary.seriesInstanceUid === nonImageShown)?.loaded?.nonImage ?? null;
   const seriesError = series?.find((e) => e.error)?.error ?? null;
   const banner = loadError ?? (state?.seriesInstanceUid ? null : seriesError);
@@ -335,6 +369,7 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
             </li>
           ))}
         </ol>
+        {viewer && calibration && <CalibrationNote calibration={calibration} onRemove={() => measurementStore.removeCalibration(calibration.seriesInstanceUid)} />}
         {viewer && (
           <MeasurementList
             records={measurements.records.filter((r) => r.studyInstanceUid === studyInstanceUid)}
@@ -343,11 +378,12 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
             onSelect={showMeasurement}
             onDelete={(record) => deleteMeasurement(record.id)}
             onDeleteAll={() => measurementStore.forStudy(studyInstanceUid).forEach((r) => deleteMeasurement(r.id))}
+            calibratedSeries={new Set(measurements.calibrations.map((c) => c.seriesInstanceUid))}
           />
         )}
       </aside>
       <section className="viewport-column" aria-label="Image">
-        <ViewerToolbar viewer={nonImage ? null : viewer} state={state} modality={currentModality} onHelp={() => setHelpOpen(true)} />
+        <ViewerToolbar viewer={nonImage ? null : viewer} state={state} modality={currentModality} canCalibrate={canCalibrate} onHelp={() => setHelpOpen(true)} />
         {banner && <ErrorBanner error={banner} onRetry={retryLoad} onBack={backToWorklist} />}
         <div className="viewport-frame">
           <div
@@ -374,9 +410,10 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
           {!nonImage && state?.hasImage && header && (
             <ViewportOverlay
               header={header}
-              series={currentSeries?.summary ?? null}
+              series={shownSeries?.summary ?? null}
               state={state}
-              frame={state.renderedImageIndex === null ? null : (currentSeries?.loaded?.frames[state.renderedImageIndex] ?? null)}
+              frame={drawnFrame}
+              calibration={calibration}
             />
           )}
         </div>
@@ -394,6 +431,7 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
         />
       )}
       {helpOpen && <ShortcutHelp onClose={() => setHelpOpen(false)} />}
+      {calibrationLine && <CalibrationDialog measured={calibrationLine.measured} unit={calibrationLine.unit} onSubmit={submitCalibration} onCancel={endCalibration} />}
     </main>
   );
 }

@@ -10,6 +10,7 @@ const TOOLS: ReadonlyArray<{ tool: PrimaryTool; label: string; key: string }> = 
   { tool: 'angle', label: 'Angle', key: 'A' },
   { tool: 'ellipseRoi', label: 'ROI', key: 'E' },
   { tool: 'probe', label: 'Probe', key: 'X' },
+  { tool: 'calibrate', label: 'Calibrate', key: 'C' },
 ];
 
 /**
@@ -20,12 +21,15 @@ export function ViewerToolbar({
   viewer: maybeViewer,
   state: maybeState,
   modality,
+  canCalibrate,
   onHelp,
 }: {
   viewer: StackViewer | null;
   state: StackViewerState | null;
   /** The shown series' modality: window presets are offered where they mean something (CT). */
   modality: string;
+  /** Whether the drawn image may be calibrated (its spacing is not the patient's already). */
+  canCalibrate: boolean;
   onHelp(): void;
 }) {
   if (!maybeViewer || !maybeState?.hasImage) return <ViewerToolbarPlaceholder onHelp={onHelp} />;
@@ -35,11 +39,15 @@ export function ViewerToolbar({
   return (
     <div className="viewer-toolbar" role="toolbar" aria-label="Viewer tools">
       <div className="tool-group" role="group" aria-label="Mouse tool">
-        {TOOLS.map(({ tool, label, key }) => (
-          <button key={tool} type="button" aria-pressed={state.primaryTool === tool} title={`${label} (${key})`} onClick={() => viewer.setPrimaryTool(tool)}>
-            {label}
-          </button>
-        ))}
+        {TOOLS.map(({ tool, label, key }) => {
+          const unavailable = tool === 'calibrate' && !canCalibrate;
+          const title = tool === 'calibrate' ? (unavailable ? 'Calibrate: this image has a pixel spacing in the patient' : `Calibrate: draw a line of known length (${key})`) : `${label} (${key})`;
+          return (
+            <button key={tool} type="button" aria-pressed={state.primaryTool === tool} title={title} disabled={unavailable} onClick={() => viewer.setPrimaryTool(tool)}>
+              {label}
+            </button>
+          );
+        })}
       </div>
       {presets.length > 0 && (
         <div className="tool-group" role="group" aria-label="Window presets">

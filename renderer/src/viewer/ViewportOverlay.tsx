@@ -1,6 +1,7 @@
 import { Fragment, type ReactNode } from 'react';
 import type { SeriesSummary } from '../api/study-api.ts';
 import { edgeMarkers } from '../dicom/orientation.ts';
+import type { SeriesCalibration } from '../imaging/calibration.ts';
 import type { StackViewerState } from '../imaging/stack-viewer.ts';
 import type { FrameInfo } from './frame-info.ts';
 import { overlayLayoutFor, type OverlayItem } from './overlay-layout.ts';
@@ -14,10 +15,12 @@ interface OverlayProps {
   state: StackViewerState;
   /** The header of the drawn slice (`state.renderedImageIndex`). */
   frame: FrameInfo | null;
+  /** The user's calibration of the series, which replaces the header's spacing. */
+  calibration?: SeriesCalibration | null;
 }
 
 /** One line of a corner, or null when the image has nothing to say for it. */
-function itemLine(item: OverlayItem, { header, series, state, frame }: OverlayProps): ReactNode {
+function itemLine(item: OverlayItem, { header, series, state, frame, calibration }: OverlayProps): ReactNode {
   const drawn = state.renderedImageIndex;
   switch (item) {
     case 'patientName':
@@ -69,6 +72,13 @@ function itemLine(item: OverlayItem, { header, series, state, frame }: OverlayPr
         </>
       );
     case 'spacing':
+      if (calibration && frame?.spacing.kind !== 'patient') {
+        return (
+          <div className="overlay-calibrated" data-testid="overlay-spacing" title="Lengths and areas from a line of known length the user drew, not from the image's header">
+            Pixel {mm(calibration.pixelMm)} calibrated by user
+          </div>
+        );
+      }
       return frame ? spacingLine(frame.spacing) : null;
   }
 }

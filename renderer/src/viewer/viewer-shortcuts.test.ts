@@ -28,6 +28,12 @@ describe('viewer shortcuts', () => {
     expect(commandForKey(key('x'))).toEqual({ type: 'tool', tool: 'probe' });
   });
 
+  it('has a key for the calibration line, listed in the help sheet', () => {
+    expect(commandForKey(key('c'))).toEqual({ type: 'tool', tool: 'calibrate' });
+    expect(commandForKey(key('C'))).toEqual({ type: 'tool', tool: 'calibrate' });
+    expect(VIEWER_SHORTCUTS.find((s) => s.command.type === 'tool' && s.command.tool === 'calibrate')?.description).toMatch(/^Calibrate: draw a line over an object of known size/);
+  });
+
   it('gives every key one meaning', () => {
     const keys = VIEWER_SHORTCUTS.flatMap((s) => s.keys);
     expect(new Set(keys).size).toBe(keys.length);

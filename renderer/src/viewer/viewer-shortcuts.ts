@@ -43,6 +43,12 @@ export const VIEWER_SHORTCUTS: readonly Shortcut[] = [
   { keys: ['a', 'A'], label: 'A', description: 'Measure an angle (drag one arm, then the other)', command: { type: 'tool', tool: 'angle' } },
   { keys: ['e', 'E'], label: 'E', description: 'Elliptical ROI (area, mean HU)', command: { type: 'tool', tool: 'ellipseRoi' } },
   { keys: ['x', 'X'], label: 'X', description: 'Probe: click a pixel for its value (HU on CT)', command: { type: 'tool', tool: 'probe' } },
+  {
+    keys: ['c', 'C'],
+    label: 'C',
+    description: 'Calibrate: draw a line over an object of known size, then enter its length in mm (images without spacing in the patient)',
+    command: { type: 'tool', tool: 'calibrate' },
+  },
   { keys: ['m', 'M'], label: 'M', description: 'Select the next measurement of this series (and go to its slice)', command: { type: 'next-measurement' } },
   { keys: ['Delete', 'Backspace'], label: 'Delete / Backspace', description: 'Delete the selected measurement', command: { type: 'delete-measurement' } },
   ...CT_WINDOW_PRESETS.map((preset) => ({
