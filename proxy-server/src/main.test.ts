@@ -94,6 +94,12 @@ describe('main', { timeout: 30_000 }, () => {
     expect(run.stderr()).toBe(`config: cannot read config file ${path.join(dir, 'missing.json')}: no such file\n`);
   });
 
+  it('says in one line that the CA file of the syslog collector cannot be read, before listening', async () => {
+    const run = start({ RS_PORT: String(await freePort()), RS_AUDIT_SYSLOG_HOST: '127.0.0.1', RS_AUDIT_SYSLOG_CA_FILE: path.join(dir, 'no-ca.pem') });
+    expect(await run.exited).toBe(1);
+    expect(run.stderr()).toBe(`proxy-server: audit.syslog: ENOENT: no such file or directory, open '${path.join(dir, 'no-ca.pem')}'\n`);
+  });
+
   it('says in one line that the port is taken', async () => {
     blocker = createServer();
     await new Promise<void>((resolve) => blocker?.listen(0, '127.0.0.1', resolve));
