@@ -2,7 +2,7 @@ import type { AddedLatencyRow, FixedRateRun } from './benchmarks/added-latency.t
 import type { DecisionRun, DecisionSummary } from './benchmarks/audited-decisions.ts';
 import type { FramePayload, PayloadName } from './benchmarks/context.ts';
 import type { MemoryRun, MemorySummary } from './benchmarks/gate-memory.ts';
-import type { CacheRun, CacheSummaryRow } from './benchmarks/nginx-cache.ts';
+import type { CacheRun, CacheSummaryRow, SeriesRun, SeriesSummary } from './benchmarks/nginx-cache.ts';
 import type { OverheadRun, OverheadSummaryRow } from './benchmarks/gate-overhead.ts';
 import type { SoakResult } from './benchmarks/soak.ts';
 import type { ViewerResult } from './benchmarks/viewer.ts';
@@ -25,6 +25,7 @@ export interface BenchResults {
   profile?: GateProfile;
   breakdown?: DecisionBreakdown;
   viewer?: ViewerResult;
-  cache?: { runs: CacheRun[]; summary: CacheSummaryRow[] };
+  /** series: whole-series loads, absent from runs made before they were measured. */
+  cache?: { runs: CacheRun[]; summary: CacheSummaryRow[]; series?: { runs: SeriesRun[]; summary: SeriesSummary } };
   soak?: SoakResult;
 }

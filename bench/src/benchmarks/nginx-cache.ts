@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DICOM_JSON } from '@reading-station/contract';
+import { ensureSeries100 } from '../data/series-100.ts';
 import { runWrk, type LoadResult } from '../load/wrk.ts';
 import { loadAverage } from '../machine.ts';
 import { median, round } from '../stats.ts';
@@ -12,7 +13,10 @@ import { FRAME_ACCEPT, cpuPerRequestMs, cpuSnapshot, probe, rotated, settle, var
 // bypass and not store by a bench-only header, so every answer comes from Orthanc through the
 // same directives) against cached (warm), and nginx straight to Orthanc (a) for the gated ÷
 // direct ratio. CPU of nginx + Orthanc per request from /proc; every gated request is still a
-// decision with its audit row, so requests/s through the gate are decisions/s.
+// decision with its audit row, so requests/s through the gate are decisions/s. Then a whole
+// series as a viewer loads it: every frame of the bench's 100-slice HTJ2K series, one request per
+// instance, SERIES_CONCURRENCY at a time, the same way through each path: time to the last byte
+// and CPU of nginx, Orthanc and the gate per series.
 
 export type CacheVariant = 'uncached' | 'cached' | 'direct';
 export type CachePayload = 'series-metadata' | 'htj2k-frame';
@@ -47,6 +51,39 @@ export interface CacheSummaryRow {
   /** HIT ÷ all internal requests of the cached runs. */
   hitRatio: number;
 }
+
+/** One variant's whole-series loads in one round. */
+export interface SeriesRun {
+  round: number;
+  variant: CacheVariant;
+  loadAverage1m: number;
+  /** Each load's time from the first request to the last frame's last byte. */
+  loadMs: number[];
+  frames: number;
+  bytes: number;
+  /** CPU ms per whole series, by part. */
+  cpuMsPerSeries: CpuSnapshot;
+  cacheStatus: Record<string, number>;
+  valid: boolean;
+}
+
+export interface SeriesSummary {
+  frames: number;
+  rounds: number;
+  loadMs: Record<CacheVariant, number>;
+  /** CPU ms per whole series of the parts on the path: nginx + Orthanc, and the gate when gated. */
+  cpuMs: Record<CacheVariant, number>;
+  /** The gate's share of cpuMs (0 when direct: its background work is not on that path). */
+  gateCpuMs: Record<CacheVariant, number>;
+  /** Median over rounds of gated (warm cache) ÷ direct, time and CPU of the parts on each path. */
+  timeRatioCachedToDirect: number;
+  cpuRatioCachedToDirect: number;
+  timeRatioUncachedToDirect: number;
+  hitRatio: number;
+}
+
+/** Frames in flight while a series loads (a browser's connections per origin over HTTP/1.1). */
+export const SERIES_CONCURRENCY = 6;
 
 export interface CacheOptions {
   rounds: number;
@@ -95,6 +132,13 @@ function cacheStatusSince(file: string, from: number): Record<string, number> {
   return counts;
 }
 
+/** HIT ÷ all cached-location requests over these runs' $upstream_cache_status counts. */
+function hitRatio(statuses: ReadonlyArray<Record<string, number>>): number {
+  const hits = statuses.reduce((sum, counts) => sum + (counts.HIT ?? 0), 0);
+  const all = statuses.reduce((sum, counts) => sum + Object.values(counts).reduce((a, b) => a + b, 0), 0);
+  return all === 0 ? Number.NaN : round(hits / all, 4);
+}
+
 async function headersFor(context: BenchContext, target: Target, variant: CacheVariant, validSeconds: number): Promise<Record<string, string>> {
   return {
     Authorization: `Bearer ${await context.admin.token(validSeconds)}`,
@@ -107,7 +151,107 @@ function urlFor(context: BenchContext, variant: CacheVariant, target: Target): s
   return variantUrl(context, variant === 'direct' ? 'direct' : 'gate', target.path);
 }
 
-export async function runNginxCache(context: BenchContext, options: CacheOptions): Promise<{ runs: CacheRun[]; summary: CacheSummaryRow[] }> {
+/** Every frame of one series, SERIES_CONCURRENCY requests at a time; throws on any answer but a 200 with at least minBytes. */
+async function loadSeries(urls: readonly string[], headers: Record<string, string>, minBytes: number): Promise<{ ms: number; bytes: number }> {
+  const started = performance.now();
+  let next = 0;
+  let bytes = 0;
+  const worker = async (): Promise<void> => {
+    while (next < urls.length) {
+      const url = urls[next++] as string;
+      const response = await fetch(url, { headers, signal: AbortSignal.timeout(60_000) });
+      const body = await response.arrayBuffer();
+      if (response.status !== 200 || body.byteLength < minBytes) throw new Error(`series frame ${url}: HTTP ${response.status}, ${body.byteLength} bytes`);
+      bytes += body.byteLength;
+    }
+  };
+  await Promise.all(Array.from({ length: SERIES_CONCURRENCY }, worker));
+  return { ms: performance.now() - started, bytes };
+}
+
+async function runWholeSeries(context: BenchContext, options: CacheOptions, log: string): Promise<{ runs: SeriesRun[]; summary: SeriesSummary }> {
+  const target = await ensureSeries100(context.stack, path.join(context.stack.file.stateDir, 'bench-data'));
+  const seriesPath = `studies/${target.studyInstanceUid}/series/${target.seriesInstanceUid}`;
+  const metadata = await fetch(variantUrl(context, 'gate', `${seriesPath}/metadata`), { headers: { Authorization: `Bearer ${await context.admin.token(120)}`, Accept: DICOM_JSON } });
+  const instances = ((await metadata.json()) as Array<Record<string, { Value?: string[] }>>).map((item) => item['00080018']?.Value?.[0]).filter((uid): uid is string => uid !== undefined);
+  if (metadata.status !== 200 || instances.length === 0) throw new Error(`cache: no instances in the 100-slice series (HTTP ${metadata.status})`);
+  const paths = instances.map((uid) => `${seriesPath}/instances/${uid}/frames/1`);
+  const frame: Target = { payload: 'htj2k-frame', path: '', accept: FRAME_ACCEPT, minBytes: 1000 };
+  const urls = (variant: CacheVariant) => paths.map((framePath) => variantUrl(context, variant === 'direct' ? 'direct' : 'gate', framePath));
+  const loads = 3;
+  const runs: SeriesRun[] = [];
+  for (let r = 0; r < options.rounds; r++) {
+    for (const variant of rotated(VARIANTS, r)) {
+      const headers = await headersFor(context, frame, variant, 300);
+      // Every variant loads the series before it is measured; for the cache, that warms it (twice:
+      // the study's first look at Orthanc after it became active renews its revision once).
+      await loadSeries(urls(variant), headers, frame.minBytes);
+      if (variant === 'cached') {
+        await new Promise((resolve) => setTimeout(resolve, 600));
+        await loadSeries(urls(variant), headers, frame.minBytes);
+      }
+      await settle(context);
+      const loadAverage1m = loadAverage();
+      const logFrom = logSize(log);
+      const before = cpuSnapshot(context);
+      const loadMs: number[] = [];
+      let bytes = 0;
+      let valid = true;
+      for (let i = 0; i < loads; i++) {
+        try {
+          const load = await loadSeries(urls(variant), headers, frame.minBytes);
+          loadMs.push(round(load.ms, 1));
+          bytes = load.bytes;
+        } catch (error) {
+          valid = false;
+          context.log(`cache series ${variant}: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+      const after = cpuSnapshot(context);
+      const perSeries = cpuPerRequestMs(before, after, loads);
+      const cacheStatus = variant === 'direct' ? {} : cacheStatusSince(log, logFrom);
+      runs.push({ round: r + 1, variant, loadAverage1m, loadMs, frames: paths.length, bytes, cpuMsPerSeries: perSeries, cacheStatus, valid });
+      context.log(
+        `cache r${r + 1} whole series (${paths.length} frames) ${variant.padEnd(8)} ${round(median(loadMs), 1)} ms ` +
+          `nginx+orthanc ${(perSeries.nginx + perSeries.orthanc).toFixed(1)} gate ${perSeries.gate.toFixed(1)} ms CPU/series ${JSON.stringify(cacheStatus)}${valid ? '' : ' INVALID'}`,
+      );
+    }
+  }
+  return { runs, summary: summariseSeries(runs, paths.length) };
+}
+
+export function summariseSeries(runs: readonly SeriesRun[], frames: number): SeriesSummary {
+  const of = (variant: CacheVariant) => runs.filter((run) => run.valid && run.variant === variant);
+  const time = (run: SeriesRun) => median(run.loadMs);
+  const gate = (run: SeriesRun) => (run.variant === 'direct' ? 0 : run.cpuMsPerSeries.gate);
+  const cpu = (run: SeriesRun) => run.cpuMsPerSeries.nginx + run.cpuMsPerSeries.orthanc + gate(run);
+  const pick = (value: (run: SeriesRun) => number): Record<CacheVariant, number> => ({
+    uncached: round(median(of('uncached').map(value)), 1),
+    cached: round(median(of('cached').map(value)), 1),
+    direct: round(median(of('direct').map(value)), 1),
+  });
+  const perRound = (value: (run: SeriesRun) => number, numerator: CacheVariant): number => {
+    const ratios: number[] = [];
+    for (const run of of(numerator)) {
+      const base = of('direct').find((candidate) => candidate.round === run.round);
+      if (base) ratios.push(value(run) / value(base));
+    }
+    return round(median(ratios), 3);
+  };
+  return {
+    frames,
+    rounds: Math.min(of('uncached').length, of('cached').length, of('direct').length),
+    loadMs: pick(time),
+    cpuMs: pick(cpu),
+    gateCpuMs: pick(gate),
+    timeRatioCachedToDirect: perRound(time, 'cached'),
+    cpuRatioCachedToDirect: perRound(cpu, 'cached'),
+    timeRatioUncachedToDirect: perRound(time, 'uncached'),
+    hitRatio: hitRatio(of('cached').map((run) => run.cacheStatus)),
+  };
+}
+
+export async function runNginxCache(context: BenchContext, options: CacheOptions): Promise<{ runs: CacheRun[]; summary: CacheSummaryRow[]; series: { runs: SeriesRun[]; summary: SeriesSummary } }> {
   const frame = context.payloads['htj2k-512'];
   const targets: Target[] = [
     await seriesMetadataTarget(context),
@@ -151,7 +295,8 @@ export async function runNginxCache(context: BenchContext, options: CacheOptions
       }
     }
   }
-  return { runs, summary: summariseCache(runs, targets.map((target) => target.payload)) };
+  const series = await runWholeSeries(context, options, log);
+  return { runs, summary: summariseCache(runs, targets.map((target) => target.payload)), series };
 }
 
 export function summariseCache(runs: readonly CacheRun[], payloads: readonly CachePayload[]): CacheSummaryRow[] {
@@ -172,9 +317,6 @@ export function summariseCache(runs: readonly CacheRun[], payloads: readonly Cac
       }
       return round(median(ratios), 3);
     };
-    const statuses = of('cached').map((run) => run.cacheStatus);
-    const hits = statuses.reduce((sum, counts) => sum + (counts.HIT ?? 0), 0);
-    const all = statuses.reduce((sum, counts) => sum + Object.values(counts).reduce((a, b) => a + b, 0), 0);
     return {
       payload,
       rounds: Math.min(of('uncached').length, of('cached').length, of('direct').length),
@@ -186,7 +328,7 @@ export function summariseCache(runs: readonly CacheRun[], payloads: readonly Cac
       cpuRatioCachedToUncached: perRound((cached, uncached) => pipeCpu(cached) / pipeCpu(uncached), 'cached', 'uncached'),
       ratioCachedToDirect: perRound((a, b) => a.result.requestsPerSecond / b.result.requestsPerSecond, 'cached', 'direct'),
       ratioUncachedToDirect: perRound((a, b) => a.result.requestsPerSecond / b.result.requestsPerSecond, 'uncached', 'direct'),
-      hitRatio: all === 0 ? Number.NaN : round(hits / all, 4),
+      hitRatio: hitRatio(of('cached').map((run) => run.cacheStatus)),
     };
   });
 }

@@ -1,3 +1,4 @@
+import { SERIES_CONCURRENCY, type SeriesSummary } from '../benchmarks/nginx-cache.ts';
 import type { BenchResults } from '../results.ts';
 
 const n = (value: number, digits = 2): string => (Number.isFinite(value) ? value.toFixed(digits) : '–');
@@ -30,6 +31,26 @@ export function cacheSection(results: BenchResults): string[] {
     line(['answer', 'nginx + Orthanc CPU cached ÷ uncached', 'gated cached ÷ direct req/s', 'gated uncached ÷ direct req/s', 'hit ratio (cached runs)', 'rounds']),
     line(['---', '---', '---', '---', '---', '---']),
     ...ratios,
+    '',
+    ...seriesLines(cache.series?.summary, line),
+  ];
+}
+
+function seriesLines(series: SeriesSummary | undefined, line: (cells: ReadonlyArray<string | number>) => string): string[] {
+  if (series === undefined) return [];
+  const path = (variant: 'uncached' | 'cached' | 'direct') => (variant === 'direct' ? 'direct (nginx → Orthanc)' : `gate, ${variant}`);
+  return [
+    `#### A whole series (${series.frames} HTJ2K frames, one request each, ${SERIES_CONCURRENCY} at a time)`,
+    '',
+    line(['path', 'time to the last frame ms', 'CPU ms per series on the path (nginx + Orthanc + gate when gated)', 'of which the gate']),
+    line(['---', '---', '---', '---']),
+    ...(['uncached', 'cached', 'direct'] as const).map((variant) =>
+      line([path(variant), n(series.loadMs[variant], 1), n(series.cpuMs[variant], 1), variant === 'direct' ? '–' : n(series.gateCpuMs[variant], 1)]),
+    ),
+    '',
+    line(['gated cached ÷ direct, time', 'gated cached ÷ direct, CPU', 'gated uncached ÷ direct, time', 'hit ratio (cached loads)', 'rounds']),
+    line(['---', '---', '---', '---', '---']),
+    line([n(series.timeRatioCachedToDirect, 3), n(series.cpuRatioCachedToDirect, 3), n(series.timeRatioUncachedToDirect, 3), `${n(series.hitRatio * 100, 2)} %`, series.rounds]),
     '',
   ];
 }
