@@ -27,6 +27,12 @@ class FakeRevisions implements RevisionLookup {
   calls: string[] = [];
   /** caughtUp() fails, as when Orthanc cannot be asked. */
   unreachable = false;
+  /** Orthanc IDs a look found deleted. */
+  readonly gone = new Set<string>();
+  isGone(orthancId: string): boolean {
+    this.calls.push(`gone? ${orthancId}`);
+    return this.gone.has(orthancId);
+  }
   async caughtUp(): Promise<void> {
     this.calls.push('caughtUp');
     if (this.unreachable) throw new Error('connection refused');
@@ -116,7 +122,7 @@ describe('the cached internal location', () => {
 
   it('is not used without revisions, when none may be handed out, or for a study without an Orthanc ID', async () => {
     expect(await locationOf('doc', `studies/${STUDY_A}/metadata`, '')).toBe(`/internal-orthanc/dicom-web/studies/${STUDY_A}/metadata`);
-    const behind: RevisionLookup = { revisionOf: () => undefined, caughtUp: async () => undefined };
+    const behind: RevisionLookup = { revisionOf: () => undefined, caughtUp: async () => undefined, isGone: () => false };
     expect(await locationOf('doc', `studies/${STUDY_A}/metadata`, '', behind)).toBe(`/internal-orthanc/dicom-web/studies/${STUDY_A}/metadata`);
     expect(await locationOf('pa', `studies/${NO_ORTHANC_ID}/metadata`, '', new FakeRevisions())).toBe(`/internal-orthanc/dicom-web/studies/${NO_ORTHANC_ID}/metadata`);
   });
@@ -130,14 +136,31 @@ describe('the cached internal location', () => {
     ] as const) {
       const revisions = new FakeRevisions();
       await locationOf('doc', path, query, revisions);
-      expect(revisions.calls, path).toEqual(['caughtUp', 'orthanc-a']);
+      expect(revisions.calls, path).toEqual(['caughtUp', 'gone? orthanc-a', 'orthanc-a']);
     }
     const search = new FakeRevisions();
     await locationOf('pb', 'studies', 'PatientName=P*', search);
     expect(search.calls, 'a root study search catches up once, then keys every study').toEqual(['caughtUp', 'orthanc-b']);
     const frames = new FakeRevisions();
     await locationOf('doc', `studies/${STUDY_A}/series/${SERIES}/instances/${INSTANCE}/frames/1`, '', frames);
-    expect(frames.calls).toEqual(['orthanc-a']);
+    expect(frames.calls).toEqual(['gone? orthanc-a', 'orthanc-a']);
+  });
+
+  it('refuses a study a look found deleted in Orthanc before nginx is involved, after catching up for metadata', async () => {
+    const revisions = new FakeRevisions();
+    revisions.gone.add('orthanc-a');
+    for (const path of [
+      `studies/${STUDY_A}/series/${SERIES}/metadata`,
+      `studies/${STUDY_A}/series/${SERIES}/instances/${INSTANCE}/frames/1`,
+      `studies/${STUDY_A}/series/${SERIES}/instances/${INSTANCE}`,
+    ]) {
+      expect(await decide('doc', path, '', revisions), path).toMatchObject({ outcome: 'refused', status: 404, code: 'STUDY_NOT_FOUND', studyUid: STUDY_A });
+    }
+    expect(revisions.calls.slice(0, 2), 'metadata: the look that found it gone may be the one the request waited for').toEqual(['caughtUp', 'gone? orthanc-a']);
+    expect(revisions.asked, 'no revision handed out for it').toEqual([]);
+    // The policy still comes first: someone who may not see the study learns nothing of its deletion.
+    expect(await decide('pb', `studies/${STUDY_A}/metadata`, '', revisions)).toMatchObject({ outcome: 'refused', status: 403, code: 'STUDY_FORBIDDEN' });
+    expect(await locationOf('doc', `studies/${STUDY_B}/metadata`, '', revisions)).toMatch(/^\/internal-orthanc\/cached\/bbbbbbbb00000001\//);
   });
 
   it('streams metadata and searches uncached when it cannot catch up with Orthanc', async () => {

@@ -26,7 +26,7 @@ export const CACHED_DICOMWEB_PREFIX = '/internal-orthanc/cached/';
 export const MAX_CACHED_SEARCH_STUDIES = 16;
 
 /** What the decision needs to key cached answers (StudyRevisions; absent: nothing is cached). */
-export type RevisionLookup = Pick<StudyRevisions, 'revisionOf' | 'caughtUp'>;
+export type RevisionLookup = Pick<StudyRevisions, 'revisionOf' | 'caughtUp' | 'isGone'>;
 
 const STUDY_UID_PARAMS = new Set(['StudyInstanceUID', '0020000d', '0020000D']);
 
@@ -201,8 +201,14 @@ export async function decideDicomWebRequest(
     return { outcome: 'refused', status: 409, code: 'STUDY_CONFLICT', reason: 'StudyInstanceUID held by the PACS under more than one patient', route, kind, studyUid };
   }
   let revision: string | undefined;
-  if (cacheable(route) && revisions !== undefined && study.orthancId !== null && (route.kind === 'frames' || (await caughtUp(revisions)))) {
-    revision = studyRevision(revisions, study);
+  if (revisions !== undefined && study.orthancId !== null) {
+    const fresh = cacheable(route) && route.kind !== 'frames' && (await caughtUp(revisions));
+    // Deleted in Orthanc, as a look at it found: refused here, before nginx or its cache, even
+    // while the registry still has the study.
+    if (revisions.isGone(study.orthancId)) {
+      return { outcome: 'refused', status: 404, code: 'STUDY_NOT_FOUND', reason: 'study deleted in the PACS', route, kind, studyUid };
+    }
+    if (cacheable(route) && (route.kind === 'frames' || fresh)) revision = studyRevision(revisions, study);
   }
   return { outcome: 'redirect', location: location(route, params, revision), route, kind, studyUid };
 }

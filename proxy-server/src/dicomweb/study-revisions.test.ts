@@ -192,14 +192,38 @@ describe('StudyRevisions', () => {
     expect(revisions.revisionOf('a', '1.2.1')).not.toBe(before);
   });
 
-  it('forgets a study Orthanc no longer holds: the next request gets a revision never used', async () => {
+  it('forgets a study Orthanc no longer holds, and calls it gone until the feed shows it again', async () => {
     const { orthanc, revisions, advance } = await settled();
     const before = revisions.revisionOf('a', '1.2.1');
+    expect(revisions.isGone('a')).toBe(false);
+    const deleted = orthanc.studies.get('a') as { uid: string; lastUpdate: string; instances: Set<string> };
     orthanc.studies.delete('a');
     advance(100);
     await revisions.caughtUp();
     expect(revisions.activeStudies).toBe(1);
+    expect(revisions.isGone('a'), 'the first look after the deletion').toBe(true);
+    expect(revisions.isGone('b')).toBe(false);
+    // Still gone at the next looks (nothing changed), whichever studies are watched.
+    advance(100);
+    await revisions.caughtUp();
+    expect(revisions.isGone('a')).toBe(true);
+    // Sent again: its changes are in the feed, and it is a study like any other.
+    orthanc.studies.set('a', { ...deleted, instances: new Set() });
+    orthanc.store('a', 'a9');
+    advance(100);
+    await revisions.caughtUp();
+    expect(revisions.isGone('a')).toBe(false);
     expect(revisions.revisionOf('a', '1.2.1')).not.toBe(before);
+  });
+
+  it('calls a deleted study gone for ten minutes at most (the registry has dropped it by then)', async () => {
+    const { orthanc, revisions, advance } = await settled();
+    orthanc.studies.delete('a');
+    advance(100);
+    await revisions.caughtUp();
+    expect(revisions.isGone('a')).toBe(true);
+    advance(10 * 60_000 + 1);
+    expect(revisions.isGone('a')).toBe(false);
   });
 
   it('hands out no revision while Orthanc cannot be asked, and again once it can', async () => {

@@ -20,7 +20,8 @@ import type { OrthancChanges } from '../orthanc/orthanc-client.ts';
 //      second) when an instance of a study is stored or deleted: a study whose LastUpdate moved
 //      since the last check, or is not older than Orthanc's clock at that check (a change later in
 //      a second that was not over), gets a new revision; one Orthanc no longer holds is forgotten,
-//      so a later request gets a revision never used.
+//      so a later request gets a revision never used, and is remembered as gone: the gate refuses
+//      it (isGone) until the feed shows the study again or the registry has dropped it.
 //
 // Metadata and searches wait for a look that STARTED after the request arrived (caughtUp()):
 // concurrent requests share one, and none can miss a change Orthanc recorded before it arrived.
@@ -71,6 +72,8 @@ interface ActiveStudy {
 const UIDS_PER_FIND = 200;
 /** Changes read per request to the feed, and resources mapped to studies per request. */
 const CHANGES_PER_READ = 1000;
+/** How long a study seen deleted is refused by the gate itself; by then the registry sync has long dropped it. */
+const GONE_MS = 10 * 60_000;
 
 export class StudyRevisions {
   readonly #source: StudyRevisionSource;
@@ -84,6 +87,8 @@ export class StudyRevisions {
   #counter = 0;
   /** By Orthanc study ID; Map order is request order (least recent first). */
   readonly #active = new Map<string, ActiveStudy>();
+  /** Watched studies a look found deleted, by Orthanc study ID: when (on this process's clock). */
+  readonly #gone = new Map<string, number>();
   /** Orthanc's clock at the start of the last LastUpdate check ('' before the first). */
   #orthancClockAtLastCheck = '';
   /** Where the last look left the feed; undefined before the first. */
@@ -156,6 +161,18 @@ export class StudyRevisions {
     return study.revision;
   }
 
+  /**
+   * Whether a look found this study deleted in Orthanc (and the feed has not shown it since): the
+   * gate refuses it before nginx and its cache are involved, without waiting for the registry.
+   */
+  isGone(orthancId: string): boolean {
+    const seen = this.#gone.get(orthancId);
+    if (seen === undefined) return false;
+    if (this.#now() - seen <= GONE_MS) return true;
+    this.#gone.delete(orthancId);
+    return false;
+  }
+
   /** True while the last successful look started less than two poll intervals ago. */
   isCurrent(): boolean {
     return this.#now() - this.#lastLookStartedAt < 2 * this.#pollIntervalMs;
@@ -201,7 +218,10 @@ export class StudyRevisions {
     for (const [id, study] of this.#active) {
       if (startedAt - study.requestedAt > this.#idleMs) this.#active.delete(id);
     }
-    if (this.#active.size === 0) {
+    for (const [id, seen] of this.#gone) {
+      if (startedAt - seen > GONE_MS) this.#gone.delete(id);
+    }
+    if (this.#active.size === 0 && this.#gone.size === 0) {
       // Nothing is keyed by a revision that a change could have made stale; the next study made
       // active gets a revision never used, and the look after it starts the feed afresh.
       this.#feedPosition = undefined;
@@ -230,11 +250,14 @@ export class StudyRevisions {
         for (const id of await this.#source.studiesOf(resources.slice(i, i + CHANGES_PER_READ))) {
           const study = this.#active.get(id);
           if (study !== undefined) study.revision = this.#nextRevision();
+          // Sent again after its deletion: Orthanc holds it once more.
+          this.#gone.delete(id);
         }
       }
     }
     // Deletions are not in the feed: LastUpdate tells, whenever the count or the feed says something happened.
-    if (first || count !== this.#instanceCount || changes > 0 || this.#changesAtLastLook) await this.#checkLastUpdates(first);
+    const moved = first || count !== this.#instanceCount || changes > 0 || this.#changesAtLastLook;
+    if (moved && this.#active.size > 0) await this.#checkLastUpdates(first);
     this.#feedPosition = position;
     this.#instanceCount = count;
     this.#changesAtLastLook = changes > 0;
@@ -254,6 +277,9 @@ export class StudyRevisions {
       if (lastUpdate === undefined) {
         // Deleted in Orthanc (or never there): a later request starts from a revision never used.
         this.#active.delete(id);
+        this.#gone.delete(id);
+        this.#gone.set(id, this.#now());
+        while (this.#gone.size > this.#maxStudies) this.#gone.delete(this.#gone.keys().next().value as string);
         continue;
       }
       const moved = study.lastUpdate !== undefined && study.lastUpdate !== lastUpdate;
