@@ -1,5 +1,22 @@
+import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
+import { patchJpegCodec } from './src/imaging/jpeg-12bit.ts';
+
+/**
+ * Cornerstone's JPEG codec decodes 12-bit JPEG Extended with an 8-bit level shift and IDCT;
+ * jpeg-12bit.ts says how and patches it here, in the main bundle and the decode workers, failing
+ * the build if the codec no longer has the code it patches.
+ */
+function jpeg12BitPatch(): Plugin {
+  const idctModule = fileURLToPath(new URL('./src/imaging/jpeg-12bit.ts', import.meta.url));
+  return {
+    name: 'reading-station-jpeg-12bit',
+    transform(code, id) {
+      return /[\\/]@cornerstonejs[\\/]dicom-image-loader[\\/]dist[\\/]esm[\\/]codecs[\\/]jpeg\.js$/.test(id.split('?')[0] ?? '') ? patchJpegCodec(code, idctModule) : null;
+    },
+  };
+}
 
 // docs/facts.md, Vite worker settings (Cornerstone3D 5.14 under Vite 8): ES-module workers; the dicom-image-loader must not be
 // pre-bundled by the dev server (its worker and WASM glue are resolved relative to its own files)
@@ -7,8 +24,8 @@ import { defineConfig } from 'vite';
 export default defineConfig({
   // Relative asset URLs: the same build loads from nginx at / and from the desktop app's scheme.
   base: './',
-  plugins: [react()],
-  worker: { format: 'es' },
+  plugins: [react(), jpeg12BitPatch()],
+  worker: { format: 'es', plugins: () => [jpeg12BitPatch()] },
   build: {
     target: 'es2022',
     outDir: 'dist',
