@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DicomJsonObject } from '../dicom/dicom-json.ts';
-import { stackFrames } from './stack-frames.ts';
+import { pixelDataUncertain, stackFrames, withoutPixelData } from './stack-frames.ts';
 import type { SeriesInstance } from './study-api.ts';
 
 const CT = '1.2.840.10008.5.1.4.1.1.2';
@@ -42,5 +42,23 @@ describe('stack frames', () => {
     };
     expect(stackFrames([deflated])).toHaveLength(1);
     expect(stackFrames([{ ...deflated, metadata: { '00080016': { vr: 'UI', Value: ['1.2.840.10008.5.1.4.1.1.2'] } } }])).toHaveLength(0);
+  });
+});
+
+describe('objects whose header leaves pixel data open', () => {
+  const module = { '00280010': { vr: 'US', Value: [32] }, '00280011': { vr: 'US', Value: [32] }, '00280100': { vr: 'US', Value: [16] } };
+  const cr = (metadata: DicomJsonObject): SeriesInstance => ({ sopInstanceUid: 'cr', instanceNumber: 1, metadata: { '00080016': { vr: 'UI', Value: ['1.2.840.10008.5.1.4.1.1.1'] }, ...metadata } });
+
+  it('is uncertain only with an Image Pixel module and no Pixel Data attribute', () => {
+    expect(pixelDataUncertain(cr(module).metadata)).toBe(true);
+    expect(pixelDataUncertain(cr({ ...module, ...pixels }).metadata)).toBe(false);
+    expect(pixelDataUncertain(cr({}).metadata)).toBe(false);
+  });
+
+  it('is an image until the server says it has no pixel data, then no frame of it is in the stack', () => {
+    expect(stackFrames([cr(module)])).toHaveLength(1);
+    const answered = cr(withoutPixelData(cr(module).metadata));
+    expect(pixelDataUncertain(answered.metadata)).toBe(false);
+    expect(stackFrames([answered])).toEqual([]);
   });
 });

@@ -27,7 +27,25 @@ export function numberOfFramesOf(metadata: DicomJsonObject): number {
  */
 export function hasPixelData(metadata: DicomJsonObject): boolean {
   if (Tag.PixelData in metadata || Tag.FloatPixelData in metadata || Tag.DoubleFloatPixelData in metadata) return true;
+  return hasImagePixelModule(metadata);
+}
+
+function hasImagePixelModule(metadata: DicomJsonObject): boolean {
   return ['00280010', '00280011', '00280100'].every((tag) => numberValue(metadata, tag) !== null);
+}
+
+/**
+ * Whether only the Image Pixel module says there is pixel data (no Pixel Data attribute): a
+ * deflated file, or an object without pixel data that carries the module anyway; the study loader
+ * asks the server which (study-api.ts `instanceHasPixelData`).
+ */
+export function pixelDataUncertain(metadata: DicomJsonObject): boolean {
+  return !(Tag.PixelData in metadata || Tag.FloatPixelData in metadata || Tag.DoubleFloatPixelData in metadata) && hasImagePixelModule(metadata);
+}
+
+/** The metadata of an object found to have no pixel data: without its Image Pixel module's size. */
+export function withoutPixelData(metadata: DicomJsonObject): DicomJsonObject {
+  return Object.fromEntries(Object.entries(metadata).filter(([tag]) => tag !== '00280010' && tag !== '00280011'));
 }
 
 /** Null for an image instance, else what it is (from its SOP class and whether it has pixel data). */

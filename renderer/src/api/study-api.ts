@@ -101,3 +101,21 @@ export function instanceUrl(serverUrl: string, studyUid: string, seriesUid: stri
 export function frameImageId(serverUrl: string, studyUid: string, seriesUid: string, sopInstanceUid: string, frame = 1): string {
   return `wadors:${instanceUrl(serverUrl, studyUid, seriesUid, sopInstanceUid)}/frames/${frame}`;
 }
+
+/**
+ * Whether an instance has pixel data, for one whose metadata has an Image Pixel module but no
+ * Pixel Data attribute (stack-frames.ts `pixelDataUncertain`): Orthanc leaves Pixel Data out of the
+ * metadata of deflated files, and objects without pixel data may carry the module all the same.
+ * Its bulk data URI tells (404: none); only the answer's headers are read. Any other failure keeps
+ * the header's word (an image), whose frame request then reports it.
+ */
+export async function instanceHasPixelData(bridge: Bridge, instance: string, signal?: AbortSignal): Promise<boolean> {
+  try {
+    const response = await authorizedFetch(bridge, `${instance}/bulk/7fe00010`, { accept: 'multipart/related; type="application/octet-stream"', ...(signal ? { signal } : {}) });
+    await response.body?.cancel();
+    return true;
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    return !(error instanceof ApiError && error.status === 404);
+  }
+}

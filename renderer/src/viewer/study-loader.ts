@@ -2,8 +2,8 @@
  * From a study UID to stacks the viewer can show: the series list, then each series' metadata,
  * registered with the image loader under the imageIds of its frames.
  */
-import { nonImageKindOfInstance, stackFrames } from '../api/stack-frames.ts';
-import { fetchSeriesInstances, fetchStudySeries, frameImageId, instanceUrl, type SeriesSummary } from '../api/study-api.ts';
+import { nonImageKindOfInstance, pixelDataUncertain, stackFrames, withoutPixelData } from '../api/stack-frames.ts';
+import { fetchSeriesInstances, fetchStudySeries, frameImageId, instanceHasPixelData, instanceUrl, type SeriesSummary } from '../api/study-api.ts';
 import type { ReadingStationBridge } from '../bridge/bridge-contract.ts';
 import { formatDicomDate, formatPersonName } from '../dicom/dicom-format.ts';
 import { numberValue, stringValue, Tag, type DicomJsonObject } from '../dicom/dicom-json.ts';
@@ -71,7 +71,17 @@ export async function loadSeries(
   summary: SeriesSummary,
   signal: AbortSignal,
 ): Promise<{ series: LoadedSeries; header: StudyHeader | null }> {
-  const instances = await fetchSeriesInstances(bridge, serverUrl, studyUid, summary.seriesInstanceUid, signal);
+  const listed = await fetchSeriesInstances(bridge, serverUrl, studyUid, summary.seriesInstanceUid, signal);
+  // Objects whose header leaves open whether they have pixel data are asked about once, so that
+  // none without is shown as an image whose frames fail.
+  const instances = await Promise.all(
+    listed.map(async (instance) =>
+      pixelDataUncertain(instance.metadata) &&
+      !(await instanceHasPixelData(bridge, instanceUrl(serverUrl, studyUid, summary.seriesInstanceUid, instance.sopInstanceUid), signal))
+        ? { ...instance, metadata: withoutPixelData(instance.metadata) }
+        : instance,
+    ),
+  );
   // The image loader gets each instance's metadata once, under its first frame's imageId: the
   // dicom-image-loader derives every other frame's (per-frame functional groups included) from it.
   const frameIds = new Map<string, string[]>();
