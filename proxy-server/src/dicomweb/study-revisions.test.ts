@@ -46,7 +46,8 @@ class FakeOrthanc implements StudyRevisionSource {
   async changes(since: number, limit: number): Promise<OrthancChanges> {
     this.#call('changes');
     const after = this.feed.filter((change) => change.seq > since).slice(0, limit);
-    const answer = { changes: after, done: after.length < limit, last: after.at(-1)?.seq ?? since };
+    // As Orthanc: with nothing left after `since`, Last is the newest sequence number ever given.
+    const answer = { changes: after, done: after.length < limit, last: after.at(-1)?.seq ?? Math.max(since, this.seq) };
     await this.hold;
     return answer;
   }
@@ -189,6 +190,20 @@ describe('StudyRevisions', () => {
     orthanc.store('b', 'b2');
     advance(100);
     await revisions.caughtUp();
+    expect(revisions.revisionOf('a', '1.2.1')).not.toBe(before);
+  });
+
+  it('sees an instance stored and deleted again between two looks (an answer fetched meanwhile may hold it) by the hole it leaves in the feed', async () => {
+    const { orthanc, revisions, advance } = await settled();
+    const before = revisions.revisionOf('a', '1.2.1');
+    orthanc.clock = '20261128T100005';
+    orthanc.store('a', 'a2');
+    orthanc.clock = '20261128T100006';
+    orthanc.deleteInstance('a', 'a2');
+    advance(100);
+    await revisions.caughtUp();
+    // The count is as it was and the feed shows no change; its numbers do not add up.
+    expect(orthanc.asked).toEqual(['statistics', 'changes', 'now', 'find']);
     expect(revisions.revisionOf('a', '1.2.1')).not.toBe(before);
   });
 

@@ -12,11 +12,12 @@ import type { OrthancChanges } from '../orthanc/orthanc-client.ts';
 //      instance, new series or study, stable series or study, updated attachment or metadata. The
 //      resources they name are mapped to their studies in one `POST /tools/bulk-content`, and any
 //      change of a watched study gives it a new revision;
-//   3. when the count moved, or this look or the one before read any change, the LastUpdate of the
-//      watched studies (`GET /tools/now` and one `POST /tools/find`). Deletions leave no trace in
-//      the feed (Orthanc drops a deleted resource's changes with it and logs none), but they lower
-//      the count, unless instances were stored meanwhile, and those are in the feed of this look or
-//      the one before (the count is read before the feed). Orthanc stamps LastUpdate (to the
+//   3. when the count moved, or this look or the one before read any change or found changes
+//      missing, the LastUpdate of the watched studies (`GET /tools/now` and one `POST /tools/find`).
+//      Deletions are not in the feed (Orthanc drops a deleted resource's changes with it and logs
+//      none), but they lower the count, unless instances were stored meanwhile, and those are in
+//      the feed of this look or the one before (the count is read before the feed), or missing
+//      from it when deleted again: a hole in its sequence numbers. Orthanc stamps LastUpdate (to the
 //      second) when an instance of a study is stored or deleted: a study whose LastUpdate moved
 //      since the last check, or is not older than Orthanc's clock at that check (a change later in
 //      a second that was not over), gets a new revision; one Orthanc no longer holds is forgotten,
@@ -95,7 +96,7 @@ export class StudyRevisions {
   #feedPosition: number | undefined;
   /** Orthanc's instance count at the last look. */
   #instanceCount: number | undefined;
-  /** The last look read changes from the feed. */
+  /** The last look read changes from the feed, or found some missing from it. */
   #changesAtLastLook = false;
   /** When the last look started that succeeded, on this process's clock. */
   #lastLookStartedAt: number;
@@ -235,11 +236,16 @@ export class StudyRevisions {
     let position = first ? await this.#source.lastChange() : (this.#feedPosition as number);
     const touched: string[] = [];
     let changes = 0;
+    let hole = false;
     if (!first) {
       for (;;) {
         const batch = await this.#source.changes(position, CHANGES_PER_READ);
         changes += batch.changes.length;
         for (const change of batch.changes) touched.push(change.id);
+        // Sequence numbers are never reused: fewer changes than numbers since the position means
+        // some were dropped with a resource deleted meanwhile (with none left after it, Orthanc's
+        // Last is still the newest number it gave).
+        if (batch.last !== position + batch.changes.length) hole = true;
         position = batch.last;
         if (batch.done || batch.changes.length === 0) break;
       }
@@ -256,11 +262,11 @@ export class StudyRevisions {
       }
     }
     // Deletions are not in the feed: LastUpdate tells, whenever the count or the feed says something happened.
-    const moved = first || count !== this.#instanceCount || changes > 0 || this.#changesAtLastLook;
+    const moved = first || count !== this.#instanceCount || changes > 0 || hole || this.#changesAtLastLook;
     if (moved && this.#active.size > 0) await this.#checkLastUpdates(first);
     this.#feedPosition = position;
     this.#instanceCount = count;
-    this.#changesAtLastLook = changes > 0;
+    this.#changesAtLastLook = changes > 0 || hole;
     this.#lastLookStartedAt = startedAt;
   }
 
