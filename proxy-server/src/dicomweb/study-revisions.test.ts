@@ -67,12 +67,20 @@ class FakeOrthanc implements StudyRevisionSource {
     return this.clock;
   }
 
+  /** Answers of /tools/find are cut to this many studies (Orthanc's LimitFindResults). */
+  findLimit = Infinity;
+
   async studyLastUpdates(uids: readonly string[]): Promise<Map<string, string>> {
     this.#call('find');
     this.found.push([...uids]);
     const found = new Map<string, string>();
-    for (const [id, study] of this.studies) if (uids.includes(study.uid)) found.set(id, study.lastUpdate);
+    for (const [id, study] of this.studies) if (uids.includes(study.uid) && found.size < this.findLimit) found.set(id, study.lastUpdate);
     return found;
+  }
+
+  async study(orthancId: string): Promise<object | undefined> {
+    this.#call('study');
+    return this.studies.get(orthancId);
   }
 }
 
@@ -229,6 +237,19 @@ describe('StudyRevisions', () => {
     await revisions.caughtUp();
     expect(revisions.isGone('a')).toBe(false);
     expect(revisions.revisionOf('a', '1.2.1')).not.toBe(before);
+  });
+
+  it('calls a study gone only when Orthanc answers 404 for it, not when a limited find left it out', async () => {
+    const { orthanc, revisions, advance } = await settled();
+    const before = revisions.revisionOf('b', '1.2.2');
+    orthanc.findLimit = 1;
+    orthanc.store('a', 'a2');
+    advance(100);
+    await revisions.caughtUp();
+    expect(orthanc.asked.filter((name) => name === 'study')).toEqual(['study']);
+    expect(revisions.isGone('b')).toBe(false);
+    expect(revisions.activeStudies).toBe(2);
+    expect(revisions.revisionOf('b', '1.2.2'), 'unchecked this time: renewed').not.toBe(before);
   });
 
   it('calls a deleted study gone for ten minutes at most (the registry has dropped it by then)', async () => {

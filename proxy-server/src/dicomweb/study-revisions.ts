@@ -6,7 +6,7 @@ import type { OrthancChanges } from '../orthanc/orthanc-client.ts';
 // whenever Orthanc's copy of the study changes and an answer cached before the change is never
 // looked up again (docs/operations.md, "The DICOMweb cache").
 //
-// A look at Orthanc (one "flight") reads three things, in this order:
+// A look at Orthanc reads three things, in this order:
 //   1. how many instances Orthanc holds (`GET /statistics`);
 //   2. its changes feed from where the last look stopped (`GET /changes?since=`): every stored
 //      instance, new series or study, stable series or study, updated attachment or metadata. The
@@ -48,6 +48,8 @@ export interface StudyRevisionSource {
   now(): Promise<string>;
   /** LastUpdate (UTC, `YYYYMMDDTHHMMSS`) of those of these studies Orthanc holds, by Orthanc ID. */
   studyLastUpdates(studyInstanceUids: readonly string[]): Promise<Map<string, string>>;
+  /** The study by Orthanc ID (`GET /studies/{id}`), undefined when Orthanc answers 404. */
+  study(orthancId: string): Promise<object | undefined>;
 }
 
 export interface StudyRevisionsOptions {
@@ -281,7 +283,14 @@ export class StudyRevisions {
     for (const [id, study] of watched) {
       const lastUpdate = lastUpdates.get(id);
       if (lastUpdate === undefined) {
-        // Deleted in Orthanc (or never there): a later request starts from a revision never used.
+        // Not in the answer: asked for by its ID before the gate refuses it (an Orthanc with
+        // LimitFindResults set cuts a long answer short).
+        if ((await this.#source.study(id)) !== undefined) {
+          study.revision = this.#nextRevision();
+          study.lastUpdate = undefined;
+          continue;
+        }
+        // Deleted in Orthanc: a later request starts from a revision never used.
         this.#active.delete(id);
         this.#gone.delete(id);
         this.#gone.set(id, this.#now());
