@@ -53,6 +53,11 @@ async function exerciseSchema(db: RsDatabase): Promise<void> {
   await rejected(db.insertInto('studies').values({ study_instance_uid: '1.2.5', patient_id: patient.id, status: 'lost' as 'final' }).execute());
   await rejected(db.insertInto('studies').values({ study_instance_uid: '1.2.3', patient_id: patient.id, status: 'unread' }).execute());
   await rejected(db.insertInto('patients').values({ patient_id: 'P-1', name: null, birth_date: null, sex: null }).execute());
+  // A patient is the PatientID with its issuer: another issuer's P-1 is another patient, once.
+  const partner = await db.insertInto('patients').values({ patient_id: 'P-1', name: null, birth_date: null, sex: null, issuer_of_patient_id: 'HOSP-B' }).returning('id').executeTakeFirstOrThrow();
+  await rejected(db.insertInto('patients').values({ patient_id: 'P-1', name: null, birth_date: null, sex: null, issuer_of_patient_id: 'HOSP-B' }).execute());
+  // Migrating down would merge them (it refuses to); the schema tests migrate down afterwards.
+  await db.deleteFrom('patients').where('id', '=', partner.id).execute();
   await rejected(db.insertInto('audit_forwarding').values({ sink: 'syslog', updated_at: NOW }).execute());
 
   // Deleting a user unassigns their studies rather than deleting them.
@@ -67,7 +72,49 @@ async function exerciseSchema(db: RsDatabase): Promise<void> {
   expect(after.radiologist_id).toBeNull();
 }
 
-const ALL_MIGRATIONS = ['0001_initial_schema', '0002_registry_sync', '0003_idp_identities', '0004_audit_key_id', '0006_hospital_relations', '0007_audit_served', '0008_audit_forwarding'];
+/**
+ * A registry made before 0009 (one patient per PatientID) keeps its rows, ids and links through
+ * it, and afterwards holds the same PatientID once per issuer.
+ */
+async function exerciseIssuerIdentityUpgrade(db: RsDatabase): Promise<void> {
+  const { error } = await createMigrator(db).migrateTo('0008_audit_forwarding');
+  expect(error).toBeUndefined();
+  const insertPatient = (patientId: string, issuer: string | null) =>
+    db.insertInto('patients').values({ patient_id: patientId, name: `${patientId}^${issuer ?? ''}`, birth_date: null, sex: null, issuer_of_patient_id: issuer }).returning('id').executeTakeFirstOrThrow();
+  const a = await insertPatient('MRN-1', 'HOSP-A');
+  const plain = await insertPatient('MRN-2', null);
+  const gone = await insertPatient('MRN-3', null);
+  await db.deleteFrom('patients').where('id', '=', gone.id).execute();
+  await db.insertInto('users').values({ username: 'pat', display_name: 'Pat', role: 'patient', password_hash: 'x', patient_id: a.id, created_at: NOW }).execute();
+  await db.insertInto('studies').values({ study_instance_uid: '1.2.9', patient_id: a.id, status: 'unread' }).execute();
+  await expect(insertPatient('MRN-1', 'HOSP-B')).rejects.toThrow();
+  const before = await db.selectFrom('patients').selectAll().orderBy('id').execute();
+
+  expect(await migrateToLatest(db)).toEqual(['0009_patient_issuer_identity']);
+  expect(await db.selectFrom('patients').selectAll().orderBy('id').execute()).toEqual(before);
+  expect(await db.selectFrom('users').select('patient_id').where('username', '=', 'pat').executeTakeFirstOrThrow()).toEqual({ patient_id: a.id });
+  expect(await db.selectFrom('studies').select('patient_id').where('study_instance_uid', '=', '1.2.9').executeTakeFirstOrThrow()).toEqual({ patient_id: a.id });
+  const b = await insertPatient('MRN-1', 'HOSP-B');
+  const none = await insertPatient('MRN-1', null);
+  // Ids go on after the highest ever given, a deleted patient's included.
+  expect(Math.min(b.id, none.id)).toBeGreaterThan(gone.id);
+  await expect(insertPatient('MRN-1', 'HOSP-A')).rejects.toThrow();
+  await expect(insertPatient('MRN-1', null)).rejects.toThrow();
+  await expect(insertPatient('MRN-2', null)).rejects.toThrow();
+  // The foreign keys still hold: a patient with studies cannot go, and an unknown one cannot be cited.
+  await expect(db.deleteFrom('patients').where('id', '=', a.id).execute()).rejects.toThrow();
+  await expect(db.insertInto('studies').values({ study_instance_uid: '1.2.10', patient_id: 9999, status: 'unread' }).execute()).rejects.toThrow();
+  expect(plain.id).toBeLessThan(gone.id);
+
+  // Going back would merge two patients, so it fails while they exist, and works once they do not.
+  expect((await createMigrator(db).migrateTo('0008_audit_forwarding')).error).toBeDefined();
+  await db.deleteFrom('patients').where('id', 'in', [b.id, none.id]).execute();
+  expect((await createMigrator(db).migrateTo('0008_audit_forwarding')).error).toBeUndefined();
+  await expect(insertPatient('MRN-1', 'HOSP-B')).rejects.toThrow();
+  expect(await db.selectFrom('users').select('patient_id').where('username', '=', 'pat').executeTakeFirstOrThrow()).toEqual({ patient_id: a.id });
+}
+
+const ALL_MIGRATIONS = ['0001_initial_schema', '0002_registry_sync', '0003_idp_identities', '0004_audit_key_id', '0006_hospital_relations', '0007_audit_served', '0008_audit_forwarding', '0009_patient_issuer_identity'];
 
 describe('migrations on SQLite', () => {
   let temp: TempDatabase | undefined;
@@ -85,6 +132,11 @@ describe('migrations on SQLite', () => {
     expect(await pendingMigrations(temp.db)).toEqual([]);
     expect(dialectOf(temp.db)).toBe('sqlite');
     await exerciseSchema(temp.db);
+  });
+
+  it('moves patient uniqueness to PatientID and issuer, keeping rows, ids, links and foreign keys', async () => {
+    temp = await createTempDatabase({ migrate: false });
+    await exerciseIssuerIdentityUpgrade(temp.db);
   });
 
   it('opens the file in WAL mode with foreign keys and a busy timeout', async () => {
@@ -118,6 +170,15 @@ describe.skipIf(testPgAdminUrl === undefined)(`migrations on PostgreSQL${testPgA
       await exerciseSchema(temp.db);
       const { error } = await createMigrator(temp.db).migrateTo(NO_MIGRATIONS);
       expect(error).toBeUndefined();
+    } finally {
+      await temp.dispose();
+    }
+  });
+
+  it('moves patient uniqueness to PatientID and issuer, keeping rows, ids, links and foreign keys', async () => {
+    const temp = await createTempPostgres({ migrate: false });
+    try {
+      await exerciseIssuerIdentityUpgrade(temp.db);
     } finally {
       await temp.dispose();
     }

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { ColumnDefinitionBuilder, Kysely } from 'kysely';
+import type { ColumnDefinitionBuilder, Kysely, RawBuilder } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import type { Migration, MigrationProvider } from 'kysely/migration';
 import { dialectOf } from './database.ts';
@@ -262,6 +262,72 @@ const auditForwarding: Migration = {
   },
 };
 
+/**
+ * A patient is the PatientID together with its IssuerOfPatientID ("no issuer" being a value of its
+ * own): hospitals that merged, or that receive a partner site's studies, hold the same PatientID
+ * under different issuers, and each is a patient of its own. The uniqueness moves from patient_id
+ * to the pair, as one index over patient_id and the issuer with null as '' (an empty
+ * IssuerOfPatientID is no issuer in DICOM too), the same expression on both dialects so that
+ * upserts name one conflict target. Rows and their ids stay as they are.
+ */
+const patientIssuerIdentity = (dialect: DialectName): Migration => ({
+  async up(db: Kysely<unknown>) {
+    if (dialect === 'sqlite') return rebuildSqlitePatients(db, 'patient_id text not null', PATIENT_IDENTITY_INDEX);
+    await sql`alter table patients drop constraint patients_patient_id_key`.execute(db);
+    await PATIENT_IDENTITY_INDEX.execute(db);
+  },
+
+  async down(db: Kysely<unknown>) {
+    // Fails, changing nothing, while two issuers' patients share a PatientID: going back would merge them.
+    if (dialect === 'sqlite') return rebuildSqlitePatients(db, 'patient_id text not null unique');
+    await db.schema.dropIndex('patients_identity_idx').execute();
+    await sql`alter table patients add constraint patients_patient_id_key unique (patient_id)`.execute(db);
+  },
+});
+
+const PATIENT_IDENTITY_INDEX = sql`create unique index patients_identity_idx on patients (patient_id, (coalesce(issuer_of_patient_id, '')))`;
+
+/**
+ * SQLite cannot drop a constraint written inline in the table, so the patients table is made anew
+ * with `patientIdColumn` and its rows copied over, ids included (SQLite's documented table rebuild),
+ * then `index` created, all in one transaction (the old table's indexes go with it). Foreign keys
+ * are off meanwhile: dropping the old table would otherwise unlink the accounts (on delete set
+ * null) or fail for the studies; they are checked before the rebuild commits. AUTOINCREMENT's
+ * high-water mark is carried over too, so a deleted patient's id is never reused.
+ */
+async function rebuildSqlitePatients(db: Kysely<unknown>, patientIdColumn: string, index?: RawBuilder<unknown>): Promise<void> {
+  // A no-op inside a transaction, and SQLite migrations run outside one (no transactional DDL).
+  await sql`pragma foreign_keys = off`.execute(db);
+  try {
+    await db.transaction().execute(async (trx) => {
+      const { rows: sequence } = await sql<{ seq: number }>`select seq from sqlite_sequence where name = 'patients'`.execute(trx);
+      await sql`create table patients_rebuilt (
+        id integer primary key autoincrement,
+        ${sql.raw(patientIdColumn)},
+        name text,
+        birth_date text,
+        sex text,
+        issuer_of_patient_id text
+      )`.execute(trx);
+      await sql`insert into patients_rebuilt (id, patient_id, name, birth_date, sex, issuer_of_patient_id)
+        select id, patient_id, name, birth_date, sex, issuer_of_patient_id from patients`.execute(trx);
+      await sql`drop table patients`.execute(trx);
+      await sql`alter table patients_rebuilt rename to patients`.execute(trx);
+      const highWater = sequence[0]?.seq;
+      if (highWater !== undefined) {
+        const { rows: copied } = await sql<{ seq: number }>`select seq from sqlite_sequence where name = 'patients'`.execute(trx);
+        await sql`delete from sqlite_sequence where name = 'patients'`.execute(trx);
+        await sql`insert into sqlite_sequence (name, seq) values ('patients', ${Math.max(highWater, copied[0]?.seq ?? 0)})`.execute(trx);
+      }
+      if (index !== undefined) await index.execute(trx);
+      const { rows: broken } = await sql`pragma foreign_key_check`.execute(trx);
+      if (broken.length > 0) throw new Error(`the patients table rebuild left ${broken.length} foreign key(s) broken`);
+    });
+  } finally {
+    await sql`pragma foreign_keys = on`.execute(db);
+  }
+}
+
 export class ReadingStationMigrationProvider implements MigrationProvider {
   readonly #dialect: DialectName;
 
@@ -278,6 +344,7 @@ export class ReadingStationMigrationProvider implements MigrationProvider {
       '0006_hospital_relations': hospitalRelations,
       '0007_audit_served': auditServed,
       '0008_audit_forwarding': auditForwarding,
+      '0009_patient_issuer_identity': patientIssuerIdentity(this.#dialect),
     };
   }
 }

@@ -20,7 +20,7 @@ afterEach(async () => {
 });
 
 describe('upsertPatient', () => {
-  it('inserts once per PatientID and updates only the fields given', async () => {
+  it('inserts once per PatientID and issuer and updates only the fields given', async () => {
     const first = await upsertPatient(temp.db, { patientId: 'P1', name: 'DOE^JANE', birthDate: '19800101', sex: 'F' });
     const bare = await upsertPatient(temp.db, { patientId: 'P1' });
     expect(bare).toEqual(first);
@@ -29,6 +29,21 @@ describe('upsertPatient', () => {
     expect(await findPatientByPatientId(temp.db, 'P1')).toEqual(renamed);
     expect(await findPatientById(temp.db, first.id)).toEqual(renamed);
     expect(await temp.db.selectFrom('patients').select('id').execute()).toHaveLength(1);
+  });
+
+  it('keeps one record per PatientID and issuer, no issuer (null or empty) being a value of its own', async () => {
+    const a = await upsertPatient(temp.db, { patientId: 'MRN-7', issuerOfPatientId: 'HOSP-A', name: 'DOE^JANE' });
+    const b = await upsertPatient(temp.db, { patientId: 'MRN-7', issuerOfPatientId: 'HOSP-B', name: 'ROE^RICHARD' });
+    const none = await upsertPatient(temp.db, { patientId: 'MRN-7', issuerOfPatientId: null, name: 'POE^EDGAR' });
+    expect(new Set([a.id, b.id, none.id]).size).toBe(3);
+    // The same pair again updates its own record only; an empty issuer is the record without one.
+    expect(await upsertPatient(temp.db, { patientId: 'MRN-7', issuerOfPatientId: 'HOSP-A', sex: 'F' })).toEqual({ ...a, sex: 'F' });
+    expect(await upsertPatient(temp.db, { patientId: 'MRN-7', issuerOfPatientId: '', birthDate: '19490119' })).toEqual({ ...none, birthDate: '19490119' });
+    expect(await upsertPatient(temp.db, { patientId: 'MRN-7' })).toMatchObject({ id: none.id });
+    expect(await findPatientByPatientId(temp.db, 'MRN-7', 'HOSP-B')).toEqual(b);
+    expect(await findPatientByPatientId(temp.db, 'MRN-7')).toMatchObject({ id: none.id, name: 'POE^EDGAR', issuerOfPatientId: null });
+    expect(await findPatientByPatientId(temp.db, 'MRN-7', 'HOSP-C')).toBeUndefined();
+    expect(await temp.db.selectFrom('patients').select('id').execute()).toHaveLength(3);
   });
 
   it('refuses a PatientID DICOM could not carry', async () => {
@@ -44,6 +59,20 @@ describe('linkPatientUser', () => {
     const patient = await linkPatientUser(temp.db, 'Jane', 'NEW');
     expect(patient).toMatchObject({ patientId: 'NEW', name: null });
     expect((await findUserByUsername(temp.db, 'jane'))?.patientRecordId).toBe(patient.id);
+  });
+
+  it('links to exactly the PatientID and issuer given, never to another issuer\'s record', async () => {
+    const a = await upsertPatient(temp.db, { patientId: 'MRN-9', issuerOfPatientId: 'HOSP-A', name: 'DOE^JANE' });
+    const b = await upsertPatient(temp.db, { patientId: 'MRN-9', issuerOfPatientId: 'HOSP-B', name: 'ROE^RICHARD' });
+    await createUser(temp.db, { username: 'jane', displayName: 'Jane', role: 'patient', password: PASSWORD, patientId: 'MRN-9', issuerOfPatientId: 'HOSP-A' });
+    expect((await findUserByUsername(temp.db, 'jane'))?.patientRecordId).toBe(a.id);
+    expect(await linkPatientUser(temp.db, 'jane', 'MRN-9', 'HOSP-B')).toEqual(b);
+    expect((await findUserByUsername(temp.db, 'jane'))?.patientRecordId).toBe(b.id);
+    // Without an issuer: a bare record of its own, not one of the issuers' patients.
+    const bare = await linkPatientUser(temp.db, 'jane', 'MRN-9');
+    expect(bare).toMatchObject({ patientId: 'MRN-9', issuerOfPatientId: null, name: null });
+    expect([a.id, b.id]).not.toContain(bare.id);
+    expect(await findPatientByPatientId(temp.db, 'MRN-9', 'HOSP-A')).toEqual(a);
   });
 
   it('refuses staff accounts and unknown users', async () => {

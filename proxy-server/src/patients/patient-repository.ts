@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import type { Database, PatientRow } from '../db/schema.ts';
 import { RegistryError } from '../registry-error.ts';
@@ -23,8 +24,8 @@ export interface PatientAttributes {
   birthDate?: string | null;
   sex?: string | null;
   /**
-   * IssuerOfPatientID as the PACS gives it (null: none). Part of who the patient is: a record
-   * holding another issuer is not this patient (PATIENT_ISSUER_MISMATCH). Absent: not checked.
+   * IssuerOfPatientID as the PACS gives it; absent, null or empty: no issuer. Part of who the
+   * patient is: the same PatientID under another issuer (or none) is another patient.
    */
   issuerOfPatientId?: string | null;
 }
@@ -52,31 +53,24 @@ export function assertPatientId(patientId: string): void {
   if (problem !== undefined) throw new RegistryError('INVALID_PATIENT_ID', problem);
 }
 
+/** The issuer as the registry keys it: DICOM's empty value is no issuer, as null is. */
+function issuerKey(issuer: string | null | undefined): string | null {
+  return issuer === undefined || issuer === null || issuer === '' ? null : issuer;
+}
+
 /**
  * Inserts the patient, or updates the fields given. Works inside a transaction (pass `trx`).
- * The registry keeps one record per PatientID: a record with another IssuerOfPatientID is refused
- * (PATIENT_ISSUER_MISMATCH), never merged, so an account linked to one issuer's patient never sees
- * another issuer's. Only an account link (`linking`) may give another issuer to a record that no
- * study belongs to yet; images never change whom an account was linked to.
+ * A patient is the pair (PatientID, IssuerOfPatientID), no issuer being a value of its own: the
+ * same PatientID under two issuers is two records, never merged, so a study is always filed and an
+ * account linked to one issuer's patient never sees another issuer's.
  */
-export async function upsertPatient(db: Kysely<Database>, attributes: PatientAttributes, { linking = false }: { linking?: boolean } = {}): Promise<Patient> {
+export async function upsertPatient(db: Kysely<Database>, attributes: PatientAttributes): Promise<Patient> {
   assertPatientId(attributes.patientId);
-  const issuer = attributes.issuerOfPatientId;
-  if (issuer !== undefined) {
-    const held = await db.selectFrom('patients').select(['id', 'issuer_of_patient_id']).where('patient_id', '=', attributes.patientId).executeTakeFirst();
-    if (held !== undefined && held.issuer_of_patient_id !== issuer) {
-      const studies = linking ? await db.selectFrom('studies').select('id').where('patient_id', '=', held.id).limit(1).executeTakeFirst() : held;
-      if (studies !== undefined) {
-        const name = (value: string | null) => (value === null ? 'no issuer' : `issuer ${JSON.stringify(value)}`);
-        throw new RegistryError('PATIENT_ISSUER_MISMATCH', `PatientID ${JSON.stringify(attributes.patientId)} is recorded with ${name(held.issuer_of_patient_id)}, not ${name(issuer)}`);
-      }
-    }
-  }
+  const issuer = issuerKey(attributes.issuerOfPatientId);
   const updates = {
     ...(attributes.name !== undefined && { name: attributes.name }),
     ...(attributes.birthDate !== undefined && { birth_date: attributes.birthDate }),
     ...(attributes.sex !== undefined && { sex: attributes.sex }),
-    ...(issuer !== undefined && { issuer_of_patient_id: issuer }),
   };
   const row = await db
     .insertInto('patients')
@@ -85,19 +79,27 @@ export async function upsertPatient(db: Kysely<Database>, attributes: PatientAtt
       name: attributes.name ?? null,
       birth_date: attributes.birthDate ?? null,
       sex: attributes.sex ?? null,
-      issuer_of_patient_id: issuer ?? null,
+      issuer_of_patient_id: issuer,
     })
     .onConflict((conflict) =>
+      // The target is the unique index patients_identity_idx (migration 0009), spelled as it is.
       // With nothing to update, a no-op update still lets RETURNING hand back the existing row.
-      conflict.column('patient_id').doUpdateSet(Object.keys(updates).length > 0 ? updates : { patient_id: attributes.patientId }),
+      conflict.expression(sql`patient_id, (coalesce(issuer_of_patient_id, ''))`).doUpdateSet(Object.keys(updates).length > 0 ? updates : { patient_id: attributes.patientId }),
     )
     .returningAll()
     .executeTakeFirstOrThrow();
   return toPatient(row);
 }
 
-export async function findPatientByPatientId(db: Kysely<Database>, patientId: string): Promise<Patient | undefined> {
-  const row = await db.selectFrom('patients').selectAll().where('patient_id', '=', patientId).executeTakeFirst();
+/** The record of this PatientID under this issuer (null or absent: the one without an issuer). */
+export async function findPatientByPatientId(db: Kysely<Database>, patientId: string, issuerOfPatientId: string | null = null): Promise<Patient | undefined> {
+  const issuer = issuerKey(issuerOfPatientId);
+  const row = await db
+    .selectFrom('patients')
+    .selectAll()
+    .where('patient_id', '=', patientId)
+    .where(sql<string>`coalesce(issuer_of_patient_id, '')`, '=', issuer ?? '')
+    .executeTakeFirst();
   return row === undefined ? undefined : toPatient(row);
 }
 
@@ -107,8 +109,9 @@ export async function findPatientById(db: Kysely<Database>, id: number): Promise
 }
 
 /**
- * Links a patient account to the record with this PatientID, creating a bare record when images
- * have not been imported yet (the import fills in name, birth date and sex later).
+ * Links a patient account to the record of exactly this PatientID and issuer (none by default),
+ * creating a bare record when images have not been imported yet (the sync fills in name, birth
+ * date and sex later).
  */
 export async function linkPatientUser(db: Kysely<Database>, username: string, patientId: string, issuerOfPatientId: string | null = null): Promise<Patient> {
   const name = normalizeUsername(username);
@@ -118,7 +121,7 @@ export async function linkPatientUser(db: Kysely<Database>, username: string, pa
     if (user.role !== 'patient') {
       throw new RegistryError('ROLE_MISMATCH', `only a patient account can be linked to a patient record ("${name}" is ${user.role})`);
     }
-    const patient = await upsertPatient(trx, { patientId, issuerOfPatientId }, { linking: true });
+    const patient = await upsertPatient(trx, { patientId, issuerOfPatientId });
     await trx.updateTable('users').set({ patient_id: patient.id }).where('id', '=', user.id).execute();
     return patient;
   });

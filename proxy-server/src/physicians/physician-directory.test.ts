@@ -121,19 +121,24 @@ describe('audited assignments', () => {
 });
 
 describe('patients by PatientID and IssuerOfPatientID', () => {
-  it('links a patient account to the PatientID with its issuer; a study of the same PatientID from another issuer is refused, not merged', async () => {
+  it('files a study of the same PatientID from another issuer, or none, under a patient of its own that the linked account does not see', async () => {
     const account = await createUser(temp.db, { username: 'pat.a', displayName: 'A', role: 'patient', password: PASSWORD, patientId: 'MRN-1', issuerOfPatientId: 'HOSP-A' });
     const own = await upsertImportedStudy(temp.db, study(1, null, { patientId: 'MRN-1', issuerOfPatientId: 'HOSP-A' }));
+    const partner = await upsertImportedStudy(temp.db, study(2, null, { patientId: 'MRN-1', issuerOfPatientId: 'HOSP-B' }));
+    const noIssuer = await upsertImportedStudy(temp.db, study(3, null, { patientId: 'MRN-1', issuerOfPatientId: null }));
+    expect(new Set([own.patientRecordId, partner.patientRecordId, noIssuer.patientRecordId]).size).toBe(3);
     expect(canAccessStudy(account, own)).toBe(true);
-    await expect(upsertImportedStudy(temp.db, study(2, null, { patientId: 'MRN-1', issuerOfPatientId: 'HOSP-B' }))).rejects.toMatchObject({ code: 'PATIENT_ISSUER_MISMATCH' });
-    await expect(upsertImportedStudy(temp.db, study(3, null, { patientId: 'MRN-1', issuerOfPatientId: null }))).rejects.toMatchObject({ code: 'PATIENT_ISSUER_MISMATCH' });
-    expect(await findStudyByUid(temp.db, study(2, null).studyInstanceUid)).toBeUndefined();
+    expect(canAccessStudy(account, partner)).toBe(false);
+    expect(canAccessStudy(account, noIssuer)).toBe(false);
     expect(await findUserByUsername(temp.db, 'pat.a')).toMatchObject({ patientRecordId: own.patientRecordId });
   });
 
   it('never lets images change the issuer of a record an account was linked to', async () => {
-    await createUser(temp.db, { username: 'pat.b', displayName: 'B', role: 'patient', password: PASSWORD, patientId: 'MRN-2' });
-    await expect(upsertImportedStudy(temp.db, study(1, null, { patientId: 'MRN-2', issuerOfPatientId: 'HOSP-A' }))).rejects.toMatchObject({ code: 'PATIENT_ISSUER_MISMATCH' });
+    const account = await createUser(temp.db, { username: 'pat.b', displayName: 'B', role: 'patient', password: PASSWORD, patientId: 'MRN-2' });
+    const other = await upsertImportedStudy(temp.db, study(1, null, { patientId: 'MRN-2', issuerOfPatientId: 'HOSP-A' }));
+    expect(canAccessStudy(account, other)).toBe(false);
+    const linked = await temp.db.selectFrom('patients').select('issuer_of_patient_id').where('id', '=', account.patientRecordId as number).executeTakeFirstOrThrow();
+    expect(linked.issuer_of_patient_id).toBeNull();
   });
 });
 

@@ -14,13 +14,14 @@ class FakeOrthanc implements RegistrySource {
   down = false;
   studyReads = 0;
 
-  add(uid: string, patientId: string | null, patientName = 'DOE^JANE', id = `orthanc-${uid}`): string {
+  add(uid: string, patientId: string | null, patientName = 'DOE^JANE', id = `orthanc-${uid}`, issuerOfPatientId: string | null = null): string {
     this.studies.set(id, {
       orthancId: id,
+      // Orthanc's patient is the PatientID alone: two issuers' patients are one Orthanc patient.
       orthancPatientId: `p-${patientId}`,
       studyInstanceUid: uid,
       patientId,
-      issuerOfPatientId: null,
+      issuerOfPatientId,
       patientName,
       patientBirthDate: null,
       patientSex: null,
@@ -125,6 +126,28 @@ describe('the registry sync', () => {
     expect((await findStudyByUid(temp.db, '1.3'))?.orthancId).toBe(third);
     expect(sync.status()).toMatchObject({ leader: true, behind: 0, lastError: null });
     expect((await readSyncPosition(temp.db))?.lastSeq).toBe(await orthanc.lastChange());
+  });
+
+  it('records each study under the patient of its own PatientID and issuer: never merged, never dropped', async () => {
+    orthanc.add('1.1', 'MRN-1', 'DOE^JANE', 'orthanc-a', 'HOSP-A');
+    orthanc.add('1.2', 'MRN-1', 'ROE^RICHARD', 'orthanc-b', 'HOSP-B');
+    orthanc.add('1.3', 'MRN-1', 'POE^EDGAR', 'orthanc-none', null);
+    orthanc.add('1.4', 'MRN-1', 'DOE^JANE', 'orthanc-a2', 'HOSP-A');
+    const sync = new RegistrySync({ db: temp.db, source: orthanc });
+    await drain(sync);
+    expect(await registryUids()).toEqual(['1.1', '1.2', '1.3', '1.4']);
+    const a = await findPatientByPatientId(temp.db, 'MRN-1', 'HOSP-A');
+    const b = await findPatientByPatientId(temp.db, 'MRN-1', 'HOSP-B');
+    const none = await findPatientByPatientId(temp.db, 'MRN-1');
+    expect([a?.name, b?.name, none?.name]).toEqual(['DOE^JANE', 'ROE^RICHARD', 'POE^EDGAR']);
+    const filedUnder = async (uid: string) => (await findStudyByUid(temp.db, uid))?.patientRecordId;
+    expect([await filedUnder('1.1'), await filedUnder('1.2'), await filedUnder('1.3'), await filedUnder('1.4')]).toEqual([a?.id, b?.id, none?.id, a?.id]);
+    expect(new Set([a?.id, b?.id, none?.id]).size).toBe(3);
+
+    orthanc.remove('orthanc-b');
+    await drain(sync);
+    expect(await registryUids()).toEqual(['1.1', '1.3', '1.4']);
+    expect(sync.status()).toMatchObject({ lastError: null });
   });
 
   it('removes a study deleted after it was recorded, although the feed says nothing about it', async () => {

@@ -69,7 +69,7 @@ export async function createUser(db: RsDatabase, input: NewUser, { now = new Dat
   return db.transaction().execute(async (trx) => {
     const taken = await trx.selectFrom('users').select('id').where('username', '=', username).executeTakeFirst();
     if (taken !== undefined) throw new RegistryError('USERNAME_TAKEN', `the username "${username}" is already taken`);
-    const patient = patientId === undefined ? undefined : await upsertPatient(trx, { patientId, issuerOfPatientId: input.issuerOfPatientId?.trim() || null }, { linking: true });
+    const patient = patientId === undefined ? undefined : await upsertPatient(trx, { patientId, issuerOfPatientId: input.issuerOfPatientId?.trim() || null });
     const row = await trx
       .insertInto('users')
       .values({
