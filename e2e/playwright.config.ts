@@ -1,5 +1,6 @@
 import { defineConfig, devices } from '@playwright/test';
 import { CHROMIUM_EXECUTABLE, CHROMIUM_FLAGS } from '@reading-station/stack';
+import { testedTlsIfAny, trustInNode } from './support/stack-under-test.ts';
 
 /**
  * End-to-end tests in Debian's Chromium (never a downloaded browser) against a running stack:
@@ -9,6 +10,16 @@ import { CHROMIUM_EXECUTABLE, CHROMIUM_FLAGS } from '@reading-station/stack';
  * the same time would see.
  */
 const chromiumFlags = [...CHROMIUM_FLAGS];
+
+// Over HTTPS when the stack serves it (support/stack-under-test.ts): Chromium trusts exactly the
+// stack's certificate (its public key pinned; no blanket ignoring of certificate errors), and Node
+// (the request fixture, fetch in specs, the desktop host's session service) trusts it beside the
+// usual CAs. Every worker reads this file too, so each process trusts it.
+const tls = testedTlsIfAny();
+if (tls) {
+  chromiumFlags.push(`--ignore-certificate-errors-spki-list=${tls.spkiHash}`);
+  trustInNode(tls.certificateFile);
+}
 
 const chromium = {
   ...devices['Desktop Chrome'],

@@ -79,6 +79,8 @@ export interface DesktopHostOptions {
   userDataDir: string;
   /** The keychain's D-Bus session; null for none at all (no Secret Service). */
   busAddress: string | null;
+  /** A certificate the main process trusts beside the usual CAs (a test stack's self-signed one). */
+  extraCaCertificateFile?: string | undefined;
 }
 
 /** The page-side transport: the preload runs as in Electron, with a stand-in `electron` module. */
@@ -189,6 +191,7 @@ export class ChromiumDesktopHost {
       if (value !== undefined) env[key] = value;
     }
     if (this.#options.busAddress) env.DBUS_SESSION_BUS_ADDRESS = this.#options.busAddress;
+    if (this.#options.extraCaCertificateFile) env.NODE_EXTRA_CA_CERTS = this.#options.extraCaCertificateFile;
     const child = fork(HOST_MAIN_PROCESS, [], { env, execArgv: [], stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'json' });
     this.#child = child;
     child.stdout?.on('data', (chunk: Buffer) => this.logs.push(chunk.toString()));

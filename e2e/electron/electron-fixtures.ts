@@ -22,6 +22,7 @@ import { repoRoot } from '@reading-station/stack';
 import { SETTINGS_FILE_NAME, VAULT_SERVICE, loadKeytar, startPrivateKeyring, type PrivateKeyring } from '@reading-station/electron/desktop-host';
 import { ChromiumDesktopHost } from '../desktop-host/desktop-host.ts';
 import { test as base, expect } from '../support/fixtures.ts';
+import { testedTlsIfAny } from '../support/stack-under-test.ts';
 
 export const DESKTOP_MAIN = path.join(repoRoot, 'electron/dist/main/main.js');
 export const RENDERER_DIST = path.join(repoRoot, 'renderer/dist');
@@ -164,8 +165,13 @@ export const test = base.extend<DesktopFixtures, DesktopWorkerFixtures>({
           const value = process.env[key];
           if (value !== undefined) env[key] = value;
         }
+        // The main process trusts the test stack's certificate, as the test processes do.
+        const tls = testedTlsIfAny();
+        if (tls) env.NODE_EXTRA_CA_CERTS = tls.certificateFile;
         if (busAddress) env.DBUS_SESSION_BUS_ADDRESS = busAddress;
-        const launched = await electron.launch({ executablePath, args: ['--no-sandbox', `--user-data-dir=${userDataDir}`, DESKTOP_MAIN], env, timeout: 60_000 });
+        // The window trusts the test stack's certificate as the Chromium projects do (its key pinned).
+        const pinned = (launchOptions.args ?? []).filter((arg) => arg.startsWith('--ignore-certificate-errors-spki-list='));
+        const launched = await electron.launch({ executablePath, args: ['--no-sandbox', ...pinned, `--user-data-dir=${userDataDir}`, DESKTOP_MAIN], env, timeout: 60_000 });
         launched.process().stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
         launched.process().stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
         const window = await launched.firstWindow();
@@ -194,7 +200,9 @@ export const test = base.extend<DesktopFixtures, DesktopWorkerFixtures>({
       const browser = await playwright.chromium.launch(launchOptions);
       const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
       context.on('page', watchConsole);
-      const host = await ChromiumDesktopHost.launch({ context, rendererDir: RENDERER_DIST, userDataDir, busAddress });
+      // The host's main process trusts the test stack's certificate, as the test processes do.
+      const extraCaCertificateFile = testedTlsIfAny()?.certificateFile;
+      const host = await ChromiumDesktopHost.launch({ context, rendererDir: RENDERER_DIST, userDataDir, busAddress, extraCaCertificateFile });
       app = {
         ...common,
         get window() {

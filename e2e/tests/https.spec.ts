@@ -1,21 +1,17 @@
-import { createHash, X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { CHROMIUM_EXECUTABLE, CHROMIUM_FLAGS } from '@reading-station/stack';
 import { expect, test } from '../support/fixtures.ts';
-import { readStackUnderTest } from '../support/stack-under-test.ts';
+import { readStackUnderTest, stackTls } from '../support/stack-under-test.ts';
 
 /*
- * The web app over nginx's HTTPS server (a stack started with RS_TLS=1): Chromium trusts exactly
- * the stack's certificate (its public key pinned with --ignore-certificate-errors-spki-list, no
- * blanket ignoring of certificate errors), signs in and opens a study. Skipped on a stack without TLS.
+ * The web app over nginx's HTTPS server (a stack started with RS_TLS=1), whatever the rest of the
+ * suite uses: Chromium trusts exactly the stack's certificate (its public key pinned with
+ * --ignore-certificate-errors-spki-list, no blanket ignoring of certificate errors), signs in and
+ * opens a study. Skipped on a stack without TLS.
  */
 
 const tls = (() => {
   try {
-    const { stack } = readStackUnderTest();
-    if (!stack.httpsUrl || !stack.tlsCertificateFile) return null;
-    const spki = new X509Certificate(readFileSync(stack.tlsCertificateFile)).publicKey.export({ type: 'spki', format: 'der' });
-    return { url: stack.httpsUrl, spkiHash: createHash('sha256').update(spki).digest('base64') };
+    return stackTls(readStackUnderTest().stack);
   } catch {
     return null;
   }
