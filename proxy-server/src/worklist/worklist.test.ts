@@ -81,6 +81,38 @@ function searchRules(open: () => Promise<{ db: RsDatabase; dispose(): Promise<vo
   });
 }
 
+describe('worklist patients', () => {
+  it('lists the same PatientID of two issuers as two patients, each with its issuer', async () => {
+    const temp = await createTempDatabase();
+    try {
+      const study = (studyInstanceUid: string, issuerOfPatientId: string | null, name: string) =>
+        upsertImportedStudy(temp.db, {
+          studyInstanceUid,
+          patient: { patientId: 'MRN-1', issuerOfPatientId, name },
+          accessionNumber: null,
+          modalities: ['CT'],
+          studyDate: null,
+          studyTime: null,
+          description: null,
+          numberOfSeries: 1,
+          numberOfInstances: 1,
+          orthancId: null,
+        });
+      await study('1.9.1', 'HOSP-A', 'DOE^JANE');
+      await study('1.9.2', 'HOSP-B', 'ROE^RICHARD');
+      await study('1.9.3', null, 'POE^EDGAR');
+      const { items } = await listWorklist(temp.db, admin, worklistQuerySchema.parse({ sort: 'patientName', order: 'asc' }));
+      expect(items.map((item) => [item.studyInstanceUid, item.patientId, item.issuerOfPatientId, item.patientName])).toEqual([
+        ['1.9.1', 'MRN-1', 'HOSP-A', 'DOE^JANE'],
+        ['1.9.3', 'MRN-1', null, 'POE^EDGAR'],
+        ['1.9.2', 'MRN-1', 'HOSP-B', 'ROE^RICHARD'],
+      ]);
+    } finally {
+      await temp.dispose();
+    }
+  });
+});
+
 describe('worklist search (SQLite)', () => {
   searchRules(createTempDatabase);
 });

@@ -28,6 +28,8 @@ export interface WorklistItem {
   studyInstanceUid: string;
   patientName: string | null;
   patientId: string;
+  /** IssuerOfPatientID: with patientId, who the patient is (the same PatientID of two issuers is two patients). */
+  issuerOfPatientId: string | null;
   patientBirthDate: string | null;
   patientSex: string | null;
   studyDate: string | null;
@@ -91,6 +93,7 @@ export async function listWorklist(db: RsDatabase, subject: StudyAccessSubject, 
     'studies.number_of_series',
     'studies.number_of_instances',
     'patients.patient_id',
+    'patients.issuer_of_patient_id',
     'patients.name as patient_name',
     'patients.birth_date',
     'patients.sex',
@@ -116,6 +119,7 @@ export async function listWorklist(db: RsDatabase, subject: StudyAccessSubject, 
       studyInstanceUid: row.study_instance_uid,
       patientName: row.patient_name,
       patientId: row.patient_id,
+      issuerOfPatientId: row.issuer_of_patient_id,
       patientBirthDate: row.birth_date,
       patientSex: row.sex,
       studyDate: row.study_date,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { searchWorklist, sortWorklist, type WorklistItem } from './worklist-api.ts';
+import { patientIdLabel, searchWorklist, sortWorklist, worklistItemFromQido, type WorklistItem } from './worklist-api.ts';
 
 const item = (patientName: string, studyDate: string, accessionNumber: string): WorklistItem => ({
   studyInstanceUid: accessionNumber,
@@ -27,5 +27,15 @@ describe('worklist search and sort (used when the server has only QIDO)', () => 
   it('sorts by date, newest first, or by name', () => {
     expect(sortWorklist(items, 'studyDate', 'desc').map((i) => i.accessionNumber)).toEqual(['A3', 'A1', 'A2']);
     expect(sortWorklist(items, 'patientName', 'asc').map((i) => i.patientName)).toEqual(['DOE^JANE', "O'BRIEN^SEÁN", 'SMITH^JOHN']);
+  });
+});
+
+describe('the patient ID column', () => {
+  it('names the issuer where the PACS gives one, so two issuers\' patients of one PatientID are told apart', () => {
+    expect(patientIdLabel({ patientId: '12345', issuerOfPatientId: 'HOSP-A' })).toBe('12345 (issuer HOSP-A)');
+    expect(patientIdLabel({ patientId: '12345', issuerOfPatientId: null })).toBe('12345');
+    expect(patientIdLabel({ patientId: '12345' })).toBe('12345');
+    const study = { '00100020': { vr: 'LO', Value: ['12345'] }, '00100021': { vr: 'LO', Value: ['HOSP-B'] } };
+    expect(patientIdLabel(worklistItemFromQido(study))).toBe('12345 (issuer HOSP-B)');
   });
 });

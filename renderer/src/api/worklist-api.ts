@@ -18,6 +18,8 @@ export const worklistItemSchema = z.object({
   studyInstanceUid: z.string(),
   patientName: z.string(),
   patientId: z.string(),
+  /** With patientId, who the patient is: the same PatientID of two issuers is two patients. */
+  issuerOfPatientId: z.string().nullable().optional(),
   patientBirthDate: z.string().nullable(),
   patientSex: z.string().nullable().optional(),
   studyDate: z.string().nullable(),
@@ -84,6 +86,7 @@ export function worklistItemFromQido(study: DicomJsonObject): WorklistItem {
     studyInstanceUid: stringValue(study, Tag.StudyInstanceUID) ?? '',
     patientName: stringValue(study, Tag.PatientName) ?? '',
     patientId: stringValue(study, Tag.PatientID) ?? '',
+    issuerOfPatientId: stringValue(study, Tag.IssuerOfPatientID),
     patientBirthDate: stringValue(study, Tag.PatientBirthDate),
     patientSex: stringValue(study, Tag.PatientSex),
     studyDate: stringValue(study, Tag.StudyDate),
@@ -98,6 +101,14 @@ export function worklistItemFromQido(study: DicomJsonObject): WorklistItem {
     orderingPhysician: null,
     radiologist: null,
   };
+}
+
+/**
+ * The PatientID as the worklist shows it: with its issuer where the PACS gives one, since the
+ * same PatientID of another issuer (a merged hospital, a partner site) is another patient.
+ */
+export function patientIdLabel(item: Pick<WorklistItem, 'patientId' | 'issuerOfPatientId'>): string {
+  return item.issuerOfPatientId ? `${item.patientId} (issuer ${item.issuerOfPatientId})` : item.patientId;
 }
 
 /** The gate's search rule (every term in some field, a name in any group), on QIDO's rows. */

@@ -12,6 +12,7 @@ export const dicomJsonArraySchema = z.array(dicomJsonObjectSchema);
 export const Tag = {
   PatientName: '00100010',
   PatientID: '00100020',
+  IssuerOfPatientID: '00100021',
   PatientBirthDate: '00100030',
   PatientSex: '00100040',
   StudyInstanceUID: '0020000D',

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import type { ApiError } from '../api/api-error.ts';
-import { DEFAULT_WORKLIST_QUERY, fetchWorklist, type Worklist, type WorklistItem, type WorklistQuery, type WorklistSortKey } from '../api/worklist-api.ts';
+import { DEFAULT_WORKLIST_QUERY, fetchWorklist, patientIdLabel, type Worklist, type WorklistItem, type WorklistQuery, type WorklistSortKey } from '../api/worklist-api.ts';
 import { navigate } from '../app/routes.ts';
 import { useSession } from '../app/session-context.ts';
 import { ErrorBanner } from '../common/ErrorBanner.tsx';
@@ -31,7 +31,7 @@ function PatientName({ pn }: { pn: string }) {
 
 const COLUMNS: readonly Column[] = [
   { label: 'Patient', sortKey: 'patientName', cell: (i) => <PatientName pn={i.patientName} /> },
-  { label: 'Patient ID', cell: (i) => i.patientId },
+  { label: 'Patient ID', cell: (i) => patientIdLabel(i) },
   { label: 'Birth date', cell: (i) => formatDicomDate(i.patientBirthDate) },
   { label: 'Study date', sortKey: 'studyDate', cell: (i) => `${formatDicomDate(i.studyDate)} ${formatDicomTime(i.studyTime)}`.trim() },
   { label: 'Modality', sortKey: 'modality', cell: (i) => i.modalities.join(', ') },
