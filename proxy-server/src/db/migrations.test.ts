@@ -137,6 +137,8 @@ describe('migrations on SQLite', () => {
   it('moves patient uniqueness to PatientID and issuer, keeping rows, ids, links and foreign keys', async () => {
     temp = await createTempDatabase({ migrate: false });
     await exerciseIssuerIdentityUpgrade(temp.db);
+    const { rows } = await sql<{ type: string }>`select typeof(seq) as type from sqlite_sequence where name = 'patients'`.execute(temp.db);
+    expect(rows).toEqual([{ type: 'integer' }]);
   });
 
   it('opens the file in WAL mode with foreign keys and a busy timeout', async () => {

@@ -317,7 +317,8 @@ async function rebuildSqlitePatients(db: Kysely<unknown>, patientIdColumn: strin
       if (highWater !== undefined) {
         const { rows: copied } = await sql<{ seq: number }>`select seq from sqlite_sequence where name = 'patients'`.execute(trx);
         await sql`delete from sqlite_sequence where name = 'patients'`.execute(trx);
-        await sql`insert into sqlite_sequence (name, seq) values ('patients', ${Math.max(highWater, copied[0]?.seq ?? 0)})`.execute(trx);
+        // A bound JavaScript number would be stored as a real (10.0): cast it back to SQLite's integer.
+        await sql`insert into sqlite_sequence (name, seq) values ('patients', cast(${Math.max(highWater, copied[0]?.seq ?? 0)} as integer))`.execute(trx);
       }
       if (index !== undefined) await index.execute(trx);
       const { rows: broken } = await sql`pragma foreign_key_check`.execute(trx);
