@@ -6,13 +6,14 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshUidCopies, loadStackConfig, pydicomDataDir, storescu, type SampleCopy } from '@reading-station/stack';
-import { DICOM_JSON, accessToken, auditRows, bearer, call, runningStack, type RunningStack } from '../support/gate-client.ts';
+import { DICOM_JSON, FRAME_ACCEPT, accessToken, auditRows, bearer, call, runningStack, type RunningStack } from '../support/gate-client.ts';
 
 // Relations come from the hospital's data: a study sent by a modality names its ordering
 // physician in ReferringPhysicianName, which the physician directory admins keep maps to an
 // account; the reading radiologist is assigned by an administrator or a RIS through the admin-only
-// assignment API, and every assignment is audited. pydicom's CT_small.dcm, sent over DICOM with
-// fresh UIDs, names and patients for every run.
+// assignment API, and every assignment is audited. A patient is the PatientID with its
+// IssuerOfPatientID: the same PatientID from two issuers is two patients, both recorded. pydicom's
+// CT_small.dcm, sent over DICOM with fresh UIDs, names and patients for every run.
 
 const run = promisify(execFile);
 const cli = path.resolve(import.meta.dirname, '../../src/cli.ts');
@@ -62,10 +63,21 @@ async function rootStudyUids(token: string): Promise<string[]> {
   return (JSON.parse(reply.text) as Array<Record<string, { Value: string[] }>>).map((study) => study['0020000D']!.Value[0]!).sort();
 }
 
+interface WorklistRow {
+  studyInstanceUid: string;
+  patientId: string;
+  issuerOfPatientId: string | null;
+  patientName: string | null;
+}
+
+async function worklist(token: string): Promise<WorklistRow[]> {
+  const reply = await call(stack, '/api/ris/worklist?limit=500', { headers: bearer(token) });
+  expect(reply.status, reply.text).toBe(200);
+  return (JSON.parse(reply.text) as { items: WorklistRow[] }).items;
+}
+
 async function adminWorklistUids(): Promise<Set<string>> {
-  const reply = await call(stack, '/api/ris/worklist?limit=500', { headers: bearer(await accessToken(stack, 'admin')) });
-  expect(reply.status).toBe(200);
-  return new Set((JSON.parse(reply.text) as { items: Array<{ studyInstanceUid: string }> }).items.map((item) => item.studyInstanceUid));
+  return new Set((await worklist(await accessToken(stack, 'admin'))).map((item) => item.studyInstanceUid));
 }
 
 async function orthanc(pathname: string, init: RequestInit = {}): Promise<Response> {
@@ -97,13 +109,14 @@ beforeAll(async () => {
   await run('dcmodify', ['-nb', '-i', `(0008,0090)=${mappedName}`, mappedStudy.file]);
   await run('dcmodify', ['-nb', '-i', `(0008,0090)=${unmappedName}`, unmappedStudy.file]);
   await run('dcmodify', ['-nb', '-m', `(0010,0020)=${patientId}`, '-i', '(0010,0021)=HOSP-A', issuerA.file]);
-  await run('dcmodify', ['-nb', '-m', `(0010,0020)=${patientId}`, '-i', '(0010,0021)=HOSP-B', issuerB.file]);
+  // Another name too: the same PatientID at a partner site is someone else.
+  await run('dcmodify', ['-nb', '-m', `(0010,0020)=${patientId}`, '-i', '(0010,0021)=HOSP-B', '-m', `(0010,0010)=Partner${tag}^Pat`, issuerB.file]);
   await addUser(doctor, 'doctor');
   await addUser(radiologist, 'radiologist');
   await addUser(patient, 'patient', ['--patient-id', patientId, '--issuer', 'HOSP-A']);
   const sent = await storescu({ port: stack.dicom.port, calledAet: stack.dicom.aet, callingAet: 'DEMO_MODALITY' }, samples.map((sample) => sample.file));
   expect(sent.ok, sent.output).toBe(true);
-  const expected = [mappedStudy, unmappedStudy, issuerA].map((sample) => sample.studyInstanceUid);
+  const expected = samples.map((sample) => sample.studyInstanceUid);
   await within((stableAge + 5) * 1000, async () => {
     const listed = await adminWorklistUids();
     return expected.every((uid) => listed.has(uid));
@@ -193,8 +206,44 @@ describe('the assignment API', () => {
 });
 
 describe('patients by PatientID and IssuerOfPatientID', () => {
-  it("shows a patient account its issuer's study only; the same PatientID from another issuer is not recorded", async () => {
-    expect(await rootStudyUids(await tokenOf(patient))).toEqual([issuerA.studyInstanceUid]);
-    expect((await adminWorklistUids()).has(issuerB.studyInstanceUid)).toBe(false);
+  /** The first instance's series and frame path of a study, as its metadata names them. */
+  async function firstFrame(token: string, sample: SampleCopy): Promise<string> {
+    const reply = await call(stack, `/api/ris/dicom-web/studies/${sample.studyInstanceUid}/metadata`, { headers: { ...bearer(token), accept: DICOM_JSON } });
+    expect(reply.status, reply.text).toBe(200);
+    const [instance] = JSON.parse(reply.text) as Array<Record<string, { Value: string[] }>>;
+    return `/api/ris/dicom-web/studies/${sample.studyInstanceUid}/series/${instance!['0020000E']!.Value[0]}/instances/${instance!['00080018']!.Value[0]}/frames/1`;
+  }
+
+  it('records the same PatientID from two issuers as two patients, both in the admin worklist with their issuer', async () => {
+    const rows = (await worklist(await accessToken(stack, 'admin'))).filter((item) => item.patientId === patientId);
+    const byUid = new Map(rows.map((row) => [row.studyInstanceUid, row]));
+    expect(rows).toHaveLength(2);
+    expect(byUid.get(issuerA.studyInstanceUid)).toMatchObject({ issuerOfPatientId: 'HOSP-A' });
+    expect(byUid.get(issuerB.studyInstanceUid)).toMatchObject({ issuerOfPatientId: 'HOSP-B', patientName: `Partner${tag}^Pat` });
+    expect(byUid.get(issuerA.studyInstanceUid)?.patientName).not.toBe(`Partner${tag}^Pat`);
+  });
+
+  it("shows a patient account linked to (PatientID, HOSP-A) exactly HOSP-A's study: worklist, root search, metadata and frames; HOSP-B's is refused", async () => {
+    const token = await tokenOf(patient);
+    expect((await worklist(token)).map((item) => [item.studyInstanceUid, item.patientId, item.issuerOfPatientId])).toEqual([[issuerA.studyInstanceUid, patientId, 'HOSP-A']]);
+    expect(await rootStudyUids(token)).toEqual([issuerA.studyInstanceUid]);
+    // Searching by the shared PatientID still finds only the account's own patient's study.
+    const byPatientId = await call(stack, `/api/ris/dicom-web/studies?PatientID=${encodeURIComponent(patientId)}`, { headers: { ...bearer(token), accept: DICOM_JSON } });
+    expect(byPatientId.status, byPatientId.text).toBe(200);
+    expect((JSON.parse(byPatientId.text) as Array<Record<string, { Value: string[] }>>).map((study) => study['0020000D']!.Value[0])).toEqual([issuerA.studyInstanceUid]);
+
+    const ownFrame = await call(stack, await firstFrame(token, issuerA), { headers: { ...bearer(token), accept: FRAME_ACCEPT } });
+    expect(ownFrame.status, ownFrame.text).toBe(200);
+
+    const otherFrame = await firstFrame(await accessToken(stack, 'admin'), issuerB);
+    for (const [url, accept] of [
+      [`/api/ris/dicom-web/studies/${issuerB.studyInstanceUid}/metadata`, DICOM_JSON],
+      [`/api/ris/dicom-web/studies/${issuerB.studyInstanceUid}/series`, DICOM_JSON],
+      [otherFrame, FRAME_ACCEPT],
+    ] as const) {
+      const reply = await call(stack, url, { headers: { ...bearer(token), accept } });
+      expect(reply.status, `${url} → ${reply.text}`).toBe(403);
+      expect(JSON.parse(reply.text)).toMatchObject({ code: 'STUDY_FORBIDDEN' });
+    }
   });
 });
