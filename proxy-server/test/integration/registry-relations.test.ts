@@ -221,6 +221,14 @@ describe('patients by PatientID and IssuerOfPatientID', () => {
     expect(byUid.get(issuerA.studyInstanceUid)).toMatchObject({ issuerOfPatientId: 'HOSP-A' });
     expect(byUid.get(issuerB.studyInstanceUid)).toMatchObject({ issuerOfPatientId: 'HOSP-B', patientName: `Partner${tag}^Pat` });
     expect(byUid.get(issuerA.studyInstanceUid)?.patientName).not.toBe(`Partner${tag}^Pat`);
+    // Orthanc itself files both under one patient (its patient is the PatientID alone).
+    const parents = await Promise.all(
+      [issuerA, issuerB].map(async (sample) => {
+        const [found] = (await (await orthanc('/tools/lookup', { method: 'POST', body: sample.studyInstanceUid })).json()) as Array<{ ID: string }>;
+        return ((await (await orthanc(`/studies/${found!.ID}`)).json()) as { ParentPatient: string }).ParentPatient;
+      }),
+    );
+    expect(new Set(parents).size).toBe(1);
   });
 
   it("shows a patient account linked to (PatientID, HOSP-A) exactly HOSP-A's study: worklist, root search, metadata and frames; HOSP-B's is refused", async () => {
