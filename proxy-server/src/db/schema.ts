@@ -11,7 +11,7 @@ import type { StudyStatus } from '../studies/study-status.ts';
 
 export interface PatientsTable {
   id: Generated<number>;
-  /** DICOM PatientID (0010,0020); unique within this hospital's registry. */
+  /** DICOM PatientID (0010,0020); unique with issuer_of_patient_id (null as '') in this registry. */
   patient_id: string;
   /** DICOM PN in its Alphabetic form, e.g. `DOE^JANE`. */
   name: string | null;
