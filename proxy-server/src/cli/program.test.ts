@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,6 +9,7 @@ import { loadAuditKeys } from '../audit/audit-keys.ts';
 import { AuditLog } from '../audit/audit-log.ts';
 import { RefreshTokenStore } from '../auth/refresh-tokens.ts';
 import { createDatabase } from '../db/database.ts';
+import { findPatientByPatientId, upsertPatient } from '../patients/patient-repository.ts';
 import { findStudyByUid } from '../studies/study-repository.ts';
 import { readSyncPosition, SYNC_SOURCE } from '../sync/registry-sync.ts';
 import { dicomFile } from '../testing/dicom-fixtures.ts';
@@ -55,7 +57,7 @@ async function inDatabase<T>(run: (db: ReturnType<typeof createDatabase>) => Pro
 
 describe('migrate', () => {
   it('creates the schema once', async () => {
-    expect(await cli(['migrate'])).toEqual({ code: 0, stdout: 'applied 0001_initial_schema, 0002_registry_sync, 0003_idp_identities, 0004_audit_key_id, 0006_hospital_relations, 0007_audit_served, 0008_audit_forwarding\n', stderr: '' });
+    expect(await cli(['migrate'])).toEqual({ code: 0, stdout: 'applied 0001_initial_schema, 0002_registry_sync, 0003_idp_identities, 0004_audit_key_id, 0006_hospital_relations, 0007_audit_served, 0008_audit_forwarding, 0009_patient_issuer_identity\n', stderr: '' });
     expect(await cli(['migrate'])).toEqual({ code: 0, stdout: 'database schema is up to date\n', stderr: '' });
   });
 
@@ -86,7 +88,7 @@ describe('user add', () => {
     expect(result).toEqual({
       code: 1,
       stdout: '',
-      stderr: 'reading-station-admin: the database schema is not up to date (pending: 0001_initial_schema, 0002_registry_sync, 0003_idp_identities, 0004_audit_key_id, 0006_hospital_relations, 0007_audit_served, 0008_audit_forwarding); run `reading-station-admin migrate` first\n',
+      stderr: 'reading-station-admin: the database schema is not up to date (pending: 0001_initial_schema, 0002_registry_sync, 0003_idp_identities, 0004_audit_key_id, 0006_hospital_relations, 0007_audit_served, 0008_audit_forwarding, 0009_patient_issuer_identity); run `reading-station-admin migrate` first\n',
     });
   });
 
@@ -107,6 +109,29 @@ describe('user add', () => {
     expect(result.code).toBe(0);
     await inDatabase(async (db) => {
       expect(await findUserByUsername(db, 'jane')).toMatchObject({ role: 'patient', patientRecordId: expect.any(Number) });
+    });
+  });
+
+  it('links a patient account to exactly the PatientID and --issuer given, or to the patient without one', async () => {
+    await cli(['migrate']);
+    const [a, b] = await inDatabase(async (db) => [
+      await upsertPatient(db, { patientId: 'MRN-5', issuerOfPatientId: 'HOSP-A', name: 'DOE^JANE' }),
+      await upsertPatient(db, { patientId: 'MRN-5', issuerOfPatientId: 'HOSP-B', name: 'ROE^RICHARD' }),
+    ]);
+    const env = { RS_NEW_PASSWORD: randomBytes(12).toString('base64url') };
+    const add = (username: string, ...link: string[]) => cli(['user', 'add', '--username', username, '--role', 'patient', '--display-name', username, '--patient-id', 'MRN-5', ...link], { env });
+    expect(await add('pat.b', '--issuer', 'HOSP-B')).toMatchObject({ code: 0 });
+    expect(await add('pat.none')).toMatchObject({ code: 0 });
+    expect(await cli(['user', 'add', '--username', 'pat.x', '--role', 'patient', '--display-name', 'X', '--issuer', 'HOSP-A'], { env })).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('--issuer needs --patient-id'),
+    });
+    await inDatabase(async (db) => {
+      expect((await findUserByUsername(db, 'pat.b'))?.patientRecordId).toBe(b!.id);
+      const none = (await findUserByUsername(db, 'pat.none'))?.patientRecordId;
+      expect(none).toBe((await findPatientByPatientId(db, 'MRN-5'))?.id);
+      expect([a!.id, b!.id]).not.toContain(none);
+      expect(await findUserByUsername(db, 'pat.x')).toBeUndefined();
     });
   });
 
