@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RsDatabase } from '../db/database.ts';
 import { RegistryError } from '../registry-error.ts';
 import { createTempDatabase } from '../testing/temp-database.ts';
 import type { TempDatabase } from '../testing/temp-database.ts';
+import { createTempPostgres, PG_SKIP_REASON, testPgAdminUrl } from '../testing/temp-postgres.ts';
 import { createUser, findUserByUsername } from '../users/user-repository.ts';
 import { findPatientById, findPatientByPatientId, linkPatientUser, upsertPatient } from './patient-repository.ts';
 
@@ -19,6 +21,22 @@ afterEach(async () => {
   await temp.dispose();
 });
 
+/** The same PatientID under two issuers and under none: three records, each updated on its own. */
+async function oneRecordPerIssuer(db: RsDatabase): Promise<void> {
+  const a = await upsertPatient(db, { patientId: 'MRN-7', issuerOfPatientId: 'HOSP-A', name: 'DOE^JANE' });
+  const b = await upsertPatient(db, { patientId: 'MRN-7', issuerOfPatientId: 'HOSP-B', name: 'ROE^RICHARD' });
+  const none = await upsertPatient(db, { patientId: 'MRN-7', issuerOfPatientId: null, name: 'POE^EDGAR' });
+  expect(new Set([a.id, b.id, none.id]).size).toBe(3);
+  // The same pair again updates its own record only; an empty issuer is the record without one.
+  expect(await upsertPatient(db, { patientId: 'MRN-7', issuerOfPatientId: 'HOSP-A', sex: 'F' })).toEqual({ ...a, sex: 'F' });
+  expect(await upsertPatient(db, { patientId: 'MRN-7', issuerOfPatientId: '', birthDate: '19490119' })).toEqual({ ...none, birthDate: '19490119' });
+  expect(await upsertPatient(db, { patientId: 'MRN-7' })).toMatchObject({ id: none.id });
+  expect(await findPatientByPatientId(db, 'MRN-7', 'HOSP-B')).toEqual(b);
+  expect(await findPatientByPatientId(db, 'MRN-7')).toMatchObject({ id: none.id, name: 'POE^EDGAR', issuerOfPatientId: null });
+  expect(await findPatientByPatientId(db, 'MRN-7', 'HOSP-C')).toBeUndefined();
+  expect(await db.selectFrom('patients').select('id').execute()).toHaveLength(3);
+}
+
 describe('upsertPatient', () => {
   it('inserts once per PatientID and issuer and updates only the fields given', async () => {
     const first = await upsertPatient(temp.db, { patientId: 'P1', name: 'DOE^JANE', birthDate: '19800101', sex: 'F' });
@@ -32,18 +50,7 @@ describe('upsertPatient', () => {
   });
 
   it('keeps one record per PatientID and issuer, no issuer (null or empty) being a value of its own', async () => {
-    const a = await upsertPatient(temp.db, { patientId: 'MRN-7', issuerOfPatientId: 'HOSP-A', name: 'DOE^JANE' });
-    const b = await upsertPatient(temp.db, { patientId: 'MRN-7', issuerOfPatientId: 'HOSP-B', name: 'ROE^RICHARD' });
-    const none = await upsertPatient(temp.db, { patientId: 'MRN-7', issuerOfPatientId: null, name: 'POE^EDGAR' });
-    expect(new Set([a.id, b.id, none.id]).size).toBe(3);
-    // The same pair again updates its own record only; an empty issuer is the record without one.
-    expect(await upsertPatient(temp.db, { patientId: 'MRN-7', issuerOfPatientId: 'HOSP-A', sex: 'F' })).toEqual({ ...a, sex: 'F' });
-    expect(await upsertPatient(temp.db, { patientId: 'MRN-7', issuerOfPatientId: '', birthDate: '19490119' })).toEqual({ ...none, birthDate: '19490119' });
-    expect(await upsertPatient(temp.db, { patientId: 'MRN-7' })).toMatchObject({ id: none.id });
-    expect(await findPatientByPatientId(temp.db, 'MRN-7', 'HOSP-B')).toEqual(b);
-    expect(await findPatientByPatientId(temp.db, 'MRN-7')).toMatchObject({ id: none.id, name: 'POE^EDGAR', issuerOfPatientId: null });
-    expect(await findPatientByPatientId(temp.db, 'MRN-7', 'HOSP-C')).toBeUndefined();
-    expect(await temp.db.selectFrom('patients').select('id').execute()).toHaveLength(3);
+    await oneRecordPerIssuer(temp.db);
   });
 
   it('refuses a PatientID DICOM could not carry', async () => {
@@ -80,5 +87,16 @@ describe('linkPatientUser', () => {
     await expect(linkPatientUser(temp.db, 'doc', 'P1')).rejects.toMatchObject({ code: 'ROLE_MISMATCH' });
     await expect(linkPatientUser(temp.db, 'ghost', 'P1')).rejects.toBeInstanceOf(RegistryError);
     expect(await findPatientByPatientId(temp.db, 'P1')).toBeUndefined();
+  });
+});
+
+describe.skipIf(!testPgAdminUrl)(`patients on PostgreSQL${testPgAdminUrl ? '' : ` (${PG_SKIP_REASON})`}`, () => {
+  it('keeps one record per PatientID and issuer, no issuer (null or empty) being a value of its own', async () => {
+    const pg = await createTempPostgres();
+    try {
+      await oneRecordPerIssuer(pg.db);
+    } finally {
+      await pg.dispose();
+    }
   });
 });
