@@ -12,6 +12,7 @@ import { ApiError, apiErrorFromXhr } from '../api/api-error.ts';
 import { CalibrationLineTool, calibrationLineConfiguration } from './calibration-tool.ts';
 import { core, FRAME_RETRY_EVENT, frameRequestTimedOut, tools, usesCpuRendering } from './cornerstone.ts';
 import { voiRangeOf, windowLevelOf, type VoiLutFunction, type WindowLevel } from './ct-presets.ts';
+import { frameProblemOf, withFailure, type FrameFailures } from './frame-failures.ts';
 import { frameTimeoutError } from './frame-ranges.ts';
 import type { FrameRetry } from './frame-retry.ts';
 import { prefetchOrder } from './load-scheduling.ts';
@@ -74,6 +75,8 @@ export interface StackViewerState {
    */
   screenAxes: { right: [number, number, number]; down: [number, number, number] } | null;
   progress: Readonly<Record<string, SeriesProgress>>;
+  /** Slices of the current series that cannot be shown through a fault of their own, with why (frame-failures.ts). */
+  frameFailures: FrameFailures;
 }
 
 export interface StackViewerCallbacks {
@@ -123,6 +126,7 @@ export class StackViewer {
   readonly #resizeObserver: ResizeObserver;
   readonly #removeListeners: Array<() => void> = [];
   readonly #seriesImages = new Map<string, readonly string[]>();
+  readonly #frameFailures = new Map<string, FrameFailures>();
   /** Load progress per series; also tells which series a (global) loader event is about. */
   readonly #progress = new SeriesProgressTracker({
     publish: (series, progress) => this.#update({ progress: { ...this.#state.progress, [series]: progress } }),
@@ -168,6 +172,7 @@ export class StackViewer {
       orientation: UPRIGHT,
       screenAxes: null,
       progress: {},
+      frameFailures: {},
     };
     this.#listen();
     this.#resizeObserver = new ResizeObserver(() => {
@@ -192,13 +197,15 @@ export class StackViewer {
     if (!imageIds || imageIds.length === 0) throw new Error(`series ${seriesInstanceUid} has no images`);
     this.stopCine();
     this.#progress.clearFailures(seriesInstanceUid);
+    this.#frameFailures.delete(seriesInstanceUid);
     this.#renderedImageId = null;
-    this.#update({ seriesInstanceUid, imageIndex: startIndex, imageCount: imageIds.length, hasImage: false, renderedImageIndex: null, voi: null });
+    this.#update({ seriesInstanceUid, imageIndex: startIndex, imageCount: imageIds.length, hasImage: false, renderedImageIndex: null, voi: null, frameFailures: {} });
     try {
       await this.#viewport().setStack([...imageIds], Math.min(startIndex, imageIds.length - 1));
-    } catch {
-      // Reported through IMAGE_LOAD_FAILED / IMAGE_LOAD_ERROR with the server's reason.
-      return;
+    } catch (error) {
+      // Reported through IMAGE_LOAD_FAILED / IMAGE_LOAD_ERROR with the server's reason. A frame
+      // that fails through a fault of its own is marked, and the rest of the series still loads.
+      if (!frameProblemOf(error, describeLoadError(error))) return;
     }
     if (this.#destroyed || this.#state.seriesInstanceUid !== seriesInstanceUid) return;
     this.#prefetch(seriesInstanceUid);
@@ -490,7 +497,18 @@ export class StackViewer {
       if (!imageId) return;
       const series = this.#progress.imageFailed(imageId);
       if (!series) return;
-      if (series === this.#state.seriesInstanceUid) this.#callbacks.onLoadError(describeLoadError(error));
+      const described = describeLoadError(error);
+      const problem = frameProblemOf(error, described);
+      if (problem) {
+        // Marked on the slider, not the banner: the rest of the series loads.
+        const index = this.#seriesImages.get(series)?.indexOf(imageId) ?? -1;
+        if (index < 0) return;
+        const failures = withFailure(this.#frameFailures.get(series) ?? {}, index, problem);
+        this.#frameFailures.set(series, failures);
+        if (series === this.#state.seriesInstanceUid) this.#update({ frameFailures: failures });
+        return;
+      }
+      if (series === this.#state.seriesInstanceUid) this.#callbacks.onLoadError(described);
     };
     // A calibration line finished on the current series: the viewer asks for its true length.
     on<CustomEvent<{ annotation?: tools.Types.Annotation }>>(eventTarget, tools.Enums.Events.ANNOTATION_COMPLETED, (event) => {
