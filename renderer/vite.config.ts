@@ -1,31 +1,35 @@
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
+import { patchJpeg2000Signedness } from './src/imaging/j2k-signedness.ts';
 import { patchJpegCodec } from './src/imaging/jpeg-12bit.ts';
 
 /**
- * Cornerstone's JPEG codec decodes 12-bit JPEG Extended with an 8-bit level shift and IDCT;
- * jpeg-12bit.ts says how and patches it here, in the main bundle and the decode workers, failing
- * the build if the codec no longer has the code it patches.
+ * Two of Cornerstone's decoders patched as the build bundles them, in the main bundle and the decode
+ * workers alike: the JPEG codec's 12-bit JPEG Extended (jpeg-12bit.ts) and the JPEG 2000 decoder's
+ * signedness (j2k-signedness.ts). Each patch fails the build if its decoder no longer has the code
+ * it patches (an upgrade).
  */
-function jpeg12BitPatch(): Plugin {
+function decoderPatches(): Plugin {
   const idctModule = fileURLToPath(new URL('./src/imaging/jpeg-12bit.ts', import.meta.url));
+  const loader = /[\\/]@cornerstonejs[\\/]dicom-image-loader[\\/]dist[\\/]esm[\\/]/;
   return {
-    name: 'reading-station-jpeg-12bit',
+    name: 'reading-station-decoder-patches',
     transform(code, id) {
-      return /[\\/]@cornerstonejs[\\/]dicom-image-loader[\\/]dist[\\/]esm[\\/]codecs[\\/]jpeg\.js$/.test(id.split('?')[0] ?? '') ? patchJpegCodec(code, idctModule) : null;
+      const file = id.split('?')[0] ?? '';
+      if (!loader.test(file)) return null;
+      if (/[\\/]codecs[\\/]jpeg\.js$/.test(file)) return patchJpegCodec(code, idctModule);
+      if (/[\\/]shared[\\/]decoders[\\/]decodeJPEG2000\.js$/.test(file)) return patchJpeg2000Signedness(code);
+      return null;
     },
   };
 }
 
-// docs/facts.md, Vite worker settings (Cornerstone3D 5.14 under Vite 8): ES-module workers; the dicom-image-loader must not be
-// pre-bundled by the dev server (its worker and WASM glue are resolved relative to its own files)
-// while the codec glue modules must be, or decoding hangs.
 export default defineConfig({
   // Relative asset URLs: the same build loads from nginx at / and from the desktop app's scheme.
   base: './',
-  plugins: [react(), jpeg12BitPatch()],
-  worker: { format: 'es', plugins: () => [jpeg12BitPatch()] },
+  plugins: [react(), decoderPatches()],
+  worker: { format: 'es', plugins: () => [decoderPatches()] },
   build: {
     target: 'es2022',
     outDir: 'dist',
