@@ -66,12 +66,41 @@ def reference(ds, frames):
 
 
 def synthetic_objects():
-    """An object made here for one check: a header window of 100/40."""
+    """Objects made here for one check each: a header window of 100/40; 50 frames (fetched in a
+    few requests); a 1-bit segmentation of several frames."""
+    import copy
+
+    import numpy
     from pydicom.data import get_testdata_file
+    from pydicom.pixel_data_handlers.numpy_handler import pack_bits
 
     ct = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
     ct.WindowWidth, ct.WindowCenter = 100, 40
     yield ct, "synthetic/window-100-40"
+
+    # Multi-frame Grayscale Word Secondary Capture of 50 frames, each with its own values.
+    frames = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+    for keyword in ("ImagePositionPatient", "ImageOrientationPatient", "SliceLocation", "WindowWidth", "WindowCenter"):
+        if keyword in frames:
+            delattr(frames, keyword)
+    frames.SOPClassUID = "1.2.840.10008.5.1.4.1.1.7.3"
+    frames.file_meta.MediaStorageSOPClassUID = frames.SOPClassUID
+    frames.Modality = "OT"
+    frames.Rows, frames.Columns, frames.NumberOfFrames = 32, 32, 50
+    frames.BitsAllocated, frames.BitsStored, frames.HighBit, frames.PixelRepresentation = 16, 16, 15, 0
+    f, y, x = numpy.mgrid[0:50, 0:32, 0:32]
+    frames.PixelData = ((f * 997 + y * 31 + x * 7) % 4096).astype("<u2").tobytes()
+    yield frames, "synthetic/50-frames"
+
+    # A 1-bit segmentation of 3 frames of 32 × 32 (a multiple of 8 columns: Orthanc serves the
+    # frames of a 1-bit object only then).
+    seg = pydicom.dcmread(get_testdata_file("liver_1frame.dcm"))
+    bits = numpy.random.default_rng(7).integers(0, 2, size=(3, 32, 32), dtype=numpy.uint8)
+    seg.Rows, seg.Columns, seg.NumberOfFrames = 32, 32, 3
+    seg.PixelData = pack_bits(bits.ravel())
+    if "PerFrameFunctionalGroupsSequence" in seg:
+        seg.PerFrameFunctionalGroupsSequence = [copy.deepcopy(seg.PerFrameFunctionalGroupsSequence[0]) for _ in range(3)]
+    yield seg, "synthetic/segmentation-1bit-3frames"
 
 
 def main():
@@ -126,13 +155,16 @@ def main():
             "reference": None,
             "note": None,
         }
-        if has_pixels and "PixelData" in ds:
-            entry["reference"], entry["note"] = reference(ds, frames)
         target = os.path.join(out_dir, f"{len(manifest):04d}.dcm")
         try:
             ds.save_as(target, write_like_original=True)
         except Exception:  # noqa: BLE001 - pydicom cannot write it back: leave it out
             continue
+        # Only after the file is written: decoding may change the dataset (pydicom's JPEG 2000
+        # corrections set PixelRepresentation to the codestream's), and the viewer must get the
+        # object as it was.
+        if has_pixels and "PixelData" in ds:
+            entry["reference"], entry["note"] = reference(ds, frames)
         entry["path"] = target
         manifest.append(entry)
     json.dump(manifest, sys.stdout, indent=1)
