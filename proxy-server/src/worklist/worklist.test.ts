@@ -19,6 +19,28 @@ const PATIENTS: Record<string, string> = {
   'ÉLISE^MARTIN': '1.2.3.7',
 };
 
+/** StudyInstanceUID → IssuerOfPatientID of the same PatientID. */
+const ISSUED_STUDIES = [
+  ['1.2.4.1', 'HOSP-A'],
+  ['1.2.4.2', 'HOSP-B'],
+] as const;
+
+/** A study with nothing but its patient: a PatientID, its issuer (or none) and a name. */
+function studyOfMrn(db: RsDatabase, studyInstanceUid: string, patientId: string, issuerOfPatientId: string | null, name: string) {
+  return upsertImportedStudy(db, {
+    studyInstanceUid,
+    patient: { patientId, issuerOfPatientId, name },
+    accessionNumber: null,
+    modalities: ['CT'],
+    studyDate: null,
+    studyTime: null,
+    description: null,
+    numberOfSeries: 1,
+    numberOfInstances: 1,
+    orthancId: null,
+  });
+}
+
 async function seed(db: RsDatabase): Promise<void> {
   let n = 0;
   for (const [name, studyInstanceUid] of Object.entries(PATIENTS)) {
@@ -36,6 +58,8 @@ async function seed(db: RsDatabase): Promise<void> {
       orthancId: null,
     });
   }
+  // One PatientID under two issuers: two patients, told apart by the issuer alone.
+  for (const [studyInstanceUid, issuerOfPatientId] of ISSUED_STUDIES) await studyOfMrn(db, studyInstanceUid, 'MRN-12345', issuerOfPatientId, 'ROE^RICHARD');
 }
 
 async function found(db: RsDatabase, q: string): Promise<string[]> {
@@ -77,7 +101,16 @@ function searchRules(open: () => Promise<{ db: RsDatabase; dispose(): Promise<vo
     expect(await found(db, 'acc7')).toEqual(['1.2.3.7']);
     expect(await found(db, '%')).toEqual([]);
     expect(await found(db, 'D_E')).toEqual([]);
-    expect(await found(db, ' , ')).toHaveLength(Object.keys(PATIENTS).length);
+    expect(await found(db, ' , ')).toHaveLength(Object.keys(PATIENTS).length + ISSUED_STUDIES.length);
+  });
+
+  it('finds a patient by the issuer of the PatientID, alone or with the PatientID, in any case', async () => {
+    for (const q of ['HOSP-A', 'hosp-a', 'MRN-12345 HOSP-A', 'richard, hosp-a']) expect(await found(db, q), q).toEqual(['1.2.4.1']);
+    expect(await found(db, 'MRN-12345 hosp-b')).toEqual(['1.2.4.2']);
+    expect(await found(db, 'MRN-12345')).toEqual(['1.2.4.1', '1.2.4.2']);
+    expect(await found(db, 'MRN-12345 HOSP-C')).toEqual([]);
+    // A patient without an issuer is still found by the other fields.
+    expect(await found(db, 'doe p1')).toEqual(['1.2.3.1']);
   });
 }
 
@@ -85,19 +118,7 @@ describe('worklist patients', () => {
   it('lists the same PatientID of two issuers as two patients, each with its issuer', async () => {
     const temp = await createTempDatabase();
     try {
-      const study = (studyInstanceUid: string, issuerOfPatientId: string | null, name: string) =>
-        upsertImportedStudy(temp.db, {
-          studyInstanceUid,
-          patient: { patientId: 'MRN-1', issuerOfPatientId, name },
-          accessionNumber: null,
-          modalities: ['CT'],
-          studyDate: null,
-          studyTime: null,
-          description: null,
-          numberOfSeries: 1,
-          numberOfInstances: 1,
-          orthancId: null,
-        });
+      const study = (studyInstanceUid: string, issuerOfPatientId: string | null, name: string) => studyOfMrn(temp.db, studyInstanceUid, 'MRN-1', issuerOfPatientId, name);
       await study('1.9.1', 'HOSP-A', 'DOE^JANE');
       await study('1.9.2', 'HOSP-B', 'ROE^RICHARD');
       await study('1.9.3', null, 'POE^EDGAR');

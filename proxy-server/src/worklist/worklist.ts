@@ -59,8 +59,18 @@ function likePattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
 }
 
-/** Columns a search term may be found in; the patient's name in any of its component groups. */
-const SEARCH_COLUMNS = ['patients.name', 'patients.patient_id', 'studies.accession_number', 'studies.description', 'studies.modality'] as const;
+/**
+ * Columns a search term may be found in; the patient's name in any of its component groups, and the
+ * issuer beside the PatientID, since the same PatientID of two issuers is two patients.
+ */
+const SEARCH_COLUMNS = [
+  'patients.name',
+  'patients.patient_id',
+  'patients.issuer_of_patient_id',
+  'studies.accession_number',
+  'studies.description',
+  'studies.modality',
+] as const;
 
 /** The caller's worklist: only studies the access policy lets them see, searched, sorted and paged. */
 export async function listWorklist(db: RsDatabase, subject: StudyAccessSubject, query: WorklistQuery): Promise<{ total: number; items: WorklistItem[] }> {

@@ -38,4 +38,12 @@ describe('the patient ID column', () => {
     const study = { '00100020': { vr: 'LO', Value: ['12345'] }, '00100021': { vr: 'LO', Value: ['HOSP-B'] } };
     expect(patientIdLabel(worklistItemFromQido(study))).toBe('12345 (issuer HOSP-B)');
   });
+
+  it('is searched with its issuer, as the gate does: "HOSP-A" or "12345 hosp-a" finds that issuer\'s patient only', () => {
+    const study = (issuer: string) => worklistItemFromQido({ '00100020': { vr: 'LO', Value: ['12345'] }, '00100021': { vr: 'LO', Value: [issuer] } });
+    const items = [study('HOSP-A'), study('HOSP-B')];
+    for (const q of ['HOSP-A', '12345 hosp-a']) expect(searchWorklist(items, q).map((i) => i.issuerOfPatientId), q).toEqual(['HOSP-A']);
+    expect(searchWorklist(items, '12345').map((i) => i.issuerOfPatientId)).toEqual(['HOSP-A', 'HOSP-B']);
+    expect(searchWorklist(items, '12345 HOSP-C')).toEqual([]);
+  });
 });

@@ -113,7 +113,9 @@ export function patientIdLabel(item: Pick<WorklistItem, 'patientId' | 'issuerOfP
 
 /** The gate's search rule (every term in some field, a name in any group), on QIDO's rows. */
 export function searchWorklist(items: readonly WorklistItem[], search: string): WorklistItem[] {
-  return items.filter((item) => matchesSearch([item.patientName, item.patientId, item.accessionNumber, item.description, item.modalities.join('\\')], search));
+  return items.filter((item) =>
+    matchesSearch([item.patientName, item.patientId, item.issuerOfPatientId, item.accessionNumber, item.description, item.modalities.join('\\')], search),
+  );
 }
 
 export function sortWorklist(items: readonly WorklistItem[], sort: WorklistSortKey, order: 'asc' | 'desc'): WorklistItem[] {
