@@ -30,8 +30,9 @@ export async function adminWorklist(request: APIRequestContext, stack: StackUnde
 export async function removeAddedStudies(request: APIRequestContext, stack: StackUnderTest, studyInstanceUids: readonly string[]): Promise<void> {
   for (const uid of studyInstanceUids) {
     const lookup = await orthancFetch(stack, '/tools/lookup', { method: 'POST', body: uid });
-    const id = ((await lookup.json()) as Array<{ Type: string; ID: string }>).find((entry) => entry.Type === 'Study')?.ID;
-    if (id) await orthancFetch(stack, `/studies/${id}`, { method: 'DELETE' });
+    // Every Orthanc study of the UID: one the PACS holds under two patients is two.
+    const found = (await lookup.json()) as Array<{ Type: string; ID: string }>;
+    for (const entry of found) if (entry.Type === 'Study') await orthancFetch(stack, `/studies/${entry.ID}`, { method: 'DELETE' });
   }
   const uids = new Set(studyInstanceUids);
   await expect.poll(async () => (await adminWorklist(request, stack, '')).some((item) => uids.has(item.studyInstanceUid)), { timeout: 60_000 }).toBe(false);
