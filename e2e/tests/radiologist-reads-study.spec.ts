@@ -83,13 +83,19 @@ test.describe('a radiologist reads a study', () => {
     await viewer.dragBetweenImagePoints({ x: 200, y: 256 }, { x: 320, y: 300 });
     await expect.poll(async () => (await viewer.state())?.voi).not.toEqual(before);
     const dragged = (await viewer.state())?.voi;
-    await expect(viewer.overlayVoi).toHaveText(`W ${Math.round(dragged?.windowWidth ?? NaN)} L ${Math.round(dragged?.windowCenter ?? NaN)}`);
+    // Exactly the window applied, to two decimals (a drag moves it in fractions).
+    const text = (v: number | undefined) => String(Math.round((v ?? NaN) * 100) / 100);
+    await expect(viewer.overlayVoi).toHaveText(`W ${text(dragged?.windowWidth)} L ${text(dragged?.windowCenter)}`);
 
     await page.keyboard.press('2');
     await expect.poll(async () => (await viewer.state())?.voi).toEqual({ windowWidth: 1500, windowCenter: -600 });
     await viewer.tool('Bone').click();
     await expect.poll(async () => (await viewer.state())?.voi).toEqual({ windowWidth: 2000, windowCenter: 300 });
     await expect(viewer.overlayVoi).toHaveText('W 2000 L 300');
+    // CT keeps its presets and gains the three every modality has; Header (key 5) is the window shown at first.
+    await expect(page.getByRole('group', { name: 'Window presets' }).getByRole('button')).toHaveText(['Header', 'Auto', 'Full range', 'Brain', 'Lung', 'Bone', 'Abdomen']);
+    await page.keyboard.press('5');
+    await expect.poll(async () => (await viewer.state())?.voi).toEqual(before);
   });
 
   test('a length measurement shows its value in mm', async ({ signIn, worklist, viewer, demo }) => {

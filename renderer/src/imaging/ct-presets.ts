@@ -53,3 +53,11 @@ export function windowLevelOf({ lower, upper }: { lower: number; upper: number }
   if (isExact(fn)) return { windowWidth: upper - lower, windowCenter: (upper + lower) / 2 };
   return { windowWidth: Math.abs(upper - lower) + 1, windowCenter: (lower + upper + 1) / 2 };
 }
+
+/**
+ * A window value as the overlay and the toolbar write it: up to two decimals, so that a window
+ * whose centre falls on a half (Auto, Full range, a fractional rescale) is shown as it is applied.
+ */
+export function formatWindowValue(value: number): string {
+  return String(Math.round(value * 100) / 100);
+}

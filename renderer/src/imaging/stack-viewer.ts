@@ -13,6 +13,8 @@ import { CalibrationLineTool, calibrationLineConfiguration } from './calibration
 import { core, FRAME_RETRY_EVENT, frameRequestTimedOut, tools, usesCpuRendering } from './cornerstone.ts';
 import { voiRangeOf, windowLevelOf, type VoiLutFunction, type WindowLevel } from './ct-presets.ts';
 import { frameProblemOf, withFailure, type FrameFailures } from './frame-failures.ts';
+import type { ImageWindowId } from './image-windows.ts';
+import { imageWindowsOf } from './loaded-image-windows.ts';
 import { frameTimeoutError } from './frame-ranges.ts';
 import type { FrameRetry } from './frame-retry.ts';
 import { prefetchOrder } from './load-scheduling.ts';
@@ -63,6 +65,11 @@ export interface StackViewerState {
   renderedImageIndex: number | null;
   /** Window/level and zoom of the drawn image, as last rendered. */
   voi: WindowLevel | null;
+  /**
+   * The drawn image's Header, Auto and Full range windows (image-windows.ts), in the function the
+   * viewport maps with; Header is null when the image's header gives no window.
+   */
+  imageWindows: Readonly<Record<ImageWindowId, WindowLevel | null>> | null;
   zoom: number;
   primaryTool: PrimaryTool;
   cine: { playing: boolean; framesPerSecond: number };
@@ -165,6 +172,7 @@ export class StackViewer {
       hasImage: false,
       renderedImageIndex: null,
       voi: null,
+      imageWindows: null,
       zoom: 1,
       primaryTool: 'windowLevel',
       cine: { playing: false, framesPerSecond: 10 },
@@ -199,7 +207,7 @@ export class StackViewer {
     this.#progress.clearFailures(seriesInstanceUid);
     this.#frameFailures.delete(seriesInstanceUid);
     this.#renderedImageId = null;
-    this.#update({ seriesInstanceUid, imageIndex: startIndex, imageCount: imageIds.length, hasImage: false, renderedImageIndex: null, voi: null, frameFailures: {} });
+    this.#update({ seriesInstanceUid, imageIndex: startIndex, imageCount: imageIds.length, hasImage: false, renderedImageIndex: null, voi: null, imageWindows: null, frameFailures: {} });
     try {
       await this.#viewport().setStack([...imageIds], Math.min(startIndex, imageIds.length - 1));
     } catch (error) {
@@ -235,6 +243,12 @@ export class StackViewer {
     const viewport = this.#viewport();
     viewport.setProperties({ voiRange: voiRangeOf(windowLevel, viewport.getProperties().VOILUTFunction as VoiLutFunction | undefined) });
     viewport.render();
+  }
+
+  /** Shows one of the drawn image's own windows (Header, Auto, Full range), if it has that one. */
+  setImageWindow(id: ImageWindowId): void {
+    const windowLevel = this.#state.imageWindows?.[id];
+    if (windowLevel) this.setWindowLevel(windowLevel);
   }
 
   zoomBy(factor: number): void {
@@ -479,12 +493,16 @@ export class StackViewer {
       if (renderedImageIndex < 0) return;
       this.#renderCount += 1;
       if (this.#state.cine.playing && renderedImageIndex !== this.#state.renderedImageIndex) this.#countCineFrame();
-      this.#renderedImageId = image.imageId;
       const { voiRange, VOILUTFunction } = viewport.getProperties();
+      const fn = VOILUTFunction as VoiLutFunction | undefined;
+      // Once per drawn image: Auto reads every pixel.
+      const imageWindows = image.imageId === this.#renderedImageId && this.#state.imageWindows ? this.#state.imageWindows : imageWindowsOf(image, fn);
+      this.#renderedImageId = image.imageId;
       this.#update({
         hasImage: true,
         renderedImageIndex,
-        voi: voiRange ? windowLevelOf(voiRange, VOILUTFunction as VoiLutFunction | undefined) : null,
+        voi: voiRange ? windowLevelOf(voiRange, fn) : null,
+        imageWindows,
         zoom: viewport.getZoom(),
         orientation: this.#orientationOf(viewport),
         screenAxes: screenAxesOf(viewport),

@@ -264,6 +264,9 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
           // Hounsfield presets on CT only.
           if (windowPresetsFor(currentModality).includes(command.preset)) viewer.setWindowLevel(command.preset);
           break;
+        case 'image-window':
+          viewer.setImageWindow(command.window);
+          break;
         case 'zoom':
           viewer.zoomBy(command.factor);
           break;

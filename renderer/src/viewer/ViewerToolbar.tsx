@@ -1,4 +1,5 @@
-import { windowPresetsFor } from '../imaging/ct-presets.ts';
+import { formatWindowValue, windowPresetsFor } from '../imaging/ct-presets.ts';
+import { IMAGE_WINDOW_PRESETS } from '../imaging/image-windows.ts';
 import type { PrimaryTool, StackViewer, StackViewerState } from '../imaging/stack-viewer.ts';
 import { CineRateInput } from './CineRateInput.tsx';
 
@@ -26,7 +27,7 @@ export function ViewerToolbar({
 }: {
   viewer: StackViewer | null;
   state: StackViewerState | null;
-  /** The shown series' modality: window presets are offered where they mean something (CT). */
+  /** The shown series' modality: Hounsfield presets are offered where they mean something (CT). */
   modality: string;
   /** Whether the drawn image may be calibrated (its spacing is not the patient's already). */
   canCalibrate: boolean;
@@ -49,15 +50,26 @@ export function ViewerToolbar({
           );
         })}
       </div>
-      {presets.length > 0 && (
-        <div className="tool-group" role="group" aria-label="Window presets">
-          {presets.map((preset) => (
-            <button key={preset.id} type="button" title={`W ${preset.windowWidth} / L ${preset.windowCenter} (${preset.key})`} onClick={() => viewer.setWindowLevel(preset)}>
-              {preset.label}
+      <div className="tool-group" role="group" aria-label="Window presets">
+        {IMAGE_WINDOW_PRESETS.map(({ id, label, key }) => {
+          const windowLevel = state.imageWindows?.[id] ?? null;
+          const title = windowLevel
+            ? `${label}: W ${formatWindowValue(windowLevel.windowWidth)} / L ${formatWindowValue(windowLevel.windowCenter)} (${key})`
+            : id === 'header'
+              ? "Header: this image's header gives no window"
+              : `${label}: not available for this image`;
+          return (
+            <button key={id} type="button" title={title} disabled={!windowLevel} data-window={id} onClick={() => viewer.setImageWindow(id)}>
+              {label}
             </button>
-          ))}
-        </div>
-      )}
+          );
+        })}
+        {presets.map((preset) => (
+          <button key={preset.id} type="button" title={`W ${preset.windowWidth} / L ${preset.windowCenter} (${preset.key})`} onClick={() => viewer.setWindowLevel(preset)}>
+            {preset.label}
+          </button>
+        ))}
+      </div>
       <div className="tool-group" role="group" aria-label="View">
         <button type="button" title="Zoom in (+)" aria-label="Zoom in" onClick={() => viewer.zoomBy(1.25)}>
           +

@@ -19,6 +19,13 @@ describe('viewer shortcuts', () => {
     expect(commandForKey(key('m'))).toEqual({ type: 'next-measurement' });
   });
 
+  it("has keys for every modality's Header, Auto and Full range windows, listed in the help sheet", () => {
+    expect(commandForKey(key('5'))).toEqual({ type: 'image-window', window: 'header' });
+    expect(commandForKey(key('6'))).toEqual({ type: 'image-window', window: 'auto' });
+    expect(commandForKey(key('7'))).toEqual({ type: 'image-window', window: 'fullRange' });
+    expect(VIEWER_SHORTCUTS.filter((s) => s.command.type === 'image-window').map((s) => s.label)).toEqual(['5', '6', '7']);
+  });
+
   it('has keys for invert, rotation, flips and the probe', () => {
     expect(commandForKey(key('i'))).toEqual({ type: 'invert' });
     expect(commandForKey(key(']'))).toEqual({ type: 'rotate', degrees: 90 });

@@ -3,6 +3,7 @@
  * the sheet cannot drift from what the keys do.
  */
 import { CT_WINDOW_PRESETS, type CtWindowPreset } from '../imaging/ct-presets.ts';
+import { IMAGE_WINDOW_PRESETS, type ImageWindowId } from '../imaging/image-windows.ts';
 import type { PrimaryTool } from '../imaging/stack-viewer.ts';
 
 export type ViewerCommand =
@@ -10,6 +11,7 @@ export type ViewerCommand =
   | { type: 'scroll-to'; position: 'first' | 'last' }
   | { type: 'tool'; tool: PrimaryTool }
   | { type: 'preset'; preset: CtWindowPreset }
+  | { type: 'image-window'; window: ImageWindowId }
   | { type: 'zoom'; factor: number }
   | { type: 'reset' }
   | { type: 'cine' }
@@ -54,8 +56,14 @@ export const VIEWER_SHORTCUTS: readonly Shortcut[] = [
   ...CT_WINDOW_PRESETS.map((preset) => ({
     keys: [preset.key],
     label: preset.key,
-    description: `${preset.label} window (W ${preset.windowWidth} / L ${preset.windowCenter})`,
+    description: `${preset.label} window (W ${preset.windowWidth} / L ${preset.windowCenter}; CT only)`,
     command: { type: 'preset', preset } as const,
+  })),
+  ...IMAGE_WINDOW_PRESETS.map(({ id, label, key, description }) => ({
+    keys: [key],
+    label: key,
+    description: `${label} window: ${description.charAt(0).toLowerCase()}${description.slice(1)}`,
+    command: { type: 'image-window', window: id } as const,
   })),
   { keys: ['+', '='], label: '+', description: 'Zoom in', command: { type: 'zoom', factor: 1.25 } },
   { keys: ['-', '_'], label: '−', description: 'Zoom out', command: { type: 'zoom', factor: 0.8 } },
