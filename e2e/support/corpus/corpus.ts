@@ -20,6 +20,11 @@ const run = promisify(execFile);
 const PYTHON = '/usr/bin/python3';
 const ADMIN_CLI = path.join(repoRoot, 'proxy-server/src/cli.ts');
 
+export interface WindowLevel {
+  windowWidth: number;
+  windowCenter: number;
+}
+
 export interface CorpusEntry {
   file: string;
   studyInstanceUid: string;
@@ -35,6 +40,12 @@ export interface CorpusEntry {
   reference: { points: Array<{ x: number; y: number }>; frames: Record<string, number[]> } | null;
   /** Why there is no reference, if there is none. */
   note: string | null;
+  /**
+   * Greyscale images: the header's first window (null if none), the first frame's lowest to highest
+   * modality value (Auto; where pydicom decodes it) and the pixel format's full range, as DICOM
+   * linear windows computed by pydicom from the file.
+   */
+  windows: { header: WindowLevel | null; fullRange: WindowLevel; auto?: WindowLevel } | null;
   path: string;
 }
 

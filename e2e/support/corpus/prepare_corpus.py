@@ -17,6 +17,7 @@ import warnings
 
 import pydicom
 import pydicom.data
+from pydicom.pixel_data_handlers.util import apply_modality_lut
 from pydicom.uid import generate_uid
 
 warnings.filterwarnings("ignore")
@@ -65,9 +66,38 @@ def reference(ds, frames):
     return {"points": points, "frames": values}, None
 
 
+def linear_window(lower, upper):
+    """The DICOM linear window (PS3.3 C.11.2.1.2.1) mapping `lower` to black and `upper` to white."""
+    return {"windowWidth": upper - lower + 1, "windowCenter": (lower + upper + 1) / 2}
+
+
+def header_windows(ds):
+    """The header's first window and the pixel format's full range of modality values, or None."""
+    if int(ds.get("SamplesPerPixel", 1)) != 1 or "BitsStored" not in ds:
+        return None
+    center, width = ds.get("WindowCenter"), ds.get("WindowWidth")
+    first = lambda v: float(v[0]) if isinstance(v, pydicom.multival.MultiValue) else float(v)
+    bits = int(ds.BitsStored)
+    lowest, highest = (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) if int(ds.get("PixelRepresentation", 0)) == 1 else (0, 2**bits - 1)
+    slope, intercept = float(ds.get("RescaleSlope", 1)), float(ds.get("RescaleIntercept", 0))
+    ends = sorted((lowest * slope + intercept, highest * slope + intercept))
+    return {
+        "header": {"windowWidth": first(width), "windowCenter": first(center)} if center is not None and width is not None else None,
+        "fullRange": linear_window(*ends),
+    }
+
+
+def auto_window(ds):
+    """The first frame's lowest to highest modality value, as pydicom decodes and rescales it."""
+    array = ds.pixel_array
+    plane = array[0] if int(ds.get("NumberOfFrames", 1) or 1) > 1 else array
+    values = apply_modality_lut(plane, ds)
+    return linear_window(float(values.min()), float(values.max()))
+
+
 def synthetic_objects():
     """Objects made here for one check each: a header window of 100/40; 50 frames (fetched in a
-    few requests); a 1-bit segmentation of several frames."""
+    few requests); a 1-bit segmentation of several frames; a CR in MONOCHROME1 for its thumbnail."""
     import copy
 
     import numpy
@@ -101,6 +131,24 @@ def synthetic_objects():
     if "PerFrameFunctionalGroupsSequence" in seg:
         seg.PerFrameFunctionalGroupsSequence = [copy.deepcopy(seg.PerFrameFunctionalGroupsSequence[0]) for _ in range(3)]
     yield seg, "synthetic/segmentation-1bit-3frames"
+
+    # A CR in MONOCHROME1 (low values white) of 128 × 128, the thumbnail's size, with a header window
+    # of 2000/2000 and four flat quadrants: below the window, a quarter in, the centre, above it.
+    cr = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+    for keyword in ("ImagePositionPatient", "ImageOrientationPatient", "SliceLocation", "RescaleSlope", "RescaleIntercept", "RescaleType"):
+        if keyword in cr:
+            delattr(cr, keyword)
+    cr.SOPClassUID = "1.2.840.10008.5.1.4.1.1.1"
+    cr.file_meta.MediaStorageSOPClassUID = cr.SOPClassUID
+    cr.Modality = "CR"
+    cr.PhotometricInterpretation = "MONOCHROME1"
+    cr.Rows, cr.Columns = 128, 128
+    cr.PixelSpacing = [0.2, 0.2]
+    cr.BitsAllocated, cr.BitsStored, cr.HighBit, cr.PixelRepresentation = 16, 12, 11, 0
+    cr.WindowWidth, cr.WindowCenter = 2000, 2000
+    quadrants = numpy.array([[500, 1500], [2000, 3500]], dtype="<u2")
+    cr.PixelData = numpy.kron(quadrants, numpy.ones((64, 64), dtype="<u2")).astype("<u2").tobytes()
+    yield cr, "synthetic/cr-monochrome1"
 
 
 def main():
@@ -163,8 +211,12 @@ def main():
         # Only after the file is written: decoding may change the dataset (pydicom's JPEG 2000
         # corrections set PixelRepresentation to the codestream's), and the viewer must get the
         # object as it was.
+        windows = header_windows(ds) if has_pixels and "PixelData" in ds else None
         if has_pixels and "PixelData" in ds:
             entry["reference"], entry["note"] = reference(ds, frames)
+            if windows is not None and entry["reference"] is not None:
+                windows["auto"] = auto_window(ds)
+        entry["windows"] = windows
         entry["path"] = target
         manifest.append(entry)
     json.dump(manifest, sys.stdout, indent=1)

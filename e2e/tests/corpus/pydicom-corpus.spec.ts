@@ -205,8 +205,79 @@ test('a header window of W 100 / L 40 is shown as exactly that', async ({ page, 
   await viewer.waitForRendered({ seriesInstanceUid: entry.seriesInstanceUid });
   await expect(viewer.overlayVoi).toHaveText('W 100 L 40');
   expect((await viewer.state())?.voi).toEqual({ windowWidth: 100, windowCenter: 40 });
-  // CT presets are offered on this CT; not on the secondary captures beside it.
-  await expect(page.getByRole('group', { name: 'Window presets' })).toBeVisible();
+  // CT presets are offered on this CT, after the three every modality gets.
+  await expect(page.getByRole('group', { name: 'Window presets' }).getByRole('button')).toHaveText(['Header', 'Auto', 'Full range', 'Brain', 'Lung', 'Bone', 'Abdomen']);
+});
+
+/** How the overlay and the toolbar write a window value: up to two decimals. */
+const windowText = (w: { windowWidth: number; windowCenter: number }) => `W ${Math.round(w.windowWidth * 100) / 100} L ${Math.round(w.windowCenter * 100) / 100}`;
+
+test("MR and NM get the Header, Auto and Full range windows pydicom computes from the file, and no CT presets", async ({ page, loginPage, viewer }) => {
+  await signInAsCorpusReader(page, loginPage);
+  for (const file of ['test_files/MR_small.dcm', 'test_files/JPEG2000.dcm']) {
+    const entry = corpus.entries.find((e) => e.file === file);
+    const windows = entry?.windows;
+    if (!entry || !windows?.auto) throw new Error(`${file} is not in the corpus with its windows`);
+    await openStudy(page, entry.studyInstanceUid);
+    await thumbnail(page, entry).click();
+    await viewer.waitForRendered({ seriesInstanceUid: entry.seriesInstanceUid });
+    const presets = page.getByRole('group', { name: 'Window presets' });
+    await expect(presets.getByRole('button')).toHaveText(['Header', 'Auto', 'Full range']);
+    const header = presets.getByRole('button', { name: 'Header' });
+    if (windows.header) {
+      // What the viewer shows at first is the header's window.
+      await expect(viewer.overlayVoi).toHaveText(windowText(windows.header));
+    } else {
+      await expect(header).toBeDisabled();
+      await expect(header).toHaveAttribute('title', "Header: this image's header gives no window");
+    }
+    for (const [name, expected] of [['Full range', windows.fullRange], ['Auto', windows.auto], ['Header', windows.header]] as const) {
+      if (!expected) continue;
+      await presets.getByRole('button', { name }).click();
+      await expect(viewer.overlayVoi, `${file}: ${name}`).toHaveText(windowText(expected));
+      expect((await viewer.state())?.voi, `${file}: ${name}`).toEqual(expected);
+    }
+    // The keys do the same: 7 is Full range.
+    await page.keyboard.press('7');
+    await expect(viewer.overlayVoi).toHaveText(windowText(windows.fullRange));
+  }
+});
+
+test('the thumbnail of a CR in MONOCHROME1 is windowed and inverted like the main view', async ({ page, loginPage, viewer }) => {
+  await signInAsCorpusReader(page, loginPage);
+  const entry = corpus.entries.find((e) => e.file === 'synthetic/cr-monochrome1');
+  if (!entry) throw new Error('the synthetic MONOCHROME1 object is not in the corpus');
+  await openStudy(page, entry.studyInstanceUid);
+  await thumbnail(page, entry).click();
+  await viewer.waitForRendered({ seriesInstanceUid: entry.seriesInstanceUid });
+  // Centres of the four flat quadrants (500, 1500, 2000 and 3500 under W 2000 / L 2000): white,
+  // light grey, mid grey and black on the main view. The thumbnail is the image's own size (128).
+  const centres = [
+    { x: 32, y: 32 },
+    { x: 96, y: 32 },
+    { x: 32, y: 96 },
+    { x: 96, y: 96 },
+  ];
+  const canvasPoints = await page.evaluate((points) => points.map((p) => (globalThis as PageGlobals).__readingStationViewer?.canvasPointOf(p.x, p.y) ?? { x: -1, y: -1 }), centres);
+  const greys = async () =>
+    (await page.evaluate(
+      `(() => {
+        const grey = (canvas, p) => canvas.getContext('2d').getImageData(Math.round(p.x), Math.round(p.y), 1, 1).data[0];
+        const main = document.querySelector('[data-testid="viewport"] canvas');
+        const thumb = document.querySelector('[data-testid="series-thumbnail"][data-series-uid="${entry.seriesInstanceUid}"] canvas');
+        return { main: ${JSON.stringify(canvasPoints)}.map((p) => grey(main, p)), thumbnail: ${JSON.stringify(centres)}.map((p) => grey(thumb, p)) };
+      })()`,
+    )) as { main: number[]; thumbnail: number[] };
+  // The main view as DICOM says: linear window, then MONOCHROME1 inverted.
+  const main = (await greys()).main;
+  for (const [i, expected] of [255, 191, 128, 0].entries()) expect(Math.abs((main[i] ?? -99) - expected), `main view, quadrant ${i + 1}: ${main[i]}`).toBeLessThanOrEqual(2);
+  // The thumbnail agrees quadrant by quadrant (it may be drawn a moment later).
+  await expect
+    .poll(async () => {
+      const { main: m, thumbnail: t } = await greys();
+      return t.every((g, i) => Math.abs(g - (m[i] ?? -99)) <= 3) ? 'agree' : `thumbnail ${t.join(', ')} vs main ${m.join(', ')}`;
+    })
+    .toBe('agree');
 });
 
 test('a multi-frame object of 50 frames is fetched in at most 5 requests, and every frame is shown', async ({ page, loginPage }) => {

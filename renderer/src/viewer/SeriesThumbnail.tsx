@@ -1,8 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ApiError } from '../api/api-error.ts';
 import type { SeriesSummary } from '../api/study-api.ts';
-import { core, usesCpuRendering } from '../imaging/cornerstone.ts';
 import type { SeriesProgress } from '../imaging/series-progress.ts';
+import { drawThumbnail } from '../imaging/thumbnail.ts';
 import type { LoadedSeries } from './study-loader.ts';
 
 interface Props {
@@ -31,10 +31,8 @@ export function SeriesThumbnail({ summary, series, error, progress, active, canL
     const canvas = canvasRef.current;
     if (!canvas || !middle) return;
     setThumbnailFailed(false);
-    // Same loader options as the viewport (RGBA on the CPU path) so the cached image suits both.
-    core.utilities
-      .loadImageToCanvas({ canvas, imageId: middle, useCPURendering: usesCpuRendering() })
-      .catch(() => setThumbnailFailed(true));
+    // Windowed like the main view (imaging/thumbnail.ts).
+    drawThumbnail(canvas, middle).catch(() => setThumbnailFailed(true));
   }, [middle]);
 
   const total = progress?.total ?? series?.imageIds.length ?? summary.instanceCount ?? 0;
