@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { BackgroundLoop } from '../background-loop.ts';
 import type { OrthancChanges } from '../orthanc/orthanc-client.ts';
 
 // The revision of a study that the gate writes into the cached internal URI
@@ -106,10 +107,7 @@ export class StudyRevisions {
   #inFlight: Promise<void> | undefined;
   #queued: Promise<void> | undefined;
   #looksStarted = 0;
-  #running = false;
-  #timer: NodeJS.Timeout | undefined;
-  #loop: Promise<void> | undefined;
-  #wake: (() => void) | undefined;
+  readonly #loop = new BackgroundLoop(() => this.#round());
 
   constructor(options: StudyRevisionsOptions) {
     this.#source = options.source;
@@ -307,37 +305,25 @@ export class StudyRevisions {
 
   /** Looks in the background until stop(). */
   start(): void {
-    if (this.#running) return;
-    this.#running = true;
-    this.#loop = this.#run();
+    this.#loop.start();
   }
 
   async stop(): Promise<void> {
-    this.#running = false;
-    clearTimeout(this.#timer);
-    this.#wake?.();
-    await this.#loop;
+    await this.#loop.stop();
   }
 
-  async #run(): Promise<void> {
-    while (this.#running) {
-      const started = this.#now();
-      try {
-        await this.poll();
-        if (this.#failing) this.#onError(undefined);
-        this.#failing = false;
-      } catch (error) {
-        if (!this.#failing) this.#onError(error);
-        this.#failing = true;
-      }
-      const pause = Math.max(0, this.#pollIntervalMs - (this.#now() - started));
-      if (this.#running) {
-        await new Promise<void>((resolve) => {
-          this.#wake = resolve;
-          this.#timer = setTimeout(resolve, pause);
-        });
-      }
+  /** One periodic look; a failure is reported once until a look succeeds again. */
+  async #round(): Promise<number> {
+    const started = this.#now();
+    try {
+      await this.poll();
+      if (this.#failing) this.#onError(undefined);
+      this.#failing = false;
+    } catch (error) {
+      if (!this.#failing) this.#onError(error);
+      this.#failing = true;
     }
+    return Math.max(0, this.#pollIntervalMs - (this.#now() - started));
   }
 
   #nextRevision(): string {
