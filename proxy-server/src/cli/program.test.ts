@@ -255,8 +255,8 @@ describe('study import and assign', () => {
   it('stops at once, with one line, when Orthanc refuses the credentials or cannot be reached', async () => {
     put('1/a.dcm', instance(1, 1));
     put('1/b.dcm', instance(1, 2));
-    const file = path.join(dir, 'wrong.json');
-    writeFileSync(file, JSON.stringify({ database: { client: 'sqlite', filename: dbFile }, orthanc: { url: orthancUrl, username: orthanc.username, password: 'wrong' } }));
+    // Any password but the stand-in Orthanc's own; both are made per run.
+    const file = configFile(`not-${randomBytes(6).toString('hex')}`);
     expect(await cli(['--config', file, 'study', 'import', path.join(dir, 'dicom'), '--concurrency', '1'])).toEqual({
       code: 1,
       stdout: '',
