@@ -11,6 +11,7 @@ import { RefreshTokenStore } from './auth/refresh-tokens.ts';
 import type { SigningKey } from './auth/signing-key.ts';
 import { createTokenAuthenticator } from './auth/token-authenticator.ts';
 import { dicomWebRoutes } from './dicomweb/dicomweb-routes.ts';
+import { createGateReads } from './gate-reads.ts';
 import type { GateServices } from './gate-services.ts';
 import { createGateMetrics, type GateMetrics } from './metrics/gate-metrics.ts';
 import { worklistRoutes } from './worklist/worklist-routes.ts';
@@ -43,7 +44,9 @@ export function gateRoutes(signingKey: SigningKey, options: { metrics?: GateMetr
       intervalMs: auth.rejectionAuditIntervalSeconds * 1000,
       onFlushError: (error) => app.log.error({ err: error }, 'aggregated rejection rows could not be written; kept for the next flush'),
     });
+    const reads = createGateReads(core.config.database, core.db);
     app.addHook('onClose', async () => {
+      reads.close();
       await rejections.close().catch((error: unknown) => app.log.error({ err: error }, 'aggregated rejection rows lost at shutdown'));
       await closeAudit();
     });
@@ -54,7 +57,7 @@ export function gateRoutes(signingKey: SigningKey, options: { metrics?: GateMetr
       clientAddress: core.clientAddress,
       studyRevisions: options.studyRevisions,
       verifier: createTokenAuthenticator(auth, signingKey),
-      isSessionRevoked: (sessionId) => refreshTokens.isFamilyRevoked(sessionId),
+      reads,
       rejections,
     };
     const sessions: AuthServices = {

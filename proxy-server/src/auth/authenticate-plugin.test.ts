@@ -4,6 +4,7 @@ import { AuditUnavailableError, type AuditEvent } from '../audit/audit-events.ts
 import { createTempDatabase, type TempDatabase } from '../testing/temp-database.ts';
 import { createUser, linkIdpIdentity, type User } from '../users/user-repository.ts';
 import { TokenError, type AccessTokenVerifier, type VerifiedAccessToken } from './access-tokens.ts';
+import { kyselyGateReads } from '../gate-reads.ts';
 import { authenticatedUser, requireAuthentication, type AuthenticationServices } from './authenticate-plugin.ts';
 
 let temp: TempDatabase;
@@ -56,7 +57,7 @@ function services(): AuthenticationServices {
     },
     clientAddress: () => '192.0.2.1',
     verifier,
-    isSessionRevoked: async (sessionId) => revoked.has(sessionId),
+    reads: { ...kyselyGateReads(temp.db), isSessionRevoked: async (sessionId) => revoked.has(sessionId) },
   };
 }
 

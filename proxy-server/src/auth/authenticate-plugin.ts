@@ -4,7 +4,8 @@ import { AuditUnavailableError, type AuditEvent } from '../audit/audit-events.ts
 import type { RejectionRecorder } from '../audit/rejection-aggregator.ts';
 import type { GateServices } from '../gate-services.ts';
 import { sendErrorBody } from '../http/http-errors.ts';
-import { findUserById, findUserByIdpIdentity, type User } from '../users/user-repository.ts';
+import type { GateReads } from '../gate-reads.ts';
+import { findUserByIdpIdentity, type User } from '../users/user-repository.ts';
 import { TokenError, bearerToken, type AccessTokenVerifier } from './access-tokens.ts';
 
 declare module 'fastify' {
@@ -20,8 +21,11 @@ declare module 'fastify' {
 
 export interface AuthenticationServices extends GateServices {
   verifier: AccessTokenVerifier;
-  /** Says whether a session (refresh-token family) was ended, so its access tokens stop at once. */
-  isSessionRevoked(sessionId: string): Promise<boolean>;
+  /**
+   * The account by id, whether a session (refresh-token family) was ended so its access tokens stop
+   * at once, and the study lookups of the gate's decisions (gate-reads.ts).
+   */
+  reads: GateReads;
   /** Rejections that name no user go here, aggregated per kind and address; unset: one row each. */
   rejections?: RejectionRecorder | undefined;
 }
@@ -68,11 +72,11 @@ async function authenticate(services: AuthenticationServices, request: FastifyRe
     // decides: it must exist, be enabled and still have the token's role.
     const user = token.local
       ? /^[1-9][0-9]*$/.test(token.userId)
-        ? await findUserById(services.db, Number(token.userId))
+        ? await services.reads.userById(Number(token.userId))
         : undefined
       : await findUserByIdpIdentity(services.db, token.issuer, token.userId);
     if (user && !user.disabled && user.role === token.role) {
-      if (!token.sessionId || !(await services.isSessionRevoked(token.sessionId))) return user;
+      if (!token.sessionId || !(await services.reads.isSessionRevoked(token.sessionId))) return user;
       code = 'SESSION_REVOKED';
       reason = 'the session was ended';
       identified = true;

@@ -33,6 +33,12 @@ async function revokeFamily(db: Pick<RsDatabase, 'updateTable'>, familyId: strin
   await db.updateTable('refresh_tokens').set({ revoked_at: now.toISOString() }).where('family_id', '=', familyId).where('revoked_at', 'is', null).execute();
 }
 
+/** Whether a session (refresh-token family) was ended: its access tokens stop at their next request. */
+export async function isSessionFamilyRevoked(db: RsDatabase, familyId: string): Promise<boolean> {
+  const revoked = await db.selectFrom('refresh_tokens').select('id').where('family_id', '=', familyId).where('revoked_at', 'is not', null).limit(1).executeTakeFirst();
+  return revoked !== undefined;
+}
+
 export class RefreshTokenStore {
   readonly #db: RsDatabase;
   readonly #ttlSeconds: number;
@@ -137,14 +143,7 @@ export class RefreshTokenStore {
 
   /** Whether a session (token family) has been ended: checked on every gated request. */
   async isFamilyRevoked(familyId: string): Promise<boolean> {
-    const revoked = await this.#db
-      .selectFrom('refresh_tokens')
-      .select('id')
-      .where('family_id', '=', familyId)
-      .where('revoked_at', 'is not', null)
-      .limit(1)
-      .executeTakeFirst();
-    return revoked !== undefined;
+    return isSessionFamilyRevoked(this.#db, familyId);
   }
 
   /** Ends every session of a user (an administrator's revoke). */

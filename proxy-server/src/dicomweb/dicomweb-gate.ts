@@ -1,6 +1,6 @@
 import type { RsDatabase } from '../db/database.ts';
 import { canAccessStudy } from '../policy/study-access-policy.ts';
-import { findStudyByUid } from '../studies/study-repository.ts';
+import { kyselyGateReads, type GateReads } from '../gate-reads.ts';
 import type { User } from '../users/user-repository.ts';
 import { parseDicomWebPath, routeKind, routeToPath, type DicomWebRoute } from './dicomweb-path.ts';
 import { encodeQuery, parseDicomWebQuery, type QueryParameter } from './dicomweb-query.ts';
@@ -130,7 +130,8 @@ export function seriesAndInstance(route: DicomWebRoute): { seriesUid?: string; i
  *
  * Hierarchy (a series or instance of another study under an allowed study's path) is left to
  * Orthanc, which answers 404/400 for a forged hierarchy: the registry knows studies, not series.
- * An integration test proves that on every run.
+ * An integration test proves that on every run. The study and its conflict are read through
+ * `reads` (the gate's own read connection on SQLite), root study searches through `db`.
  */
 export async function decideDicomWebRequest(
   db: RsDatabase,
@@ -138,6 +139,7 @@ export async function decideDicomWebRequest(
   rawPath: string,
   rawQuery: string,
   revisions?: RevisionLookup,
+  reads: Pick<GateReads, 'studyByUid' | 'isStudyInConflict'> = kyselyGateReads(db),
 ): Promise<GateDecision> {
   const parsed = parseDicomWebPath(rawPath);
   if (!parsed.ok) return { outcome: 'refused', status: 400, code: 'INVALID_PATH', reason: parsed.reason };
@@ -191,13 +193,13 @@ export async function decideDicomWebRequest(
 
   const studyUid = (route as Exclude<DicomWebRoute, { level: 'root' }>).study;
   const kind = routeKind(route);
-  const study = await findStudyByUid(db, studyUid);
+  const study = await reads.studyByUid(studyUid);
   if (!study) return { outcome: 'refused', status: 404, code: 'STUDY_NOT_FOUND', reason: 'study not found', route, kind, studyUid };
   if (!canAccessStudy(user, study)) {
     return { outcome: 'refused', status: 403, code: 'STUDY_FORBIDDEN', reason: 'permission denied', route, kind, studyUid };
   }
   // Orthanc holds the UID under two patients: whatever it answered would mix them (registry-sync.ts).
-  if ((await db.selectFrom('study_conflicts').select('orthanc_id').where('study_instance_uid', '=', studyUid).limit(1).executeTakeFirst()) !== undefined) {
+  if (await reads.isStudyInConflict(studyUid)) {
     return { outcome: 'refused', status: 409, code: 'STUDY_CONFLICT', reason: 'StudyInstanceUID held by the PACS under more than one patient', route, kind, studyUid };
   }
   let revision: string | undefined;

@@ -54,7 +54,7 @@ export interface ImportedStudy {
 // Stored as a DICOM multi-value (backslash-separated), the form QIDO answers with.
 const MODALITY_SEPARATOR = '\\';
 
-function toStudy(row: StudyRow): Study {
+export function toStudy(row: StudyRow): Study {
   return {
     id: row.id,
     studyInstanceUid: row.study_instance_uid,
@@ -122,6 +122,11 @@ export async function upsertImportedStudy(
 export async function findStudyByUid(db: Kysely<Database>, studyInstanceUid: string): Promise<Study | undefined> {
   const row = await db.selectFrom('studies').selectAll().where('study_instance_uid', '=', studyInstanceUid).executeTakeFirst();
   return row === undefined ? undefined : toStudy(row);
+}
+
+/** Whether Orthanc holds the StudyInstanceUID under more than one patient (registry-sync.ts records it). */
+export async function isStudyInConflict(db: Kysely<Database>, studyInstanceUid: string): Promise<boolean> {
+  return (await db.selectFrom('study_conflicts').select('orthanc_id').where('study_instance_uid', '=', studyInstanceUid).limit(1).executeTakeFirst()) !== undefined;
 }
 
 export interface ListStudiesOptions {

@@ -29,7 +29,7 @@ export interface NewUser {
   issuerOfPatientId?: string;
 }
 
-function toUser(row: UserRow): User {
+export function toUser(row: UserRow): User {
   return {
     id: row.id,
     username: row.username,
