@@ -50,14 +50,14 @@ function flush(): void {
   }
 }
 
-parentPort?.on('message', (message: Job | 'close') => {
+parentPort?.on('message', (message: Job[] | 'close') => {
   if (message === 'close') {
     flush();
     db.close();
     parentPort?.close();
     return;
   }
-  queue.push(message);
+  for (const job of message) queue.push(job);
   if (!scheduled) {
     scheduled = true;
     // Messages already waiting are delivered before this runs, so they join the batch.

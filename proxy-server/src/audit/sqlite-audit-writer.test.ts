@@ -34,6 +34,15 @@ describe('SqliteAuditWriter', () => {
     expect(await verifyAuditLog(temp.db)).toMatchObject({ ok: true, rows: 201 });
   });
 
+  it('commits, when closed, the rows appended in the same turn before their message went out', async () => {
+    temp = await createTempDatabase();
+    const log = new SqliteAuditWriter(temp.filename);
+    const appended = Array.from({ length: 5 }, (_, n) => log.append(access(n + 1)));
+    await log.close();
+    expect(await Promise.all(appended)).toEqual([1, 2, 3, 4, 5]);
+    expect(await temp.db.selectFrom('audit_log').select('request_id').orderBy('id').execute()).toEqual(Array.from({ length: 5 }, (_, n) => ({ request_id: `req-${n + 1}` })));
+  });
+
   it('signs rows with the current audit key in its thread; they verify with the key only', async () => {
     temp = await createTempDatabase();
     const keys = auditKeysFromText('s'.repeat(40));

@@ -19,6 +19,8 @@ export class SqliteAuditWriter implements AuditAppender {
   readonly #pending = new Map<number, { resolve: (id: number) => void; reject: (error: Error) => void }>();
   #seq = 0;
   #failure: Error | undefined;
+  /** Rows appended in this turn of the event loop, posted to the thread together. */
+  #outbox: Array<{ seq: number; event: AuditEvent; at: string }> = [];
 
   constructor(filename: string, options: { busyTimeoutMs?: number; now?: () => Date; keys?: AuditKeys } = {}) {
     this.#now = options.now ?? (() => new Date());
@@ -38,8 +40,16 @@ export class SqliteAuditWriter implements AuditAppender {
     return new Promise<number>((resolve, reject) => {
       this.#pending.set(seq, { resolve, reject });
       if (this.#pending.size === 1) this.#worker.ref();
-      this.#worker.postMessage({ seq, event, at: this.#now().toISOString() });
+      // One message per turn of the event loop rather than one per row: the decisions that arrive
+      // on the same turn share the message (and then the thread's transaction).
+      if (this.#outbox.push({ seq, event, at: this.#now().toISOString() }) === 1) setImmediate(() => this.#post());
     });
+  }
+
+  #post(): void {
+    const jobs = this.#outbox;
+    this.#outbox = [];
+    if (jobs.length > 0 && this.#failure === undefined) this.#worker.postMessage(jobs);
   }
 
   /** Writes what is queued and stops the thread. */
@@ -47,6 +57,7 @@ export class SqliteAuditWriter implements AuditAppender {
     if (this.#failure) return;
     const exited = new Promise<void>((resolve) => this.#worker.once('exit', () => resolve()));
     this.#worker.ref();
+    this.#post();
     this.#worker.postMessage('close');
     await exited;
   }
@@ -66,5 +77,6 @@ export class SqliteAuditWriter implements AuditAppender {
     this.#failure ??= error;
     for (const waiter of this.#pending.values()) waiter.reject(new AuditUnavailableError(`audit store unavailable: ${error.message}`));
     this.#pending.clear();
+    this.#outbox = [];
   }
 }
