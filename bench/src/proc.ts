@@ -19,10 +19,10 @@ interface StatFields {
   cpuSeconds: number;
 }
 
-function readStat(pid: number): StatFields | undefined {
+function readStat(pid: number, tid?: number): StatFields | undefined {
   let text: string;
   try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    text = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
   } catch {
     return undefined;
   }
@@ -71,6 +71,28 @@ export function withChildren(pid: number): number[] {
     if (stat?.ppid === pid) children.push(Number(entry));
   }
   return [pid, ...children];
+}
+
+/** The threads of a process with their names (`comm`, at most 15 characters); none once it has gone. */
+export function threads(pid: number): Array<{ tid: number; name: string }> {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  return tids.flatMap((tid) => {
+    try {
+      return [{ tid: Number(tid), name: readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim() }];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** CPU seconds one thread of a process has used so far (user + system); 0 once it has gone. */
+export function threadCpuSeconds(pid: number, tid: number): number {
+  return readStat(pid, tid)?.cpuSeconds ?? 0;
 }
 
 /** Total CPU seconds of a set of processes; ones that have gone count as zero. */

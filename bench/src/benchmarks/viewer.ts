@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ViewerHookGlobals } from '@reading-station/contract';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core';
 import { CHROMIUM_EXECUTABLE, CHROMIUM_FLAGS, loadStackConfig } from '@reading-station/stack';
-import { ensureSeries100 } from '../data/series-100.ts';
+import { SERIES_100, SERIES_512, ensureBenchSeries } from '../data/series-100.ts';
 import { loadAverage } from '../machine.ts';
+import { threadCpuSeconds, threads } from '../proc.ts';
 import { median, percentile, round } from '../stats.ts';
 import type { BenchContext } from './context.ts';
 
@@ -33,6 +34,29 @@ export interface StudyOpening {
   decodeMs: number[];
   /** `decodeMs` summarised; null when the viewer does not report it. */
   decode: DecodeSummary | null;
+  /** The page's decode workers (Playwright sees each as a dedicated worker) and its logical cores. */
+  decodeWorkers: number;
+  cores: number;
+  /**
+   * The decode-time floor: the sum of `decodeMs` over the workers that can run at once (the
+   * workers, at most one per core). No schedule shows the series sooner than this; null without figures.
+   */
+  decodeFloorMs: number | null;
+  /** `seriesDecodedMs` ÷ `decodeFloorMs`. */
+  shownToFloor: number | null;
+  /**
+   * Busy time of the page's main thread during the opening (Chromium's TaskDuration through CDP),
+   * total and per slice: what the page does besides the workers' decoding.
+   */
+  mainThreadMs: number;
+  mainThreadMsPerSlice: number;
+  /**
+   * CPU time per slice of the page's renderer process during the opening, from /proc: its main
+   * thread, and its decode workers together. Unlike TaskDuration these do not grow when other
+   * work on the machine takes the cores away. Null when the renderer could not be told apart.
+   */
+  mainThreadCpuMsPerSlice: number | null;
+  workerCpuMsPerSlice: number | null;
 }
 
 /** Decode time per frame (Cornerstone's own figure) over a set of frames. */
@@ -60,9 +84,23 @@ const RENDERINGS = [
 ] as const;
 export type Rendering = (typeof RENDERINGS)[number]['name'];
 
-type StateSummary = Record<ViewerState, { firstImageMs: number; seriesDecodedMs: number; msPerSlice: number; decode: DecodeSummary | null }>;
+/** Medians over the openings of one kind. */
+export interface OpeningSummary {
+  firstImageMs: number;
+  seriesDecodedMs: number;
+  msPerSlice: number;
+  decode: DecodeSummary | null;
+  decodeFloorMs: number | null;
+  shownToFloor: number | null;
+  mainThreadMsPerSlice: number;
+  mainThreadCpuMsPerSlice: number | null;
+  workerCpuMsPerSlice: number | null;
+}
+type StateSummary = Record<ViewerState, OpeningSummary>;
 
 export interface ViewerRun {
+  /** The series opened: the 100-slice one in every state, the 512-slice one warm. */
+  slices: number;
   repetition: number;
   rendering: Rendering;
   /** What the viewer reported it used (`gpu` or `cpu`). */
@@ -82,6 +120,8 @@ export type ViewerResult =
       /** Medians with Cornerstone's default (WebGL) rendering; the targets are read from these. */
       summary: StateSummary;
       cpuRendering: StateSummary;
+      /** The 512-slice thin-slice series opened warm, by rendering; null when not measured. */
+      series512: { slices: number; webgl: OpeningSummary; cpu: OpeningSummary } | null;
       /**
        * Cornerstone's decodeTimeInMS per frame, over every frame of every opening (both renderings,
        * all states; per state in `summary`/`cpuRendering`), or null when the viewer does not report it.
@@ -108,11 +148,11 @@ interface PageGlobals extends ViewerHookGlobals {
 async function openStudy(
   page: Page,
   studyInstanceUid: string,
-  options: { series: string | null; until: 'first-image' | 'series-loaded' },
-): Promise<Omit<StudyOpening, 'decode'>> {
+  options: { series: string | null; until: 'first-image' | 'series-loaded'; slices?: number },
+): Promise<OpenedInPage> {
   return page.evaluate(
     ({ study, wanted, until, timeoutMs }) =>
-      new Promise<Omit<StudyOpening, 'decode'>>((resolve, reject) => {
+      new Promise<OpenedInPage>((resolve, reject) => {
         const g = globalThis as unknown as PageGlobals;
         const t0 = g.performance.now();
         g.location.hash = `#/studies/${study}`;
@@ -122,7 +162,9 @@ async function openStudy(
         let total = 0;
         const poll = (): void => {
           const now = g.performance.now() - t0;
-          const state = g.__readingStationViewer?.state();
+          // Once the first image is drawn only the progress element is read: the poll itself runs on
+          // the main thread it measures.
+          const state = firstImageMs === null ? g.__readingStationViewer?.state() : undefined;
           if (firstImageMs === null && state && state.seriesInstanceUid !== null && (wanted === null || state.seriesInstanceUid === wanted)) {
             if (state.renderCount > 0 && state.renderedImageIndex !== null) {
               firstImageMs = now;
@@ -161,8 +203,82 @@ async function openStudy(
         };
         poll();
       }),
-    { study: studyInstanceUid, wanted: options.series, until: options.until, timeoutMs: 90_000 },
+    // A 512-slice series on a shared 2-core machine takes minutes, not seconds.
+    { study: studyInstanceUid, wanted: options.series, until: options.until, timeoutMs: Math.max(90_000, (options.slices ?? 0) * 500) },
   );
+}
+
+type OpenedInPage = Omit<
+  StudyOpening,
+  'decode' | 'decodeWorkers' | 'cores' | 'decodeFloorMs' | 'shownToFloor' | 'mainThreadMs' | 'mainThreadMsPerSlice' | 'mainThreadCpuMsPerSlice' | 'workerCpuMsPerSlice'
+>;
+
+/** Chromium names the threads of dedicated workers so. */
+const WORKER_THREAD = /^DedicatedWorker/;
+
+/** CPU seconds so far of every thread of the browser's renderer processes, by process and thread. */
+async function rendererThreadCpu(browserCdp: CDPSession): Promise<Map<number, Map<number, { name: string; seconds: number }>>> {
+  const { processInfo } = (await browserCdp.send('SystemInfo.getProcessInfo')) as { processInfo: Array<{ type: string; id: number }> };
+  const byProcess = new Map<number, Map<number, { name: string; seconds: number }>>();
+  for (const { id: pid } of processInfo.filter((info) => info.type === 'renderer')) {
+    byProcess.set(pid, new Map(threads(pid).map(({ tid, name }) => [tid, { name, seconds: threadCpuSeconds(pid, tid) }])));
+  }
+  return byProcess;
+}
+
+/**
+ * The page's main-thread and decode-worker CPU between two snapshots, ms: the page's renderer is
+ * the one running dedicated workers, and its main thread is the thread whose id is the process's.
+ */
+export function pageCpuMs(
+  before: ReadonlyMap<number, ReadonlyMap<number, { name: string; seconds: number }>>,
+  after: ReadonlyMap<number, ReadonlyMap<number, { name: string; seconds: number }>>,
+): { mainMs: number; workersMs: number } | null {
+  const pages = [...after].filter(([, byThread]) => [...byThread.values()].some((thread) => WORKER_THREAD.test(thread.name)));
+  if (pages.length !== 1) return null;
+  const [pid, threadsAfter] = pages[0] as [number, ReadonlyMap<number, { name: string; seconds: number }>];
+  const spent = (tid: number): number => (threadsAfter.get(tid)?.seconds ?? 0) - (before.get(pid)?.get(tid)?.seconds ?? 0);
+  const workers = [...threadsAfter].filter(([, thread]) => WORKER_THREAD.test(thread.name)).map(([tid]) => tid);
+  return { mainMs: spent(pid) * 1000, workersMs: workers.reduce((sum, tid) => sum + spent(tid), 0) * 1000 };
+}
+
+/** Chromium's busy time of the page's main thread so far, ms (CDP Performance.getMetrics). */
+async function mainThreadBusyMs(cdp: CDPSession): Promise<number> {
+  const { metrics } = (await cdp.send('Performance.getMetrics')) as { metrics: Array<{ name: string; value: number }> };
+  const task = metrics.find((metric) => metric.name === 'TaskDuration');
+  if (!task) throw new Error('Chromium reports no TaskDuration metric');
+  return task.value * 1000;
+}
+
+/** Opens the study as `openStudy` does, with the page's main-thread time, its decode workers and the decode floor. */
+async function measureOpening(
+  page: Page,
+  cdp: { page: CDPSession; browser: CDPSession },
+  studyInstanceUid: string,
+  series: string,
+  slices: number,
+): Promise<StudyOpening> {
+  const cpuBefore = await rendererThreadCpu(cdp.browser);
+  const busyBefore = await mainThreadBusyMs(cdp.page);
+  const opened = await openStudy(page, studyInstanceUid, { series, until: 'series-loaded', slices });
+  const mainThreadMs = (await mainThreadBusyMs(cdp.page)) - busyBefore;
+  const cpu = pageCpuMs(cpuBefore, await rendererThreadCpu(cdp.browser));
+  const perSlice = (ms: number): number => round(ms / Math.max(1, opened.slices), 1);
+  const decodeWorkers = page.workers().filter((worker) => /decodeImageFrameWorker/.test(worker.url())).length;
+  const cores = await page.evaluate(() => (globalThis as unknown as { navigator: { hardwareConcurrency: number } }).navigator.hardwareConcurrency);
+  const decodeFloorMs = decodeFloor(opened.decodeMs, decodeWorkers, cores);
+  return {
+    ...opened,
+    decode: summariseDecode(opened.decodeMs),
+    decodeWorkers,
+    cores,
+    decodeFloorMs: decodeFloorMs === null ? null : round(decodeFloorMs, 0),
+    shownToFloor: decodeFloorMs === null ? null : round(opened.seriesDecodedMs / decodeFloorMs, 2),
+    mainThreadMs: round(mainThreadMs, 0),
+    mainThreadMsPerSlice: perSlice(mainThreadMs),
+    mainThreadCpuMsPerSlice: cpu ? perSlice(cpu.mainMs) : null,
+    workerCpuMsPerSlice: cpu ? perSlice(cpu.workersMs) : null,
+  };
 }
 
 async function signIn(page: Page, baseUrl: string, username: string, password: string): Promise<void> {
@@ -193,32 +309,40 @@ export async function runViewer(context: BenchContext, options: { quick: boolean
   await probe.arrayBuffer();
   if (!existsSync(CHROMIUM)) return { measured: false, reason: `${CHROMIUM} is not installed` };
 
-  const target = await ensureSeries100(context.stack, path.join(context.stack.file.stateDir, 'bench-data'));
+  const dataDir = path.join(context.stack.file.stateDir, 'bench-data');
+  const target = await ensureBenchSeries(context.stack, dataDir, SERIES_100, context.log);
+  const thin = await ensureBenchSeries(context.stack, dataDir, SERIES_512, context.log);
   const admin = context.stack.demoUsers.find((u) => u.username === 'admin');
   const warmUp = admin?.studies.find((uid) => uid !== target.studyInstanceUid);
   if (!admin || !warmUp) throw new Error('viewer: no demo admin or demo study');
 
   const runs: ViewerRun[] = [];
   const repetitions = options.quick ? 1 : 2;
+  // Every state with the 100-slice series, then the 512-slice one warm.
+  const openings = [...STATES.map((state) => ({ state, series: target })), { state: 'warm' as const, series: thin }];
   for (const rendering of RENDERINGS) {
     const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_FLAGS, ...rendering.args], headless: true });
+    const browserCdp = await browser.newBrowserCDPSession();
     try {
       for (let repetition = 1; repetition <= repetitions; repetition++) {
-        for (const state of STATES) {
+        for (const { state, series } of openings) {
           const browserContext = await browser.newContext({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1 });
           try {
             const page = await browserContext.newPage();
+            const cdp = { page: await browserContext.newCDPSession(page), browser: browserCdp };
+            await cdp.page.send('Performance.enable');
             await signIn(page, context.stack.file.baseUrl, admin.username, admin.password);
             if (state !== 'cold') await openStudy(page, warmUp, { series: null, until: state === 'warm' ? 'series-loaded' : 'first-image' });
             const loadAverage1m = loadAverage();
-            const opened = await openStudy(page, target.studyInstanceUid, { series: target.seriesInstanceUid, until: 'series-loaded' });
-            const opening: StudyOpening = { ...opened, decode: summariseDecode(opened.decodeMs) };
-            runs.push({ repetition, rendering: rendering.name, renderingMode: await renderingMode(page), state, loadAverage1m, opening });
+            const opening = await measureOpening(page, cdp, series.studyInstanceUid, series.seriesInstanceUid, series.slices);
+            runs.push({ slices: series.slices, repetition, rendering: rendering.name, renderingMode: await renderingMode(page), state, loadAverage1m, opening });
             context.log(
-              `viewer ${rendering.name} ${repetition} ${state}: first image ${round(opening.firstImageMs, 0)} ms, 100 slices decoded ${round(opening.seriesDecodedMs, 0)} ms ` +
+              `viewer ${rendering.name} ${repetition} ${state}: first image ${round(opening.firstImageMs, 0)} ms, ${series.slices} slices shown ${round(opening.seriesDecodedMs, 0)} ms ` +
+                `= ${opening.shownToFloor ?? '?'} × the decode floor ${opening.decodeFloorMs ?? '?'} ms (${opening.decodeWorkers} workers, ${opening.cores} cores), ` +
+                `main thread ${opening.mainThreadMsPerSlice} ms per slice (CPU ${opening.mainThreadCpuMsPerSlice ?? '?'} ms, decode workers' CPU ${opening.workerCpuMsPerSlice ?? '?'} ms) ` +
                 `(metadata by ${round(opening.lastMetadataResponseMs, 0)} ms, first frame ${round(opening.firstFrameRequestMs, 0)}–${round(opening.firstFrameResponseMs, 0)} ms, ` +
                 `shown frame ${round(opening.shownFrameRequestMs, 0)}–${round(opening.shownFrameResponseMs, 0)} ms, ` +
-                `last of ${opening.frameRequests} frames at ${round(opening.lastFrameResponseMs, 0)} ms, ` +
+                `last of ${opening.frameRequests} frame requests at ${round(opening.lastFrameResponseMs, 0)} ms, ` +
                 `decode per frame ${describeDecode(opening.decode)}), load ${loadAverage1m}`,
             );
           } finally {
@@ -230,23 +354,58 @@ export async function runViewer(context: BenchContext, options: { quick: boolean
       await browser.close();
     }
   }
-  const summarise = (rendering: Rendering): StateSummary => {
-    const of = (state: ViewerState) => {
-      const chosen = runs.filter((run) => run.rendering === rendering && run.state === state);
-      const decoded = median(chosen.map((run) => run.opening.seriesDecodedMs));
-      return {
-        firstImageMs: round(median(chosen.map((run) => run.opening.firstImageMs)), 0),
-        seriesDecodedMs: round(decoded, 0),
-        msPerSlice: round(decoded / 100, 1),
-        decode: summariseDecode(chosen.flatMap((run) => run.opening.decodeMs)),
-      };
-    };
-    return { cold: of('cold'), warm: of('warm'), switch: of('switch') };
-  };
+  const of = (rendering: Rendering, state: ViewerState, slices: number): OpeningSummary =>
+    summariseOpenings(runs.filter((run) => run.rendering === rendering && run.state === state && run.slices === slices).map((run) => run.opening));
+  const summarise = (rendering: Rendering): StateSummary => ({
+    cold: of(rendering, 'cold', target.slices),
+    warm: of(rendering, 'warm', target.slices),
+    switch: of(rendering, 'switch', target.slices),
+  });
   const mode = runs.find((run) => run.rendering === 'webgl')?.renderingMode ?? 'unknown';
-  const decodeTimePerFrame = summariseDecode(runs.flatMap((run) => run.opening.decodeMs));
-  context.log(`viewer: Cornerstone's decode time per frame over all openings: ${describeDecode(decodeTimePerFrame)}`);
-  return { measured: true, slices: 100, renderingMode: mode, runs, summary: summarise('webgl'), cpuRendering: summarise('cpu'), decodeTimePerFrame };
+  const decodeTimePerFrame = summariseDecode(runs.filter((run) => run.slices === target.slices).flatMap((run) => run.opening.decodeMs));
+  context.log(`viewer: Cornerstone's decode time per frame over all openings of the ${target.slices}-slice series: ${describeDecode(decodeTimePerFrame)}`);
+  return {
+    measured: true,
+    slices: target.slices,
+    renderingMode: mode,
+    runs,
+    summary: summarise('webgl'),
+    cpuRendering: summarise('cpu'),
+    series512: { slices: thin.slices, webgl: of('webgl', 'warm', thin.slices), cpu: of('cpu', 'warm', thin.slices) },
+    decodeTimePerFrame,
+  };
+}
+
+/**
+ * The decode-time floor of a series: its frames' decode times summed, over as many of them as
+ * can run at once (one per worker, at most one per core). Null without figures or workers.
+ */
+export function decodeFloor(decodeMs: readonly number[], workers: number, cores: number): number | null {
+  const parallel = Math.min(workers, cores);
+  if (decodeMs.length === 0 || !(parallel >= 1)) return null;
+  return decodeMs.reduce((sum, ms) => sum + ms, 0) / parallel;
+}
+
+const medianOf = (values: readonly number[], digits: number): number | null => (values.length > 0 ? round(median(values), digits) : null);
+
+/** Medians of openings of one kind (the ratio to the floor per opening, then its median). */
+export function summariseOpenings(openings: readonly StudyOpening[]): OpeningSummary {
+  const decoded = median(openings.map((opening) => opening.seriesDecodedMs));
+  const slices = openings[0]?.slices ?? 0;
+  const known = (values: Array<number | null>): number[] => values.filter((value): value is number => value !== null);
+  const floors = known(openings.map((opening) => opening.decodeFloorMs));
+  const ratios = known(openings.map((opening) => opening.shownToFloor));
+  return {
+    firstImageMs: round(median(openings.map((opening) => opening.firstImageMs)), 0),
+    seriesDecodedMs: round(decoded, 0),
+    msPerSlice: round(decoded / Math.max(1, slices), 1),
+    decode: summariseDecode(openings.flatMap((opening) => opening.decodeMs)),
+    decodeFloorMs: medianOf(floors, 0),
+    shownToFloor: medianOf(ratios, 2),
+    mainThreadMsPerSlice: round(median(openings.map((opening) => opening.mainThreadMsPerSlice)), 1),
+    mainThreadCpuMsPerSlice: medianOf(known(openings.map((opening) => opening.mainThreadCpuMsPerSlice)), 1),
+    workerCpuMsPerSlice: medianOf(known(openings.map((opening) => opening.workerCpuMsPerSlice)), 1),
+  };
 }
 
 /** Median and 90th percentile (nearest rank) of per-frame decode times; null without any. */

@@ -184,9 +184,14 @@ function viewerSection(results: BenchResults): string[] {
   const rows = viewer.runs.map((run) => [
     `${run.rendering} (${run.renderingMode ?? '?'})`,
     run.repetition,
+    run.slices ?? viewer.slices,
     run.state,
     n(run.opening.firstImageMs, 0),
     n(run.opening.seriesDecodedMs, 0),
+    run.opening.decodeFloorMs == null ? '–' : `${n(run.opening.decodeFloorMs, 0)} (${run.opening.decodeWorkers} workers, ${run.opening.cores} cores)`,
+    run.opening.shownToFloor == null ? '–' : n(run.opening.shownToFloor, 2),
+    run.opening.mainThreadMsPerSlice == null ? '–' : n(run.opening.mainThreadMsPerSlice, 1),
+    run.opening.mainThreadCpuMsPerSlice == null ? '–' : `${n(run.opening.mainThreadCpuMsPerSlice, 1)} / ${n(run.opening.workerCpuMsPerSlice ?? Number.NaN, 1)}`,
     n(run.opening.lastMetadataResponseMs, 0),
     `${n(run.opening.firstFrameRequestMs, 0)}–${n(run.opening.firstFrameResponseMs, 0)}`,
     `${n(run.opening.shownFrameRequestMs, 0)}–${n(run.opening.shownFrameResponseMs, 0)}`,
@@ -195,12 +200,15 @@ function viewerSection(results: BenchResults): string[] {
     run.loadAverage1m,
   ]);
   return [
-    `### 4. Viewer (Chromium, headless, no GPU; ${viewer.slices}-slice HTJ2K lossless series)`,
+    `### 4. Viewer (Chromium, headless, no GPU; ${viewer.slices}-slice HTJ2K lossless series${viewer.series512 ? `, and a ${viewer.series512.slices}-slice thin-slice one warm` : ''})`,
     '',
     'Times from setting `#/studies/<uid>` in the signed-in web app, fresh browser context each. Cold: first study after login (codec WASM compiled on the way); ' +
-      'warm: after another study was shown and fully loaded; switch: as soon as another study showed its first image (its prefetch still running).',
+      'warm: after another study was shown and fully loaded; switch: as soon as another study showed its first image (its prefetch still running). ' +
+      "Shown: every slice of the series loaded and decoded. Decode floor: the sum of Cornerstone's decodeTimeInMS over the series, divided by the decode workers that can run at once (at most one per core); " +
+      "main thread busy: Chromium's TaskDuration of the page during the opening, per slice (wall time: it grows when other work takes the cores); " +
+      "CPU: the page's renderer process's main thread and its decode workers, from /proc, per slice.",
     '',
-    table(['rendering', 'rep', 'state', 'first image ms', 'series decoded ms', 'metadata done ms', 'first frame ms (sent–received)', 'shown frame ms (sent–received)', 'last frame received ms', 'decode ms/frame (median / p90)', 'load'], rows),
+    table(['rendering', 'rep', 'slices', 'state', 'first image ms', 'series shown ms', 'decode floor ms', 'shown ÷ floor', 'main thread busy ms/slice', 'CPU ms/slice: main thread / decode workers', 'metadata done ms', 'first frame ms (sent–received)', 'shown frame ms (sent–received)', 'last frame received ms', 'decode ms/frame (median / p90)', 'load'], rows),
     '',
     `Medians (first image / series decoded): cold ${viewer.summary.cold.firstImageMs} / ${viewer.summary.cold.seriesDecodedMs} ms, ` +
       `warm ${viewer.summary.warm.firstImageMs} / ${viewer.summary.warm.seriesDecodedMs} ms (${viewer.summary.warm.msPerSlice} ms per slice), ` +
@@ -215,6 +223,18 @@ function viewerSection(results: BenchResults): string[] {
           `p90 ${viewer.decodeTimePerFrame.p90Ms} ms over ${viewer.decodeTimePerFrame.frames} frames; warm with WebGL ${decodeCell(viewer.summary.warm.decode ?? null)} ms.`
         : "Cornerstone's per-frame decode time was not reported by this build of the viewer."),
     '',
+    ...(viewer.summary.warm.shownToFloor != null
+      ? [
+          `Warm with WebGL, medians: ${viewer.slices} slices shown in ${viewer.summary.warm.seriesDecodedMs} ms = ${viewer.summary.warm.shownToFloor} × the decode floor (${viewer.summary.warm.decodeFloorMs} ms), ` +
+            `main thread ${viewer.summary.warm.mainThreadMsPerSlice} ms busy and ${viewer.summary.warm.mainThreadCpuMsPerSlice ?? '?'} ms CPU per slice against ${viewer.summary.warm.workerCpuMsPerSlice ?? '?'} ms of the decode workers` +
+            (viewer.series512
+              ? `; ${viewer.series512.slices} slices shown in ${viewer.series512.webgl.seriesDecodedMs} ms = ${viewer.series512.webgl.shownToFloor} × its floor (${viewer.series512.webgl.decodeFloorMs} ms), ` +
+                `main thread ${viewer.series512.webgl.mainThreadMsPerSlice} ms per slice (CPU rendering: ${viewer.series512.cpu.seriesDecodedMs} ms = ${viewer.series512.cpu.shownToFloor} × ${viewer.series512.cpu.decodeFloorMs} ms)`
+              : '') +
+            '.',
+          '',
+        ]
+      : []),
   ];
 }
 
