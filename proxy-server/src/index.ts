@@ -22,4 +22,5 @@ export { RefreshTokenStore } from './auth/refresh-tokens.ts';
 export { AuditLog } from './audit/audit-log.ts';
 export type { AuditEvent } from './audit/audit-log.ts';
 export { decideDicomWebRequest } from './dicomweb/dicomweb-gate.ts';
+export { sqliteGateReads, type GateReads } from './gate-reads.ts';
 export type { GateDecision } from './dicomweb/dicomweb-gate.ts';

@@ -9,6 +9,7 @@ import {
   findUserById,
   loadConfig,
   loadSigningKey,
+  sqliteGateReads,
   type AuditEvent,
 } from '@reading-station/proxy-server';
 import type { BenchContext } from '../benchmarks/context.ts';
@@ -65,6 +66,8 @@ export async function decisionBreakdown(context: BenchContext, options: { dir: s
   const config = loadConfig({ argv: ['--config', context.stack.file.gate.configFile], env: {} });
   const authenticator = createTokenAuthenticator(config.auth, loadSigningKey(config.auth));
   const db = createDatabase({ client: 'sqlite', filename: copy });
+  // The reads the gate makes on SQLite: a read-only connection with statements prepared once.
+  const reads = sqliteGateReads(copy);
   try {
     const refreshTokens = new RefreshTokenStore(db, { ttlSeconds: config.auth.refreshTokenTtlSeconds });
     const audit = new AuditLog(db);
@@ -73,16 +76,16 @@ export async function decisionBreakdown(context: BenchContext, options: { dir: s
     const user = await findUserById(db, Number(verified.userId));
     if (!user) throw new Error('breakdown: the admin is not in the registry copy');
     const sessionId = verified.sessionId ?? '';
-    const resource = `studies/${context.smallStudyUid}/series`;
+    const resource = context.payloads['htj2k-512'].path;
     const event: AuditEvent = {
-      action: 'DICOM_QUERY',
+      action: 'DICOM_ACCESS',
       result: 'success',
       requestId: '0123456789abcdef0123456789abcdef',
       userId: user.id,
       username: user.username,
       role: user.role,
       studyUid: context.smallStudyUid,
-      routeKind: 'study-series',
+      routeKind: 'instance.frames',
       clientIp: '127.0.0.1',
       userAgent: 'bench',
     };
@@ -90,16 +93,18 @@ export async function decisionBreakdown(context: BenchContext, options: { dir: s
     const loadAverage1m = loadAverage();
     const steps = [
       await measure('verify access token (ES256 once, then remembered until it expires)', n, 1, () => authenticator.verify(token)),
-      await measure('load user (findUserById)', n, 1, () => findUserById(db, user.id)),
-      await measure('session revoked? (isFamilyRevoked)', n, 1, () => refreshTokens.isFamilyRevoked(sessionId)),
-      await measure('parse + load study + policy (decideDicomWebRequest)', n, 1, () => decideDicomWebRequest(db, user, resource, '')),
+      await measure('load user (gate reads)', n, 1, () => reads.userById(user.id)),
+      await measure('load user through Kysely (findUserById), for comparison', n, 1, () => findUserById(db, user.id)),
+      await measure('session revoked? (gate reads)', n, 1, () => reads.isSessionRevoked(sessionId)),
+      await measure('session revoked? through Kysely (isFamilyRevoked), for comparison', n, 1, () => refreshTokens.isFamilyRevoked(sessionId)),
+      await measure('parse frame path + load study + policy (decideDicomWebRequest, gate reads)', n, 1, () => decideDicomWebRequest(db, user, resource, '', undefined, reads)),
       await measure('audit row, one at a time (commit + fsync each)', Math.ceil(n / 10), 1, () => audit.append(event)),
       await measure('audit row, 32 in flight (group commit)', n, 32, () => audit.append(event)),
       await measure('whole decision without HTTP, 32 in flight', n, 32, async () => {
         const t = await authenticator.verify(token);
-        const u = await findUserById(db, Number(t.userId));
-        if (t.sessionId) await refreshTokens.isFamilyRevoked(t.sessionId);
-        if (u) await decideDicomWebRequest(db, u, resource, '');
+        const u = await reads.userById(Number(t.userId));
+        if (t.sessionId) await reads.isSessionRevoked(t.sessionId);
+        if (u) await decideDicomWebRequest(db, u, resource, '', undefined, reads);
         await audit.append(event);
       }),
     ];
@@ -118,6 +123,7 @@ export async function decisionBreakdown(context: BenchContext, options: { dir: s
     for (const s of steps) context.log(`breakdown: ${s.step}: ${s.cpuMicros} µs CPU, ${s.wallMicros} µs wall per operation`);
     return { loadAverage1m, steps };
   } finally {
+    reads.close();
     await db.destroy();
   }
 }

@@ -2,15 +2,19 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DICOM_JSON } from '@reading-station/contract';
 import { gateMain, gateNodeFlags, repoRoot } from '@reading-station/stack';
-import type { BenchContext } from '../benchmarks/context.ts';
+import { frameHeaders, type BenchContext } from '../benchmarks/context.ts';
+import { anonMiB, rssMiB } from '../proc.ts';
+import { round } from '../stats.ts';
 import { runWrk, type LoadResult } from '../load/wrk.ts';
 import { loadAverage } from '../machine.ts';
 import { summariseCpuProfile, type ProfileSummary } from './cpu-profile.ts';
 
 export interface GateProfile {
   loadAverage1m: number;
+  /** The profiled gate's VmRSS and RssAnon once it answers, before any request (absent in older results). */
+  rssAtStartMiB?: number;
+  anonAtStartMiB?: number;
   /** Throughput of the profiled gate (the profiler costs some). */
   result: LoadResult;
   profileFile: string;
@@ -48,11 +52,14 @@ export async function profileGateDecisions(
       if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the profiled gate did not start; see ${options.dir}/gate.log`);
       await sleep(100);
     }
-    const headers = { Authorization: `Bearer ${await context.admin.token(options.durationSeconds + 60)}`, Accept: DICOM_JSON };
+    // Right after start: the configuration, the database and the routes loaded, nothing asked yet.
+    const rssAtStartMiB = round(rssMiB(child.pid as number), 1);
+    const anonAtStartMiB = round(anonMiB(child.pid as number), 1);
+    const headers = await frameHeaders(context, options.durationSeconds + 60);
     const loadAverage1m = loadAverage();
     const loadStarted = performance.now();
     const result = await runWrk({
-      url: `${base}/api/ris/dicom-web/studies/${context.smallStudyUid}/series`,
+      url: `${base}/api/ris/dicom-web/${context.payloads['htj2k-512'].path}`,
       headers,
       connections: options.connections,
       durationSeconds: options.durationSeconds,
@@ -70,7 +77,7 @@ export async function profileGateDecisions(
     if (!profileName) throw new Error(`no .cpuprofile written in ${options.dir}`);
     const profileFile = path.join(options.dir, profileName);
     context.log(`profile: ${result.requestsPerSecond} decisions/s under the profiler; ${profileFile}`);
-    return { loadAverage1m, result, profileFile, summary: summariseCpuProfile(JSON.parse(readFileSync(profileFile, 'utf8')), { window: profileWindow }) };
+    return { loadAverage1m, rssAtStartMiB, anonAtStartMiB, result, profileFile, summary: summariseCpuProfile(JSON.parse(readFileSync(profileFile, 'utf8')), { window: profileWindow }) };
   } finally {
     if (child.exitCode === null) {
       child.kill('SIGKILL');

@@ -104,7 +104,7 @@ function decisionsSection(results: BenchResults): string[] {
     ];
   });
   return [
-    '### 3. Audited decisions (`GET studies/{uid}/series`, admin token; SQLite WAL, synchronous=FULL)',
+    `### 3. Audited decisions (${s.resource === 'frame' ? 'HTJ2K frame GET' : '`GET studies/{uid}/series`'}, admin token; SQLite WAL, synchronous=FULL)`,
     '',
     `Closed loop, wrk, ${s.connections} connections. Every answered decision has its audit row committed before the answer: rows counted in the database around each run.`,
     '',
@@ -159,6 +159,9 @@ function profileSection(results: BenchResults): string[] {
     `- By area: ${entries(profile.summary.byArea, 8)}`,
     `- Self time: ${entries(profile.summary.topSelf, 8)}`,
     `- Gate functions, inclusive (synchronous stacks only): ${entries(profile.summary.gateInclusive, 6)}`,
+    ...(profile.rssAtStartMiB === undefined
+      ? []
+      : [`- RSS of the profiled gate right after start (answering, no request yet): ${n(profile.rssAtStartMiB)} MiB, of it anonymous ${n(profile.anonAtStartMiB ?? Number.NaN)} MiB`]),
     '',
   ];
 }
