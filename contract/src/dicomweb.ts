@@ -11,3 +11,10 @@ export const DICOM_JSON = 'application/dicom+json';
  * picks its decoder.
  */
 export const FRAME_ACCEPT = 'multipart/related; type="application/octet-stream"; transfer-syntax=*';
+
+/**
+ * WADO-RS retrieval of whole objects as stored (`transfer-syntax=*`, no transcoding): the viewer
+ * fetches a single-frame series as one series retrieval of this type and takes each instance's
+ * frame out of its Part 10 object.
+ */
+export const SERIES_ACCEPT = 'multipart/related; type="application/dicom"; transfer-syntax=*';

@@ -7,6 +7,7 @@ export * from './auth-schemas.ts';
 export * from './session-renewal.ts';
 export * from './auth-client.ts';
 export * from './dicomweb.ts';
+export * from './multipart-stream.ts';
 export * from './measurements.ts';
 export * from './viewer-hook.ts';
 export type * from './reading-station-bridge.ts';

@@ -1,27 +1,11 @@
 /**
- * The parts of a `multipart/related` WADO-RS response (PS3.18 8.7.1.2): each part's Content-Type
- * and body, in order.
+ * The parts of a `multipart/related` WADO-RS response (PS3.18 8.7.1.2) read whole: each part's
+ * Content-Type and body, in order. A series retrieval is read as it arrives instead (the
+ * contract's MultipartStreamParser).
  */
-export interface MultipartPart {
-  contentType: string;
-  body: Uint8Array;
-}
+import { boundaryOf, indexOfBytes as indexOf, type MultipartPart } from '@reading-station/contract';
 
 const CRLF_CRLF = [13, 10, 13, 10];
-
-function indexOf(haystack: Uint8Array, needle: Uint8Array | number[], from: number): number {
-  const first = needle[0];
-  outer: for (let i = haystack.indexOf(first ?? 0, from); i !== -1 && i <= haystack.length - needle.length; i = haystack.indexOf(first ?? 0, i + 1)) {
-    for (let j = 1; j < needle.length; j += 1) if (haystack[i + j] !== needle[j]) continue outer;
-    return i;
-  }
-  return -1;
-}
-
-export function boundaryOf(contentType: string): string | null {
-  const match = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
-  return match ? (match[1] ?? match[2] ?? null) : null;
-}
 
 /** A response that is not multipart is one part: the whole body. */
 export function parseMultipart(contentType: string, body: Uint8Array): MultipartPart[] {
