@@ -93,8 +93,13 @@ export function sortInstancesForStack(instances: SeriesInstance[]): SeriesInstan
   return [...instances].sort((a, b) => (a.instanceNumber ?? Infinity) - (b.instanceNumber ?? Infinity));
 }
 
+/** A series' WADO-RS retrieval: every instance of it (series-batches.ts). */
+export function seriesUrl(serverUrl: string, studyUid: string, seriesUid: string): string {
+  return `${dicomWebRoot(serverUrl)}/studies/${studyUid}/series/${seriesUid}`;
+}
+
 export function instanceUrl(serverUrl: string, studyUid: string, seriesUid: string, sopInstanceUid: string): string {
-  return `${dicomWebRoot(serverUrl)}/studies/${studyUid}/series/${seriesUid}/instances/${sopInstanceUid}`;
+  return `${seriesUrl(serverUrl, studyUid, seriesUid)}/instances/${sopInstanceUid}`;
 }
 
 /** The `wadors:` imageId of one frame (1-based) of an instance. */

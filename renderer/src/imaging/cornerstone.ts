@@ -26,6 +26,7 @@ import { RANGE_SCHEME, rangeImageLoader, setRangeRequestHeaders } from './frame-
 import { retryingImageLoader, type FrameRetry } from './frame-retry.ts';
 import { decodeWorkerCount, prefetchConcurrency } from './load-scheduling.ts';
 import { connectMeasurementStore } from './measurement-annotations.ts';
+import { batchedImageLoader, setBatchRequestHeaders } from './series-batch-loader.ts';
 
 /** How the image loader gets a token: the bridge, asked per request. */
 export interface AccessTokenSource {
@@ -77,7 +78,10 @@ async function initialise(): Promise<void> {
   setRangeRequestHeaders(frameRequestHeaders);
   // Both loaders ask again by themselves for a frame that failed transiently (frame-retry.ts).
   const retrying = { timedOut: frameRequestTimedOut, onRetry: (retry: FrameRetry) => core.triggerEvent(core.eventTarget, FRAME_RETRY_EVENT, retry) };
-  core.imageLoader.registerImageLoader('wadors', retryingImageLoader(dicomImageLoader.wadors.loadImage, retrying) as unknown as core.Types.ImageLoaderFn);
+  // Single-frame series come in one series retrieval each (series-batch-loader.ts), with the same
+  // token; a frame the batch does not bring goes through the `wadors:` loader as before.
+  setBatchRequestHeaders(frameRequestHeaders);
+  core.imageLoader.registerImageLoader('wadors', retryingImageLoader(batchedImageLoader(dicomImageLoader.wadors.loadImage), retrying) as unknown as core.Types.ImageLoaderFn);
   core.imageLoader.registerImageLoader(RANGE_SCHEME, retryingImageLoader(rangeImageLoader, retrying) as unknown as core.Types.ImageLoaderFn);
 }
 

@@ -16,6 +16,7 @@ import * as core from '@cornerstonejs/core';
 import * as dicomImageLoader from '@cornerstonejs/dicom-image-loader';
 import { FRAME_ACCEPT } from '@reading-station/contract';
 import { ApiError, apiErrorFromXhr } from '../api/api-error.ts';
+import { frameTimeoutError } from './frame-retry.ts';
 import { parseMultipart, transferSyntaxOfPart } from './multipart.ts';
 import { toDecodableFrame, type PixelLayout } from './pixel-data.ts';
 
@@ -72,9 +73,7 @@ export function parseRangeImageId(imageId: string): { instanceUrl: string; frame
 /** Longest wait for one range of frames. */
 const RANGE_TIMEOUT_MS = 60_000;
 
-export function frameTimeoutError(): ApiError {
-  return new ApiError('PACS_UNREACHABLE', { message: 'The image archive did not send the image in time. Retry; call IT if it persists.' });
-}
+export { frameTimeoutError };
 
 async function fetchRange(instanceUrl: string, frames: number[]): Promise<Map<number, FramePart>> {
   let response: Response;
@@ -150,13 +149,18 @@ function loadImage(imageId: string, options?: Record<string, unknown>) {
     if (!parsed) throw new ApiError('IMAGE_DECODE_FAILED');
     const start = performance.now();
     const part = decodable(imageId, parsed.frame, await framePart(parsed.instanceUrl, parsed.frame));
-    const image = await dicomImageLoader.createImage(imageId, part.bytes, part.transferSyntax, options as LoaderOptions);
-    const loaded = image as { loadTimeInMS?: number; transferSyntaxUID?: string };
-    loaded.loadTimeInMS = Math.round(performance.now() - start);
-    loaded.transferSyntaxUID = part.transferSyntax;
-    return image;
+    return createFrameImage(imageId, part, options, start);
   })();
   return { promise, cancelFn: undefined };
+}
+
+/** The image of one frame's bytes, decoded as the `wadors:` loader decodes it, timed from `start`. */
+export async function createFrameImage(imageId: string, part: FramePart, options: Record<string, unknown> | undefined, start: number) {
+  const image = await dicomImageLoader.createImage(imageId, part.bytes, part.transferSyntax, options as LoaderOptions);
+  const loaded = image as { loadTimeInMS?: number; transferSyntaxUID?: string };
+  loaded.loadTimeInMS = Math.round(performance.now() - start);
+  loaded.transferSyntaxUID = part.transferSyntax;
+  return image;
 }
 
 export const rangeImageLoader = loadImage;

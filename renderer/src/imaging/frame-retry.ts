@@ -59,6 +59,14 @@ export function frameFailureKind(error: unknown, timedOut: (xhr: { status: numbe
   return 'final';
 }
 
+/**
+ * A frame that got no answer within its time limit, as the frame-range and series loaders report it
+ * (an ApiError without a status: `frameFailureKind` calls it a timeout).
+ */
+export function frameTimeoutError(): ApiError {
+  return new ApiError('PACS_UNREACHABLE', { message: 'The image archive did not send the image in time. Retry; call IT if it persists.' });
+}
+
 /** The pause before 1-based `attempt` (0 before the first). */
 export function frameRetryDelayMs(policy: FrameRetryPolicy, attempt: number): number {
   return attempt <= 1 ? 0 : policy.backoffMs * 2 ** (attempt - 2);

@@ -3,7 +3,7 @@
  * registered with the image loader under the imageIds of its frames.
  */
 import { nonImageKindOfInstance, pixelDataUncertain, stackFrames, withoutPixelData } from '../api/stack-frames.ts';
-import { fetchSeriesInstances, fetchStudySeries, frameImageId, instanceHasPixelData, instanceUrl, type SeriesSummary } from '../api/study-api.ts';
+import { fetchSeriesInstances, fetchStudySeries, frameImageId, instanceHasPixelData, instanceUrl, seriesUrl, type SeriesSummary } from '../api/study-api.ts';
 import type { ReadingStationBridge } from '../bridge/bridge-contract.ts';
 import { formatDicomDate, formatPersonName } from '../dicom/dicom-format.ts';
 import { numberValue, stringValue, Tag, type DicomJsonObject } from '../dicom/dicom-json.ts';
@@ -11,6 +11,8 @@ import { nonImageMessage, type NonImageKind } from '../dicom/sop-classes.ts';
 import { structuredReportLines } from '../dicom/structured-report.ts';
 import { registerInstanceMetadata } from '../imaging/cornerstone.ts';
 import { registerMultiframeInstance } from '../imaging/frame-ranges.ts';
+import { registerBatchedSeries } from '../imaging/series-batch-loader.ts';
+import { batchesSeries } from '../imaging/series-batches.ts';
 import { needsOwnDecoding } from '../imaging/pixel-data.ts';
 import { frameInfoOf, type FrameInfo } from './frame-info.ts';
 
@@ -103,6 +105,17 @@ export async function loadSeries(
     }
     return ids[frame - 1] ?? '';
   });
+  // A series of single-frame instances comes in one series retrieval (series-batches.ts).
+  const candidates = stack.filter(({ frame }) => frame === 1).map(({ instance, numberOfFrames }) => ({
+    numberOfFrames,
+    ownDecoding: needsOwnDecoding({ bitsAllocated: numberValue(instance.metadata, Tag.BitsAllocated) ?? 0 }),
+  }));
+  if (batchesSeries(candidates)) {
+    registerBatchedSeries(
+      seriesUrl(serverUrl, studyUid, summary.seriesInstanceUid),
+      [...frameIds].map(([sopInstanceUid, ids]) => ({ sopInstanceUid, imageId: ids[0] ?? '' })),
+    );
+  }
   const first = instances[0];
   let nonImage: NonImageSeries | null = null;
   if (imageIds.length === 0 && first) {
