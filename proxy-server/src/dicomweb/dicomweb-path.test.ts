@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isDicomUid } from './dicom-uid.ts';
-import { MAX_FRAMES_PER_REQUEST, parseDicomWebPath, routeKind, routeStudy, routeToPath, type DicomWebRoute } from './dicomweb-path.ts';
+import { MAX_FRAMES_PER_REQUEST, parseDicomWebPath, routeCoverage, routeKind, routeStudy, routeToPath, type DicomWebRoute } from './dicomweb-path.ts';
 
 const S = '1.2.826.0.1.3680043.8.498.1';
 const SE = '1.2.826.0.1.3680043.8.498.2';
@@ -63,6 +63,16 @@ describe('parseDicomWebPath: accepted forms', () => {
     const route = parsed(path);
     expect(routeKind(route)).toBe(kind);
     expect(routeToPath(route)).toBe(path);
+  });
+
+  it('says what a retrieval covers, for its audit row: the frames listed, or every instance of a study or series', () => {
+    expect(routeCoverage(parsed(`studies/${S}/series/${SE}/instances/${I}/frames/1,2,30`))).toBe('frames 1,2,30');
+    expect(routeCoverage(parsed(`studies/${S}/series/${SE}`))).toBe('every instance of the series');
+    expect(routeCoverage(parsed(`studies/${S}`))).toBe('every instance of the study');
+    // The route's own UIDs say it: one instance, metadata, searches.
+    for (const path of [`studies/${S}/series/${SE}/instances/${I}`, `studies/${S}/series/${SE}/metadata`, `studies/${S}/series`, `studies/${S}/series/${SE}/instances/${I}/frames/3/rendered`]) {
+      expect(routeCoverage(parsed(path)), path).toBe(path.endsWith('/rendered') ? 'frames 3' : undefined);
+    }
   });
 
   it('names the study of every route under studies/', () => {

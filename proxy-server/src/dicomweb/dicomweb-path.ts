@@ -45,6 +45,19 @@ export function routeKind(route: DicomWebRoute): string {
 }
 
 /**
+ * What an allowed retrieval covers, for its audit row, where the route's UIDs do not say it alone:
+ * the frames of a frame list, or every instance of the study or series a whole-object retrieval
+ * brings (the viewer fetches a single-frame series so, in one request). The gate does not count
+ * those instances (the registry knows studies; Orthanc sends them); the bytes nginx then served are
+ * recorded under the same row (audit/served-log.ts).
+ */
+export function routeCoverage(route: DicomWebRoute): string | undefined {
+  if (route.kind === 'frames') return `frames ${route.frames.join(',')}`;
+  if (route.kind === 'retrieve' && route.resource === 'instances' && route.level !== 'instance') return `every instance of the ${route.level}`;
+  return undefined;
+}
+
+/**
  * The viewer asks for ranges of 16 frames (renderer/src/imaging/frame-ranges.ts); 64 leaves room for
  * other clients while keeping one request from making Orthanc decode a whole cine loop at once.
  */

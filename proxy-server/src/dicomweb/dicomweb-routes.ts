@@ -6,6 +6,7 @@ import { sendErrorBody as sendError } from '../http/http-errors.ts';
 import type { User } from '../users/user-repository.ts';
 import { createHash } from 'node:crypto';
 import { decideDicomWebRequest, seriesAndInstance, type GateDecision, type SearchExposure } from './dicomweb-gate.ts';
+import { routeCoverage, type DicomWebRoute } from './dicomweb-path.ts';
 
 export const DICOMWEB_PREFIX = '/api/ris/dicom-web/';
 
@@ -29,6 +30,12 @@ export function describeSearchExposure({ studyUids, query }: SearchExposure): st
   return `${studies}; query: ${shownQuery || '(none)'}`;
 }
 
+/** The frames or instances an allowed retrieval covers, as its row's reason (routeCoverage). */
+function coverage(route: DicomWebRoute): { reason?: string } {
+  const covered = routeCoverage(route);
+  return covered === undefined ? {} : { reason: covered };
+}
+
 function auditEventFor(decision: GateDecision, user: User): Omit<AuditEvent, 'requestId' | 'clientIp' | 'userAgent'> {
   const who = { userId: user.id, username: user.username, role: user.role };
   const where =
@@ -46,7 +53,7 @@ function auditEventFor(decision: GateDecision, user: User): Omit<AuditEvent, 're
         ...where,
         action: decision.route.kind === 'search' ? 'DICOM_QUERY' : 'DICOM_ACCESS',
         result: 'success',
-        ...(decision.exposure && { reason: describeSearchExposure(decision.exposure) }),
+        ...(decision.exposure ? { reason: describeSearchExposure(decision.exposure) } : coverage(decision.route)),
       };
     case 'empty-search':
       return { ...who, ...where, action: 'DICOM_QUERY', result: 'success', reason: 'no visible studies' };
@@ -118,7 +125,7 @@ async function answerRead(services: AuthenticationServices, request: FastifyRequ
   const rawPath = pathPart.slice(DICOMWEB_PREFIX.length);
   const rawQuery = queryStart === -1 ? '' : url.slice(queryStart + 1);
 
-  const decision = await decideDicomWebRequest(services.db, user, rawPath, rawQuery, services.studyRevisions);
+  const decision = await decideDicomWebRequest(services.db, user, rawPath, rawQuery, services.studyRevisions, services.reads);
   services.metrics?.decisions.inc({
     kind: decision.kind ?? 'unparsed',
     outcome: decision.outcome === 'refused' ? String(decision.status) : decision.outcome,
