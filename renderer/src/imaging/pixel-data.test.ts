@@ -93,7 +93,21 @@ describe('32-bit RLE frames', () => {
     expect(() => decodeRle(rleFrame([[1], [2], [3], [4]]), grey32)).toThrow(/holds 1 of 2 bytes/);
   });
 
-  it('is decoded here; 8- and 16-bit RLE and compressed 1-bit frames go to Cornerstone untouched', () => {
+  it('decodes 16-bit colour too, from six segments, where Cornerstone reads two', () => {
+    const pixels = [
+      [0xffff, 0x0000, 0x8080],
+      [0x7f7f, 0x1234, 0xfedc],
+    ];
+    const segments = [0, 1, 2].flatMap((sample) => [0, 1].map((byte) => pixels.map((p) => (byte === 0 ? (p[sample] ?? 0) >> 8 : (p[sample] ?? 0) & 0xff))));
+    const layout: PixelLayout = { rows: 1, columns: 2, samplesPerPixel: 3, bitsAllocated: 16, planarConfiguration: 0 };
+    const frame = toDecodableFrame({ bytes: rleFrame(segments), transferSyntax: RLE }, layout);
+    expect(frame.transferSyntax).toBe(EXPLICIT_LITTLE_ENDIAN);
+    expect([...new Uint16Array(frame.bytes.buffer)]).toEqual(pixels.flat());
+    expect(needsOwnDecoding({ bitsAllocated: 16, samplesPerPixel: 3 })).toBe(true);
+    expect(needsOwnDecoding({ bitsAllocated: 16, samplesPerPixel: 1 })).toBe(false);
+  });
+
+  it('is decoded here; 8- and 16-bit greyscale RLE and compressed 1-bit frames go to Cornerstone untouched', () => {
     const frame = rleFrame([[1, 2], [3, 4], [5, 6], [7, 8]]);
     expect(toDecodableFrame({ bytes: frame, transferSyntax: RLE }, grey32).transferSyntax).toBe(EXPLICIT_LITTLE_ENDIAN);
     const sixteen = { bytes: frame, transferSyntax: RLE };

@@ -7,8 +7,10 @@
  *    (DICOM packs the bits of a frame little-endian within each byte: pixel i is bit i % 8 of byte
  *    ⌊i / 8⌋; a frame of a multi-frame object may start mid-byte, which `bitOffset` gives).
  *  - RLE Lossless with BitsAllocated 32 (RT Dose, 32-bit colour): the loader's RLE decoder knows
- *    8, 16 and 1 bits only and throws. Decoded here (PS3.5 G.3: one segment per byte of each
- *    sample, most significant byte first) into native little-endian frames.
+ *    8, 16 and 1 bits only and throws; with BitsAllocated 16 and three samples (16-bit colour) it
+ *    reads the first two segments only, as if the frame were greyscale, and the colour came out as
+ *    stripes of 0xFF00. Decoded here (PS3.5 G.3: one segment per byte of each sample, most
+ *    significant byte first) into native little-endian frames.
  *
  * Everything else is passed on untouched.
  */
@@ -37,8 +39,12 @@ export interface NativeFrame {
  * Whether frames of this layout need `toDecodableFrame`: the viewer then fetches them through its
  * own frame loader (frame-ranges.ts) even when the object has a single frame.
  */
-export function needsOwnDecoding(layout: Pick<PixelLayout, 'bitsAllocated'>): boolean {
-  return layout.bitsAllocated === 1 || layout.bitsAllocated === 32;
+export function needsOwnDecoding(layout: Pick<PixelLayout, 'bitsAllocated'> & Partial<Pick<PixelLayout, 'samplesPerPixel'>>): boolean {
+  return layout.bitsAllocated === 1 || layout.bitsAllocated === 32 || isColour16(layout);
+}
+
+function isColour16(layout: Partial<Pick<PixelLayout, 'bitsAllocated' | 'samplesPerPixel'>>): boolean {
+  return layout.bitsAllocated === 16 && (layout.samplesPerPixel ?? 1) > 1;
 }
 
 /** A frame as the server sent it, made readable by Cornerstone's decoders (see the module comment). */
@@ -47,7 +53,7 @@ export function toDecodableFrame(frame: NativeFrame, layout: PixelLayout, bitOff
   if (layout.bitsAllocated === 1 && native) {
     return { bytes: unpackBits(frame.bytes, layout.rows * layout.columns * layout.samplesPerPixel, bitOffset), transferSyntax: EXPLICIT_LITTLE_ENDIAN };
   }
-  if (layout.bitsAllocated === 32 && frame.transferSyntax === RLE_LOSSLESS) {
+  if ((layout.bitsAllocated === 32 || isColour16(layout)) && frame.transferSyntax === RLE_LOSSLESS) {
     return { bytes: decodeRle(frame.bytes, layout), transferSyntax: EXPLICIT_LITTLE_ENDIAN };
   }
   return frame;
