@@ -39,40 +39,46 @@ async function readsWhatIsCommitted(db: RsDatabase, reads: GateReads): Promise<v
   const { rad } = await seed(db);
 
   // The same objects the repositories return.
-  expect(await reads.userById(rad.id)).toEqual(await findUserById(db, rad.id));
-  expect(await reads.userById(rad.id + 1000)).toBeUndefined();
-  expect(await reads.studyByUid(STUDY)).toEqual(await findStudyByUid(db, STUDY));
-  expect(await reads.studyByUid(`${STUDY}.9`)).toBeUndefined();
+  expect(await reads.account(rad.id, undefined)).toEqual({ user: await findUserById(db, rad.id), sessionRevoked: false });
+  expect(await reads.account(rad.id + 1000, undefined)).toEqual({ user: undefined, sessionRevoked: false });
+  expect(await reads.study(STUDY)).toEqual({ study: await findStudyByUid(db, STUDY), inConflict: false });
+  expect(await reads.study(`${STUDY}.9`)).toBeUndefined();
 
   // A disabled account and a changed role.
   await setUserDisabled(db, 'rad', true);
-  expect(await reads.userById(rad.id)).toMatchObject({ disabled: true });
+  expect((await reads.account(rad.id, undefined)).user).toMatchObject({ disabled: true });
   await setUserDisabled(db, 'rad', false);
   await db.updateTable('users').set({ role: 'nurse' }).where('id', '=', rad.id).execute();
-  expect(await reads.userById(rad.id)).toMatchObject({ role: 'nurse', disabled: false });
+  expect((await reads.account(rad.id, undefined)).user).toMatchObject({ role: 'nurse', disabled: false });
   await db.updateTable('users').set({ role: 'radiologist' }).where('id', '=', rad.id).execute();
 
   // A session ended by an administrator, while another family of the same user stays open.
   const sessions = new RefreshTokenStore(db, { ttlSeconds: 600 });
   const first = await sessions.issue(rad.id);
+  expect(await reads.account(rad.id, first.familyId)).toMatchObject({ sessionRevoked: false });
   expect(await reads.isSessionRevoked(first.familyId)).toBe(false);
   await sessions.revokeAllForUser(rad.id);
+  expect(await reads.account(rad.id, first.familyId)).toMatchObject({ user: { id: rad.id }, sessionRevoked: true });
   expect(await reads.isSessionRevoked(first.familyId)).toBe(true);
   const second = await sessions.issue(rad.id);
-  expect(await reads.isSessionRevoked(second.familyId)).toBe(false);
+  expect(await reads.account(rad.id, second.familyId)).toMatchObject({ sessionRevoked: false });
   await sessions.revokeFamilyOf(second.token);
+  expect(await reads.account(rad.id, second.familyId)).toMatchObject({ sessionRevoked: true });
   expect(await reads.isSessionRevoked(second.familyId)).toBe(true);
+  // Another account's session is not this account's.
+  expect(await reads.account(rad.id + 1000, second.familyId)).toEqual({ user: undefined, sessionRevoked: false });
+  expect(await reads.account(rad.id, 'no-such-family')).toMatchObject({ sessionRevoked: false });
   expect(await reads.isSessionRevoked('no-such-family')).toBe(false);
 
   // An assignment given and taken away.
-  expect(await reads.studyByUid(STUDY)).toMatchObject({ radiologistId: null, orderingPhysicianId: null });
+  expect((await reads.study(STUDY))?.study).toMatchObject({ radiologistId: null, orderingPhysicianId: null });
   const assigned = await assignStudy(db, STUDY, { orderingPhysician: 'doc', radiologist: 'rad' });
-  expect(await reads.studyByUid(STUDY)).toEqual(assigned);
+  expect(await reads.study(STUDY)).toEqual({ study: assigned, inConflict: false });
   await assignStudy(db, STUDY, { radiologist: null });
-  expect(await reads.studyByUid(STUDY)).toMatchObject({ radiologistId: null, orderingPhysicianId: assigned.orderingPhysicianId });
+  expect((await reads.study(STUDY))?.study).toMatchObject({ radiologistId: null, orderingPhysicianId: assigned.orderingPhysicianId });
 
   // A StudyInstanceUID found under a second patient, and the conflict resolved.
-  expect(await reads.isStudyInConflict(STUDY)).toBe(false);
+  expect(await reads.study(STUDY)).toMatchObject({ inConflict: false });
   const detectedAt = new Date().toISOString();
   await db
     .insertInto('study_conflicts')
@@ -81,9 +87,9 @@ async function readsWhatIsCommitted(db: RsDatabase, reads: GateReads): Promise<v
       { study_instance_uid: STUDY, orthanc_id: 'orthanc-study-2', patient_id: 'PR-2', issuer_of_patient_id: null, detected_at: detectedAt },
     ])
     .execute();
-  expect(await reads.isStudyInConflict(STUDY)).toBe(true);
+  expect(await reads.study(STUDY)).toMatchObject({ study: { studyInstanceUid: STUDY }, inConflict: true });
   await db.deleteFrom('study_conflicts').execute();
-  expect(await reads.isStudyInConflict(STUDY)).toBe(false);
+  expect(await reads.study(STUDY)).toMatchObject({ inConflict: false });
 }
 
 describe('sqliteGateReads (its own read-only connection)', () => {
@@ -112,11 +118,9 @@ describe('sqliteGateReads (its own read-only connection)', () => {
       other.exec('begin immediate');
       other.prepare('update refresh_tokens set revoked_at = ? where family_id = ?').run(new Date().toISOString(), session.familyId);
       other.prepare('update users set disabled = 1 where id = ?').run(rad.id);
-      expect(await reads.isSessionRevoked(session.familyId)).toBe(false);
-      expect(await reads.userById(rad.id)).toMatchObject({ disabled: false });
+      expect(await reads.account(rad.id, session.familyId)).toMatchObject({ user: { disabled: false }, sessionRevoked: false });
       other.exec('commit');
-      expect(await reads.isSessionRevoked(session.familyId)).toBe(true);
-      expect(await reads.userById(rad.id)).toMatchObject({ disabled: true });
+      expect(await reads.account(rad.id, session.familyId)).toMatchObject({ user: { disabled: true }, sessionRevoked: true });
     } finally {
       other.close();
     }

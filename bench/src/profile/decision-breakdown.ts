@@ -93,17 +93,15 @@ export async function decisionBreakdown(context: BenchContext, options: { dir: s
     const loadAverage1m = loadAverage();
     const steps = [
       await measure('verify access token (ES256 once, then remembered until it expires)', n, 1, () => authenticator.verify(token)),
-      await measure('load user (gate reads)', n, 1, () => reads.userById(user.id)),
+      await measure('load user + session revoked? (gate reads, one statement)', n, 1, () => reads.account(user.id, sessionId)),
       await measure('load user through Kysely (findUserById), for comparison', n, 1, () => findUserById(db, user.id)),
-      await measure('session revoked? (gate reads)', n, 1, () => reads.isSessionRevoked(sessionId)),
       await measure('session revoked? through Kysely (isFamilyRevoked), for comparison', n, 1, () => refreshTokens.isFamilyRevoked(sessionId)),
       await measure('parse frame path + load study + policy (decideDicomWebRequest, gate reads)', n, 1, () => decideDicomWebRequest(db, user, resource, '', undefined, reads)),
       await measure('audit row, one at a time (commit + fsync each)', Math.ceil(n / 10), 1, () => audit.append(event)),
       await measure('audit row, 32 in flight (group commit)', n, 32, () => audit.append(event)),
       await measure('whole decision without HTTP, 32 in flight', n, 32, async () => {
         const t = await authenticator.verify(token);
-        const u = await reads.userById(Number(t.userId));
-        if (t.sessionId) await reads.isSessionRevoked(t.sessionId);
+        const { user: u } = await reads.account(Number(t.userId), t.sessionId);
         if (u) await decideDicomWebRequest(db, u, resource, '', undefined, reads);
         await audit.append(event);
       }),

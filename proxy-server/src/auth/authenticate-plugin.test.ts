@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuditUnavailableError, type AuditEvent } from '../audit/audit-events.ts';
 import { createTempDatabase, type TempDatabase } from '../testing/temp-database.ts';
-import { createUser, linkIdpIdentity, type User } from '../users/user-repository.ts';
+import { createUser, findUserById, linkIdpIdentity, type User } from '../users/user-repository.ts';
 import { TokenError, type AccessTokenVerifier, type VerifiedAccessToken } from './access-tokens.ts';
 import { kyselyGateReads } from '../gate-reads.ts';
 import { authenticatedUser, requireAuthentication, type AuthenticationServices } from './authenticate-plugin.ts';
@@ -57,7 +57,12 @@ function services(): AuthenticationServices {
     },
     clientAddress: () => '192.0.2.1',
     verifier,
-    reads: { ...kyselyGateReads(temp.db), isSessionRevoked: async (sessionId) => revoked.has(sessionId) },
+    // The registry's accounts, with sessions ended by adding them to `revoked`.
+    reads: {
+      ...kyselyGateReads(temp.db),
+      account: async (userId, sessionId) => ({ user: await findUserById(temp.db, userId), sessionRevoked: sessionId !== undefined && revoked.has(sessionId) }),
+      isSessionRevoked: async (sessionId) => revoked.has(sessionId),
+    },
   };
 }
 

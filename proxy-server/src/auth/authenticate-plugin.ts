@@ -4,9 +4,9 @@ import { AuditUnavailableError, type AuditEvent } from '../audit/audit-events.ts
 import type { RejectionRecorder } from '../audit/rejection-aggregator.ts';
 import type { GateServices } from '../gate-services.ts';
 import { sendErrorBody } from '../http/http-errors.ts';
-import type { GateReads } from '../gate-reads.ts';
+import type { AccountRead, GateReads } from '../gate-reads.ts';
 import { findUserByIdpIdentity, type User } from '../users/user-repository.ts';
-import { TokenError, bearerToken, type AccessTokenVerifier } from './access-tokens.ts';
+import { TokenError, bearerToken, type AccessTokenVerifier, type VerifiedAccessToken } from './access-tokens.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -56,6 +56,12 @@ export function authenticatedUser(request: FastifyRequest): User {
 
 const AUTH_FAILED = 'authentication failed';
 
+/** An IdP token's account, by its issuer and `sub`, and whether its session (if it names one) was ended. */
+async function idpAccount(services: AuthenticationServices, token: VerifiedAccessToken): Promise<AccountRead> {
+  const user = await findUserByIdpIdentity(services.db, token.issuer, token.userId);
+  return { user, sessionRevoked: user !== undefined && token.sessionId !== undefined && (await services.reads.isSessionRevoked(token.sessionId)) };
+}
+
 /**
  * Authenticates the bearer token and loads the account behind it. Token failures are audited and
  * answered here; the caller gets the user, or nothing when the reply has been sent.
@@ -70,13 +76,13 @@ async function authenticate(services: AuthenticationServices, request: FastifyRe
     // The gate's own tokens name the account by id; an IdP's by its issuer and `sub`, linked by
     // `user link-idp` (never by a name claim, which can change). Either way the registry's account
     // decides: it must exist, be enabled and still have the token's role.
-    const user = token.local
+    const { user, sessionRevoked } = token.local
       ? /^[1-9][0-9]*$/.test(token.userId)
-        ? await services.reads.userById(Number(token.userId))
-        : undefined
-      : await findUserByIdpIdentity(services.db, token.issuer, token.userId);
+        ? await services.reads.account(Number(token.userId), token.sessionId)
+        : { user: undefined, sessionRevoked: false }
+      : await idpAccount(services, token);
     if (user && !user.disabled && user.role === token.role) {
-      if (!token.sessionId || !(await services.reads.isSessionRevoked(token.sessionId))) return user;
+      if (!sessionRevoked) return user;
       code = 'SESSION_REVOKED';
       reason = 'the session was ended';
       identified = true;

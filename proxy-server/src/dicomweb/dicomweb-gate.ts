@@ -139,7 +139,7 @@ export async function decideDicomWebRequest(
   rawPath: string,
   rawQuery: string,
   revisions?: RevisionLookup,
-  reads: Pick<GateReads, 'studyByUid' | 'isStudyInConflict'> = kyselyGateReads(db),
+  reads: Pick<GateReads, 'study'> = kyselyGateReads(db),
 ): Promise<GateDecision> {
   const parsed = parseDicomWebPath(rawPath);
   if (!parsed.ok) return { outcome: 'refused', status: 400, code: 'INVALID_PATH', reason: parsed.reason };
@@ -193,13 +193,14 @@ export async function decideDicomWebRequest(
 
   const studyUid = (route as Exclude<DicomWebRoute, { level: 'root' }>).study;
   const kind = routeKind(route);
-  const study = await reads.studyByUid(studyUid);
-  if (!study) return { outcome: 'refused', status: 404, code: 'STUDY_NOT_FOUND', reason: 'study not found', route, kind, studyUid };
+  const found = await reads.study(studyUid);
+  if (!found) return { outcome: 'refused', status: 404, code: 'STUDY_NOT_FOUND', reason: 'study not found', route, kind, studyUid };
+  const { study, inConflict } = found;
   if (!canAccessStudy(user, study)) {
     return { outcome: 'refused', status: 403, code: 'STUDY_FORBIDDEN', reason: 'permission denied', route, kind, studyUid };
   }
   // Orthanc holds the UID under two patients: whatever it answered would mix them (registry-sync.ts).
-  if (await reads.isStudyInConflict(studyUid)) {
+  if (inConflict) {
     return { outcome: 'refused', status: 409, code: 'STUDY_CONFLICT', reason: 'StudyInstanceUID held by the PACS under more than one patient', route, kind, studyUid };
   }
   let revision: string | undefined;

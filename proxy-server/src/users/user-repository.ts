@@ -29,7 +29,7 @@ export interface NewUser {
   issuerOfPatientId?: string;
 }
 
-export function toUser(row: UserRow): User {
+export function toUser(row: Omit<UserRow, 'password_hash'>): User {
   return {
     id: row.id,
     username: row.username,
