@@ -98,11 +98,23 @@ use_node() {
   export READING_STATION_DEMO_CACHE="${READING_STATION_DEMO_CACHE:-$RS_CACHE/demo-dicom}"
 }
 
+# What an installed node_modules was made from: the lock file and the patches the root's
+# postinstall (patch-package) applies to it, so a changed patch installs again like a changed lock.
+npm_deps_fingerprint() {
+  local root="$1"
+  {
+    cat "$root/package-lock.json"
+    if [ -d "$root/patches" ]; then
+      find "$root/patches" -type f -name '*.patch' -print0 | sort -z | xargs -0 -r cat
+    fi
+  } | sha256sum | cut -c1-16
+}
+
 ensure_npm_deps() {
   begin_step "npm dependencies" "check that the npm registry is reachable and that make, g++ and libsecret-1-dev are installed, then run this again"
   local stamp="$RS_ROOT/node_modules/.reading-station-lock"
   local want
-  want="$(node -p 'process.version')-$(sha256sum "$RS_ROOT/package-lock.json" | cut -c1-16)"
+  want="$(node -p 'process.version')-$(npm_deps_fingerprint "$RS_ROOT")"
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
   log "installing npm dependencies (npm ci)"
   (cd "$RS_ROOT" && npm ci --no-audit --no-fund --loglevel=error) \
