@@ -2,7 +2,7 @@ import type { AddedLatencyRow, FixedRateRun } from './benchmarks/added-latency.t
 import type { DecisionRun, DecisionSummary } from './benchmarks/audited-decisions.ts';
 import type { FramePayload, PayloadName } from './benchmarks/context.ts';
 import type { MemoryRun, MemorySummary } from './benchmarks/gate-memory.ts';
-import type { CacheRun, CacheSummaryRow, SeriesRun, SeriesSummary } from './benchmarks/nginx-cache.ts';
+import type { BatchedSeriesRun, BatchedSeriesSummary, CacheRun, CacheSummaryRow, SeriesRun, SeriesSummary } from './benchmarks/nginx-cache.ts';
 import type { OverheadRun, OverheadSummaryRow } from './benchmarks/gate-overhead.ts';
 import type { SoakResult } from './benchmarks/soak.ts';
 import type { ViewerResult } from './benchmarks/viewer.ts';
@@ -26,6 +26,10 @@ export interface BenchResults {
   breakdown?: DecisionBreakdown;
   viewer?: ViewerResult;
   /** series: whole-series loads, absent from runs made before they were measured. */
-  cache?: { runs: CacheRun[]; summary: CacheSummaryRow[]; series?: { runs: SeriesRun[]; summary: SeriesSummary } };
+  cache?: {
+    runs: CacheRun[];
+    summary: CacheSummaryRow[];
+    series?: { runs: SeriesRun[]; summary: SeriesSummary; batched?: { runs: BatchedSeriesRun[]; summary: BatchedSeriesSummary } };
+  };
   soak?: SoakResult;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { summariseSeries, type CacheVariant, type SeriesRun } from './nginx-cache.ts';
+import { summariseBatchedSeries, summariseSeries, type BatchedSeriesRun, type CacheVariant, type SeriesRun } from './nginx-cache.ts';
 
 const run = (round: number, variant: CacheVariant, loadMs: number[], cpu: { nginx: number; orthanc: number; gate: number }, valid = true): SeriesRun => ({
   round,
@@ -37,5 +37,33 @@ describe('a whole series through the cache', () => {
     expect(summary.loadMs.uncached).toBe(2100);
     expect(summary.rounds).toBe(1);
     expect(summary.hitRatio).toBe(1);
+  });
+});
+
+const batch = (round: number, variant: 'gated' | 'direct', loadMs: number[], cpu: { nginx: number; orthanc: number; gate: number }, valid = true): BatchedSeriesRun => ({
+  ...run(round, 'direct', loadMs, cpu, valid),
+  variant,
+  instances: 100,
+});
+
+describe('a whole series in one series retrieval', () => {
+  it('compares each round’s gated retrieval with the direct one, the gate counted only on its own path', () => {
+    const summary = summariseBatchedSeries(
+      [
+        batch(1, 'direct', [100, 120, 110], { nginx: 8, orthanc: 40, gate: 5 }),
+        batch(1, 'gated', [130, 140, 150], { nginx: 8, orthanc: 40, gate: 2 }),
+        batch(2, 'gated', [200, 200, 200], { nginx: 10, orthanc: 40, gate: 2 }),
+        batch(2, 'direct', [100, 100, 100], { nginx: 10, orthanc: 40, gate: 9 }),
+        batch(3, 'gated', [1, 1, 1], { nginx: 1, orthanc: 1, gate: 1 }, false),
+      ],
+      100,
+    );
+    expect(summary.loadMs).toEqual({ gated: 170, direct: 105 });
+    expect(summary.cpuMs).toEqual({ gated: 51, direct: 49 });
+    expect(summary.gateCpuMs).toBe(2);
+    // Round 1: 140 ÷ 110 and 50 ÷ 48; round 2: 200 ÷ 100 and 52 ÷ 50; the invalid round counts nowhere.
+    expect(summary.timeRatioGatedToDirect).toBeCloseTo((140 / 110 + 2) / 2, 3);
+    expect(summary.cpuRatioGatedToDirect).toBeCloseTo((50 / 48 + 52 / 50) / 2, 3);
+    expect(summary.rounds).toBe(2);
   });
 });

@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { DICOM_JSON } from '@reading-station/contract';
+import { DICOM_JSON, MultipartStreamParser, SERIES_ACCEPT } from '@reading-station/contract';
 import { ensureSeries100 } from '../data/series-100.ts';
 import { runWrk, type LoadResult } from '../load/wrk.ts';
 import { loadAverage } from '../machine.ts';
@@ -16,7 +16,9 @@ import { FRAME_ACCEPT, cpuPerRequestMs, cpuSnapshot, probe, rotated, settle, var
 // decision with its audit row, so requests/s through the gate are decisions/s. Then a whole
 // series as a viewer loads it: every frame of the bench's 100-slice HTJ2K series, one request per
 // instance, SERIES_CONCURRENCY at a time, the same way through each path: time to the last byte
-// and CPU of nginx, Orthanc and the gate per series.
+// and CPU of nginx, Orthanc and the gate per series. Then the same series as the viewer now
+// loads it, in one series retrieval read as it arrives, through the gate (uncached, as series
+// retrievals are) and straight from nginx to Orthanc: the same batching both ways.
 
 export type CacheVariant = 'uncached' | 'cached' | 'direct';
 export type CachePayload = 'series-metadata' | 'htj2k-frame';
@@ -52,19 +54,23 @@ export interface CacheSummaryRow {
   hitRatio: number;
 }
 
-/** One variant's whole-series loads in one round. */
-export interface SeriesRun {
+/** One path's measured loads of the whole series in one round. */
+interface SeriesLoads {
   round: number;
-  variant: CacheVariant;
   loadAverage1m: number;
-  /** Each load's time from the first request to the last frame's last byte. */
+  /** Each load's time, from its first request to its last byte. */
   loadMs: number[];
-  frames: number;
   bytes: number;
   /** CPU ms per whole series, by part. */
   cpuMsPerSeries: CpuSnapshot;
-  cacheStatus: Record<string, number>;
   valid: boolean;
+}
+
+/** One variant's whole-series loads (a request per frame) in one round. */
+export interface SeriesRun extends SeriesLoads {
+  variant: CacheVariant;
+  frames: number;
+  cacheStatus: Record<string, number>;
 }
 
 export interface SeriesSummary {
@@ -80,6 +86,28 @@ export interface SeriesSummary {
   cpuRatioCachedToDirect: number;
   timeRatioUncachedToDirect: number;
   hitRatio: number;
+}
+
+/** The series in one series retrieval (the viewer's batch), through the gate or straight to Orthanc. */
+export type BatchVariant = 'gated' | 'direct';
+const BATCH_VARIANTS: readonly BatchVariant[] = ['gated', 'direct'];
+
+/** One path's series retrievals in one round; a load ends at the stream's closing delimiter. */
+export interface BatchedSeriesRun extends SeriesLoads {
+  variant: BatchVariant;
+  instances: number;
+}
+
+export interface BatchedSeriesSummary {
+  instances: number;
+  rounds: number;
+  loadMs: Record<BatchVariant, number>;
+  /** CPU ms per series of the parts on the path: nginx + Orthanc, and the gate when gated. */
+  cpuMs: Record<BatchVariant, number>;
+  gateCpuMs: number;
+  /** Median over rounds of gated ÷ direct. */
+  timeRatioGatedToDirect: number;
+  cpuRatioGatedToDirect: number;
 }
 
 /** Frames in flight while a series loads (a browser's connections per origin over HTTP/1.1). */
@@ -169,7 +197,11 @@ async function loadSeries(urls: readonly string[], headers: Record<string, strin
   return { ms: performance.now() - started, bytes };
 }
 
-async function runWholeSeries(context: BenchContext, options: CacheOptions, log: string): Promise<{ runs: SeriesRun[]; summary: SeriesSummary }> {
+async function runWholeSeries(
+  context: BenchContext,
+  options: CacheOptions,
+  log: string,
+): Promise<{ runs: SeriesRun[]; summary: SeriesSummary; batched: { runs: BatchedSeriesRun[]; summary: BatchedSeriesSummary } }> {
   const target = await ensureSeries100(context.stack, path.join(context.stack.file.stateDir, 'bench-data'));
   const seriesPath = `studies/${target.studyInstanceUid}/series/${target.seriesInstanceUid}`;
   const metadata = await fetch(variantUrl(context, 'gate', `${seriesPath}/metadata`), { headers: { Authorization: `Bearer ${await context.admin.token(120)}`, Accept: DICOM_JSON } });
@@ -217,7 +249,82 @@ async function runWholeSeries(context: BenchContext, options: CacheOptions, log:
       );
     }
   }
-  return { runs, summary: summariseSeries(runs, paths.length) };
+  const batched = await runBatchedSeries(context, options, seriesPath, paths.length);
+  return { runs, summary: summariseSeries(runs, paths.length), batched };
+}
+
+/** One series retrieval read as the viewer reads it; throws unless the stream closes with `instances` objects. */
+async function loadSeriesBatch(url: string, headers: Record<string, string>, instances: number): Promise<{ ms: number; bytes: number }> {
+  const started = performance.now();
+  const response = await fetch(url, { headers, signal: AbortSignal.timeout(120_000) });
+  const parser = MultipartStreamParser.forContentType(response.headers.get('content-type') ?? '');
+  if (response.status !== 200 || !parser || !response.body) throw new Error(`series retrieval ${url}: HTTP ${response.status}, ${response.headers.get('content-type')}`);
+  let objects = 0;
+  let bytes = 0;
+  for await (const chunk of response.body) {
+    bytes += chunk.byteLength;
+    objects += parser.push(chunk).length;
+  }
+  if (!parser.closed || objects !== instances) throw new Error(`series retrieval ${url}: ${objects} of ${instances} objects${parser.closed ? '' : ', cut short'}`);
+  return { ms: performance.now() - started, bytes };
+}
+
+async function runBatchedSeries(context: BenchContext, options: CacheOptions, seriesPath: string, instances: number): Promise<{ runs: BatchedSeriesRun[]; summary: BatchedSeriesSummary }> {
+  const loads = 3;
+  const runs: BatchedSeriesRun[] = [];
+  for (let r = 0; r < options.rounds; r++) {
+    for (const variant of rotated(BATCH_VARIANTS, r)) {
+      const url = variantUrl(context, variant === 'direct' ? 'direct' : 'gate', seriesPath);
+      const headers = { Authorization: `Bearer ${await context.admin.token(300)}`, Accept: SERIES_ACCEPT };
+      await loadSeriesBatch(url, headers, instances);
+      await settle(context);
+      const loadAverage1m = loadAverage();
+      const before = cpuSnapshot(context);
+      const loadMs: number[] = [];
+      let bytes = 0;
+      let valid = true;
+      for (let i = 0; i < loads; i++) {
+        try {
+          const load = await loadSeriesBatch(url, headers, instances);
+          loadMs.push(round(load.ms, 1));
+          bytes = load.bytes;
+        } catch (error) {
+          valid = false;
+          context.log(`cache batched series ${variant}: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+      const perSeries = cpuPerRequestMs(before, cpuSnapshot(context), loads);
+      runs.push({ round: r + 1, variant, loadAverage1m, loadMs, instances, bytes, cpuMsPerSeries: perSeries, valid });
+      context.log(
+        `cache r${r + 1} whole series in one retrieval (${instances} instances) ${variant.padEnd(6)} ${round(median(loadMs), 1)} ms ` +
+          `nginx+orthanc ${(perSeries.nginx + perSeries.orthanc).toFixed(1)} gate ${perSeries.gate.toFixed(1)} ms CPU/series${valid ? '' : ' INVALID'}`,
+      );
+    }
+  }
+  return { runs, summary: summariseBatchedSeries(runs, instances) };
+}
+
+export function summariseBatchedSeries(runs: readonly BatchedSeriesRun[], instances: number): BatchedSeriesSummary {
+  const of = (variant: BatchVariant) => runs.filter((run) => run.valid && run.variant === variant);
+  const time = (run: BatchedSeriesRun) => median(run.loadMs);
+  const gate = (run: BatchedSeriesRun) => (run.variant === 'direct' ? 0 : run.cpuMsPerSeries.gate);
+  const cpu = (run: BatchedSeriesRun) => run.cpuMsPerSeries.nginx + run.cpuMsPerSeries.orthanc + gate(run);
+  const ratio = (value: (run: BatchedSeriesRun) => number): number => {
+    const ratios = of('gated').flatMap((run) => {
+      const base = of('direct').find((candidate) => candidate.round === run.round);
+      return base ? [value(run) / value(base)] : [];
+    });
+    return round(median(ratios), 3);
+  };
+  return {
+    instances,
+    rounds: Math.min(of('gated').length, of('direct').length),
+    loadMs: { gated: round(median(of('gated').map(time)), 1), direct: round(median(of('direct').map(time)), 1) },
+    cpuMs: { gated: round(median(of('gated').map(cpu)), 1), direct: round(median(of('direct').map(cpu)), 1) },
+    gateCpuMs: round(median(of('gated').map(gate)), 1),
+    timeRatioGatedToDirect: ratio(time),
+    cpuRatioGatedToDirect: ratio(cpu),
+  };
 }
 
 export function summariseSeries(runs: readonly SeriesRun[], frames: number): SeriesSummary {
@@ -251,7 +358,10 @@ export function summariseSeries(runs: readonly SeriesRun[], frames: number): Ser
   };
 }
 
-export async function runNginxCache(context: BenchContext, options: CacheOptions): Promise<{ runs: CacheRun[]; summary: CacheSummaryRow[]; series: { runs: SeriesRun[]; summary: SeriesSummary } }> {
+export async function runNginxCache(
+  context: BenchContext,
+  options: CacheOptions,
+): Promise<{ runs: CacheRun[]; summary: CacheSummaryRow[]; series: { runs: SeriesRun[]; summary: SeriesSummary; batched: { runs: BatchedSeriesRun[]; summary: BatchedSeriesSummary } } }> {
   const frame = context.payloads['htj2k-512'];
   const targets: Target[] = [
     await seriesMetadataTarget(context),

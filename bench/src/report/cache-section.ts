@@ -1,4 +1,4 @@
-import { SERIES_CONCURRENCY, type SeriesSummary } from '../benchmarks/nginx-cache.ts';
+import { SERIES_CONCURRENCY, type BatchedSeriesSummary, type SeriesSummary } from '../benchmarks/nginx-cache.ts';
 import type { BenchResults } from '../results.ts';
 
 const n = (value: number, digits = 2): string => (Number.isFinite(value) ? value.toFixed(digits) : '–');
@@ -33,6 +33,24 @@ export function cacheSection(results: BenchResults): string[] {
     ...ratios,
     '',
     ...seriesLines(cache.series?.summary, line),
+    ...batchedLines(cache.series?.batched?.summary, line),
+  ];
+}
+
+function batchedLines(batched: BatchedSeriesSummary | undefined, line: (cells: ReadonlyArray<string | number>) => string): string[] {
+  if (batched === undefined) return [];
+  return [
+    `#### The same series in one series retrieval (${batched.instances} instances in one multipart stream, as the viewer loads it)`,
+    '',
+    line(['path', 'time to the closing delimiter ms', 'CPU ms per series on the path (nginx + Orthanc + gate when gated)', 'of which the gate']),
+    line(['---', '---', '---', '---']),
+    line(['gate (one decision, one audit row)', n(batched.loadMs.gated, 1), n(batched.cpuMs.gated, 1), n(batched.gateCpuMs, 1)]),
+    line(['direct (nginx → Orthanc)', n(batched.loadMs.direct, 1), n(batched.cpuMs.direct, 1), '–']),
+    '',
+    line(['gated ÷ direct, time', 'gated ÷ direct, CPU', 'rounds']),
+    line(['---', '---', '---']),
+    line([n(batched.timeRatioGatedToDirect, 3), n(batched.cpuRatioGatedToDirect, 3), batched.rounds]),
+    '',
   ];
 }
 
