@@ -3,12 +3,13 @@ import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
 import { patchJpeg2000Signedness } from './src/imaging/j2k-signedness.ts';
 import { patchJpegCodec } from './src/imaging/jpeg-12bit.ts';
+import { patchVoiLutFunction } from './src/imaging/voi-lut-function.ts';
 
 /**
- * Two of Cornerstone's decoders patched as the build bundles them, in the main bundle and the decode
- * workers alike: the JPEG codec's 12-bit JPEG Extended (jpeg-12bit.ts) and the JPEG 2000 decoder's
- * signedness (j2k-signedness.ts). Each patch fails the build if its decoder no longer has the code
- * it patches (an upgrade).
+ * Cornerstone's image loader patched as the build bundles it, in the main bundle and the decode
+ * workers alike: the JPEG codec's 12-bit JPEG Extended (jpeg-12bit.ts), the JPEG 2000 decoder's
+ * signedness (j2k-signedness.ts) and the image's VOI LUT Function (voi-lut-function.ts). Each patch
+ * fails the build if the loader no longer has the code it patches (an upgrade).
  */
 function decoderPatches(): Plugin {
   const idctModule = fileURLToPath(new URL('./src/imaging/jpeg-12bit.ts', import.meta.url));
@@ -20,6 +21,7 @@ function decoderPatches(): Plugin {
       if (!loader.test(file)) return null;
       if (/[\\/]codecs[\\/]jpeg\.js$/.test(file)) return patchJpegCodec(code, idctModule);
       if (/[\\/]shared[\\/]decoders[\\/]decodeJPEG2000\.js$/.test(file)) return patchJpeg2000Signedness(code);
+      if (/[\\/]imageLoader[\\/]createImage\.js$/.test(file)) return patchVoiLutFunction(code);
       return null;
     },
   };
