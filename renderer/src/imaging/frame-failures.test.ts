@@ -1,8 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError, apiErrorFromStatus } from '../api/api-error.ts';
-import { FRAME_CORRUPT, FRAME_REFUSED, FRAME_UNSUPPORTED_SYNTAX, frameProblemOf, withFailure } from './frame-failures.ts';
+import { decodedFrameShortfall, FRAME_CORRUPT, FRAME_REFUSED, FRAME_UNSUPPORTED_SYNTAX, frameProblemOf, withFailure } from './frame-failures.ts';
 
 describe('frame failures', () => {
+  it('takes a decoded frame with fewer values than the header\'s image for one that cannot be shown', () => {
+    const layout = { rows: 1024, columns: 256, samplesPerPixel: 1 };
+    // OpenJPEG's 0 × 0 frame of a codestream with a corrupt size marker.
+    expect(decodedFrameShortfall(0, layout)).toBe("the decoded frame holds 0 values, the header's image 262144");
+    expect(decodedFrameShortfall(262144, layout)).toBeNull();
+    // Colour: three samples a pixel; RGBA (the CPU path) holds more, which is whole.
+    expect(decodedFrameShortfall(2 * 2 * 3 - 1, { rows: 2, columns: 2, samplesPerPixel: 3 })).toMatch(/holds 11 values/);
+    expect(decodedFrameShortfall(2 * 2 * 4, { rows: 2, columns: 2, samplesPerPixel: 3 })).toBeNull();
+    // Such a frame is marked as data that cannot be decoded.
+    const error = new Error("the decoded frame holds 0 values, the header's image 262144");
+    expect(frameProblemOf(error, new ApiError('IMAGE_DECODE_FAILED'))).toBe(FRAME_CORRUPT);
+  });
+
   it('marks a frame the archive refuses (400) or cannot send in a readable syntax (406, 415)', () => {
     expect(frameProblemOf({ status: 400 }, apiErrorFromStatus(400, null))).toBe(FRAME_REFUSED);
     expect(frameProblemOf({ status: 406 }, apiErrorFromStatus(406, null))).toBe(FRAME_UNSUPPORTED_SYNTAX);

@@ -25,6 +25,18 @@ export function frameProblemOf(error: unknown, described: ApiError): string | nu
   return /no decoder for transfer syntax/i.test(message) ? FRAME_UNSUPPORTED_SYNTAX : FRAME_CORRUPT;
 }
 
+/**
+ * Why a decoded frame cannot be the header's image: it holds fewer values than Rows × Columns ×
+ * samples. A decoder may "succeed" without an image — Cornerstone's OpenJPEG returns a frame of
+ * 0 × 0 for a codestream whose size marker is corrupt (pydicom's
+ * JPEG2000-embedded-sequence-delimiter.dcm) — and the frame would be drawn black as if it were one.
+ * Null when the frame is whole.
+ */
+export function decodedFrameShortfall(values: number, layout: { rows: number; columns: number; samplesPerPixel: number }): string | null {
+  const needed = layout.rows * layout.columns * layout.samplesPerPixel;
+  return values < needed ? `the decoded frame holds ${values} values, the header's image ${needed}` : null;
+}
+
 /** Failed frames of one series by slice index, with their reason. */
 export type FrameFailures = Readonly<Record<number, string>>;
 
