@@ -44,6 +44,7 @@ export const Tag = {
   SOPClassUID: '00080016',
   NumberOfFrames: '00280008',
   BitsAllocated: '00280100',
+  SamplesPerPixel: '00280002',
   PixelData: '7FE00010',
   FloatPixelData: '7FE00008',
   DoubleFloatPixelData: '7FE00009',

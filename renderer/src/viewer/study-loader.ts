@@ -49,6 +49,11 @@ export interface StudyHeader {
 
 type Bridge = Pick<ReadingStationBridge, 'getAccessToken' | 'refreshAccessToken'>;
 
+/** Whether an instance's frames need the viewer's own decoding (pixel-data.ts), by its pixel format. */
+function ownDecodingOf(metadata: DicomJsonObject): boolean {
+  return needsOwnDecoding({ bitsAllocated: numberValue(metadata, Tag.BitsAllocated) ?? 0, samplesPerPixel: numberValue(metadata, Tag.SamplesPerPixel) ?? 1 });
+}
+
 export function studyHeaderOf(metadata: DicomJsonObject): StudyHeader {
   return {
     patientName: formatPersonName(stringValue(metadata, Tag.PatientName)),
@@ -95,7 +100,7 @@ export async function loadSeries(
       const url = instanceUrl(serverUrl, studyUid, summary.seriesInstanceUid, instance.sopInstanceUid);
       // Multi-frame instances' frames are fetched in ranges (frame-ranges.ts), and so are frames
       // Cornerstone's decoders do not read right by themselves (pixel-data.ts).
-      const ownDecoding = needsOwnDecoding({ bitsAllocated: numberValue(instance.metadata, Tag.BitsAllocated) ?? 0 });
+      const ownDecoding = ownDecodingOf(instance.metadata);
       ids =
         numberOfFrames > 1 || ownDecoding
           ? registerMultiframeInstance(url, numberOfFrames)
@@ -108,7 +113,7 @@ export async function loadSeries(
   // A series of single-frame instances comes in one series retrieval (series-batches.ts).
   const candidates = stack.filter(({ frame }) => frame === 1).map(({ instance, numberOfFrames }) => ({
     numberOfFrames,
-    ownDecoding: needsOwnDecoding({ bitsAllocated: numberValue(instance.metadata, Tag.BitsAllocated) ?? 0 }),
+    ownDecoding: ownDecodingOf(instance.metadata),
   }));
   if (batchesSeries(candidates)) {
     registerBatchedSeries(
