@@ -96,4 +96,19 @@ describe('multipart stream parser', () => {
     expect(MultipartStreamParser.forContentType('application/json')).toBeNull();
     expect(MultipartStreamParser.forContentType('multipart/related; type="application/dicom"')).toBeNull();
   });
+
+  it('keeps parts whole across the growth and reuse of its buffer: parts larger than it, and many parts in one chunk', () => {
+    // 150 parts of 1–200 KB: the first ones outgrow the parser's initial 64 KB, and chunks of
+    // 1 MB hold many small parts, so consumed room is reused for the next.
+    const large = Array.from({ length: 150 }, (_, n) => Uint8Array.from({ length: ((n * 7919) % 200_000) + 1 }, (_, i) => (i * 31 + n) % 256));
+    const bytes = body(large);
+    for (const size of [1_000, 65_536, 1_000_000]) {
+      const parser = new MultipartStreamParser(BOUNDARY);
+      const cuts = Array.from({ length: Math.floor(bytes.length / size) }, (_, k) => (k + 1) * size);
+      const parts = feed(parser, bytes, cuts);
+      expect(parts.map((p) => p.body.length)).toEqual(large.map((b) => b.length));
+      expect(parts.every((p, n) => p.body.every((v, i) => v === large[n]?.[i]))).toBe(true);
+      expect(parser.closed).toBe(true);
+    }
+  });
 });

@@ -33,29 +33,29 @@ export function indexOfBytes(haystack: Uint8Array, needle: Uint8Array | readonly
   return -1;
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  const joined = new Uint8Array(a.length + b.length);
-  joined.set(a, 0);
-  joined.set(b, a.length);
-  return joined;
-}
-
 type State = 'preamble' | 'delimiter' | 'headers' | 'body' | 'closed';
 
 export class MultipartStreamParser {
   /** `CRLF--boundary`: what ends every part's body (a CRLF is put before the first delimiter too). */
   readonly #delimiter: Uint8Array;
-  #pending: Uint8Array;
+  /**
+   * Bytes received and not yet consumed are `#buffer[#start, #end)`. The buffer grows by doubling
+   * and consuming only moves #start, so a long part arriving in many chunks, or a chunk holding many
+   * parts, costs each byte a bounded number of copies instead of one per chunk or per part.
+   */
+  #buffer: Uint8Array;
+  #start = 0;
+  #end = 0;
   #state: State = 'preamble';
   #contentType = '';
-  /** Where the search for the delimiter resumes in #pending (bytes before it cannot start one). */
+  /** Where the search for the delimiter resumes in the held bytes (bytes before it cannot start one). */
   #searchFrom = 0;
 
   constructor(boundary: string) {
     this.#delimiter = new TextEncoder().encode(`\r\n--${boundary}`);
     // The body may open with the delimiter itself, without the CRLF that precedes later ones.
-    this.#pending = new Uint8Array([CR, LF]);
+    this.#buffer = new Uint8Array(64 * 1024);
+    this.#append(new Uint8Array([CR, LF]));
   }
 
   /** A parser for a response of this Content-Type, or null when it is not multipart with a boundary. */
@@ -72,7 +72,7 @@ export class MultipartStreamParser {
   /** Takes the next chunk; returns the parts it completed, in order. */
   push(chunk: Uint8Array): MultipartPart[] {
     if (this.#state === 'closed') return [];
-    this.#pending = concat(this.#pending, chunk);
+    this.#append(chunk);
     const parts: MultipartPart[] = [];
     for (;;) {
       const part = this.#step();
@@ -84,7 +84,7 @@ export class MultipartStreamParser {
 
   /** One transition: a part, null for progress without a part, undefined when more bytes are needed. */
   #step(): MultipartPart | null | undefined {
-    const pending = this.#pending;
+    const pending = this.#buffer.subarray(this.#start, this.#end);
     switch (this.#state) {
       case 'preamble':
       case 'body': {
@@ -100,7 +100,8 @@ export class MultipartStreamParser {
       case 'delimiter': {
         if (pending.length < 2) return undefined;
         if (pending[0] === HYPHEN && pending[1] === HYPHEN) {
-          this.#pending = new Uint8Array(0);
+          this.#buffer = new Uint8Array(0);
+          this.#start = this.#end = 0;
           this.#state = 'closed';
           return undefined;
         }
@@ -129,8 +130,27 @@ export class MultipartStreamParser {
     }
   }
 
+  #append(chunk: Uint8Array): void {
+    const held = this.#end - this.#start;
+    if (this.#end + chunk.length > this.#buffer.length) {
+      // Room at the front is reused before the buffer grows. A part's body is copied out (slice),
+      // so nothing handed out points into the buffer.
+      if (held + chunk.length > this.#buffer.length) {
+        const grown = new Uint8Array(Math.max(this.#buffer.length * 2, held + chunk.length));
+        grown.set(this.#buffer.subarray(this.#start, this.#end), 0);
+        this.#buffer = grown;
+      } else {
+        this.#buffer.copyWithin(0, this.#start, this.#end);
+      }
+      this.#start = 0;
+      this.#end = held;
+    }
+    this.#buffer.set(chunk, this.#end);
+    this.#end += chunk.length;
+  }
+
   #advance(consumed: number, state: State): void {
-    this.#pending = this.#pending.slice(consumed);
+    this.#start += consumed;
     this.#searchFrom = 0;
     this.#state = state;
   }
