@@ -31,6 +31,8 @@ export interface ViewerHookState {
   columns: number | null;
   rows: number | null;
   voi: { windowWidth: number; windowCenter: number } | null;
+  /** The VOI LUT Function the window is applied with (the header's; LINEAR where it names none). */
+  voiLutFunction: 'LINEAR' | 'LINEAR_EXACT' | 'SIGMOID';
   zoom: number;
   renderingMode: 'cpu' | 'gpu';
   /** Every measurement of the shown series (of any of its slices), in the order drawn. */
@@ -54,10 +56,15 @@ export interface ViewerHookState {
   };
 }
 
-/** Stored and modality (rescaled, HU for CT) values of one pixel of the displayed image. */
+/**
+ * Stored and modality (rescaled, HU for CT) values of one pixel of the displayed image. A colour
+ * pixel's values are its red sample's; `samples` holds all of them (R, G, B as decoded, YBR turned
+ * into RGB), greyscale its stored value alone.
+ */
 export interface PixelSample {
   stored: number;
   modality: number;
+  samples: number[];
 }
 
 /** Cornerstone's own figures for one loaded image: decode in the worker, and request to decoded. */

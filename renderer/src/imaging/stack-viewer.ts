@@ -12,16 +12,18 @@ import { ApiError, apiErrorFromXhr } from '../api/api-error.ts';
 import { CalibrationLineTool, calibrationLineConfiguration } from './calibration-tool.ts';
 import { core, FRAME_RETRY_EVENT, frameRequestTimedOut, tools, usesCpuRendering } from './cornerstone.ts';
 import { voiRangeOf, windowLevelOf, type VoiLutFunction, type WindowLevel } from './ct-presets.ts';
-import { frameProblemOf, withFailure, type FrameFailures } from './frame-failures.ts';
+import { decodedFrameShortfall, frameProblemOf, withFailure, type FrameFailures } from './frame-failures.ts';
 import type { ImageWindowId } from './image-windows.ts';
 import { imageWindowsOf } from './loaded-image-windows.ts';
 import { frameTimeoutError } from './frame-ranges.ts';
 import type { FrameRetry } from './frame-retry.ts';
 import { prefetchOrder } from './load-scheduling.ts';
+import { startSeriesBatch } from './series-batch-loader.ts';
 import { measurementToolConfiguration } from './measurement-annotations.ts';
 import { measurementStore } from './measurement-store.ts';
 import { imageIndexOf, valuesFromStats } from './measurements.ts';
 import { SeriesProgressTracker, type SeriesProgress } from './series-progress.ts';
+import { appliedVoiLutFunction, type AppliedVoiLutFunction } from './voi-lut-function.ts';
 
 const { Enums: CoreEnums, eventTarget, cache, imageLoader, imageLoadPoolManager } = core;
 type StackViewport = core.Types.IStackViewport;
@@ -65,6 +67,11 @@ export interface StackViewerState {
   renderedImageIndex: number | null;
   /** Window/level and zoom of the drawn image, as last rendered. */
   voi: WindowLevel | null;
+  /**
+   * The VOI LUT Function the window is applied with: the header's (LINEAR when it names none),
+   * kept through drags and presets; LINEAR on the CPU path, which knows no other.
+   */
+  voiLutFunction: AppliedVoiLutFunction;
   /**
    * The drawn image's Header, Auto and Full range windows (image-windows.ts), in the function the
    * viewport maps with; Header is null when the image's header gives no window.
@@ -123,6 +130,9 @@ function renderingEngine(): core.RenderingEngine {
  */
 let prefetchPriority = 0;
 
+/** Slices next to the one on screen (the first of the prefetch order) fetched on their own, not in the series' batch. */
+const NEIGHBOURS_ON_THEIR_OWN = 2;
+
 export class StackViewer {
   readonly #element: HTMLDivElement;
   readonly #callbacks: StackViewerCallbacks;
@@ -146,6 +156,11 @@ export class StackViewer {
   #renderCount = 0;
   /** The imageId drawn at the last IMAGE_RENDERED of the current series. */
   #renderedImageId: string | null = null;
+  /**
+   * Marks a decoded image smaller than its header's (headerShortfallOf) as a frame that cannot be
+   * shown; true if it is one. Set by #listen, with the failure handling it reports through.
+   */
+  #markShortfall: (image: CornerstoneImage) => boolean = () => false;
   #destroyed = false;
 
   constructor(element: HTMLDivElement, callbacks: StackViewerCallbacks) {
@@ -172,6 +187,7 @@ export class StackViewer {
       hasImage: false,
       renderedImageIndex: null,
       voi: null,
+      voiLutFunction: 'LINEAR',
       imageWindows: null,
       zoom: 1,
       primaryTool: 'windowLevel',
@@ -208,12 +224,18 @@ export class StackViewer {
     this.#frameFailures.delete(seriesInstanceUid);
     this.#renderedImageId = null;
     this.#update({ seriesInstanceUid, imageIndex: startIndex, imageCount: imageIds.length, hasImage: false, renderedImageIndex: null, voi: null, imageWindows: null, frameFailures: {} });
+    const first = Math.min(startIndex, imageIds.length - 1);
     try {
-      await this.#viewport().setStack([...imageIds], Math.min(startIndex, imageIds.length - 1));
+      await this.#viewport().setStack([...imageIds], first);
     } catch (error) {
       // Reported through IMAGE_LOAD_FAILED / IMAGE_LOAD_ERROR with the server's reason. A frame
       // that fails through a fault of its own is marked, and the rest of the series still loads.
       if (!frameProblemOf(error, describeLoadError(error))) return;
+    } finally {
+      // An image loaded before the series was shown (its thumbnail's) is not loaded again: its
+      // failures were cleared above, so a decoded frame smaller than the header's is marked here.
+      const cached = cache.getImage(imageIds[first] ?? '');
+      if (cached && !this.#destroyed) this.#markShortfall(cached);
     }
     if (this.#destroyed || this.#state.seriesInstanceUid !== seriesInstanceUid) return;
     this.#prefetch(seriesInstanceUid);
@@ -341,15 +363,23 @@ export class StackViewer {
     const scaling = image.preScale?.scalingParameters;
     const rescaleSlope = scaling?.rescaleSlope ?? slope;
     const rescaleIntercept = scaling?.rescaleIntercept ?? intercept;
+    // Colour pixels lie interleaved, three samples (four where the CPU path holds RGBA) apiece.
+    const components = image.color ? (image.numberOfComponents ?? (data.length === image.columns * image.rows * 4 ? 4 : 3)) : 1;
     return points.map(({ x, y }) => {
       if (x < 0 || y < 0 || x >= image.columns || y >= image.rows) throw new RangeError(`pixel (${x}, ${y}) is outside the image`);
-      const value = Number(data[y * image.columns + x]);
+      const at = (y * image.columns + x) * components;
+      if (image.color) {
+        const samples = [0, 1, 2].map((c) => Number(data[at + c]));
+        return { stored: samples[0] ?? 0, modality: samples[0] ?? 0, samples };
+      }
+      const value = Number(data[at]);
       // Cornerstone usually applies the modality LUT while decoding (preScale); undo it for the
       // stored value, or apply it for the modality value, whichever way the buffer holds it.
-      if (!preScaled) return { stored: value, modality: value * rescaleSlope + rescaleIntercept };
+      if (!preScaled) return { stored: value, modality: value * rescaleSlope + rescaleIntercept, samples: [value] };
       // Undoing a non-integer slope in floating point leaves stored integers a hair off.
-      const stored = (value - rescaleIntercept) / rescaleSlope;
-      return { modality: value, stored: Math.abs(stored - Math.round(stored)) < 1e-3 ? Math.round(stored) : stored };
+      const unscaled = (value - rescaleIntercept) / rescaleSlope;
+      const stored = Math.abs(unscaled - Math.round(unscaled)) < 1e-3 ? Math.round(unscaled) : unscaled;
+      return { modality: value, stored, samples: [stored] };
     });
   }
 
@@ -383,6 +413,7 @@ export class StackViewer {
       columns: image?.columns ?? null,
       rows: image?.rows ?? null,
       voi: this.#state.voi,
+      voiLutFunction: this.#state.voiLutFunction,
       zoom: this.#state.zoom,
       renderingMode: this.#state.renderingMode,
       orientation: this.#state.orientation,
@@ -491,6 +522,7 @@ export class StackViewer {
       const renderedImageIndex = series ? (this.#seriesImages.get(series)?.indexOf(image.imageId) ?? -1) : -1;
       // The previous series' image, drawn again (a resize) before the new series' first one.
       if (renderedImageIndex < 0) return;
+      this.#markShortfall(image);
       this.#renderCount += 1;
       if (this.#state.cine.playing && renderedImageIndex !== this.#state.renderedImageIndex) this.#countCineFrame();
       const { voiRange, VOILUTFunction } = viewport.getProperties();
@@ -502,14 +534,12 @@ export class StackViewer {
         hasImage: true,
         renderedImageIndex,
         voi: voiRange ? windowLevelOf(voiRange, fn) : null,
+        voiLutFunction: appliedVoiLutFunction(fn),
         imageWindows,
         zoom: viewport.getZoom(),
         orientation: this.#orientationOf(viewport),
         screenAxes: screenAxesOf(viewport),
       });
-    });
-    on<core.Types.EventTypes.ImageLoadedEvent>(eventTarget, E.IMAGE_LOADED, (event) => {
-      this.#progress.imageLoaded(event.detail.image.imageId);
     });
     const onFailure = (imageId: string | undefined, error: unknown): void => {
       if (!imageId) return;
@@ -528,6 +558,23 @@ export class StackViewer {
       }
       if (series === this.#state.seriesInstanceUid) this.#callbacks.onLoadError(described);
     };
+    // A decoder that returned less than the header's image (decoded-frame-shortfall): a frame that
+    // cannot be shown, marked as one, whether it loads now or was in the cache (a thumbnail's) when drawn.
+    const markShortfall = (image: CornerstoneImage): boolean => {
+      const shortfall = headerShortfallOf(image);
+      if (!shortfall) return false;
+      const series = this.#progress.seriesOf(image.imageId);
+      const index = series ? (this.#seriesImages.get(series)?.indexOf(image.imageId) ?? -1) : -1;
+      // Marked once: drawing it again must not publish the same failure again.
+      if (series && index >= 0 && this.#frameFailures.get(series)?.[index] !== undefined) return true;
+      onFailure(image.imageId, new Error(shortfall));
+      return true;
+    };
+    this.#markShortfall = markShortfall;
+    on<core.Types.EventTypes.ImageLoadedEvent>(eventTarget, E.IMAGE_LOADED, (event) => {
+      const { image } = event.detail;
+      if (!markShortfall(image)) this.#progress.imageLoaded(image.imageId);
+    });
     // A calibration line finished on the current series: the viewer asks for its true length.
     on<CustomEvent<{ annotation?: tools.Types.Annotation }>>(eventTarget, tools.Enums.Events.ANNOTATION_COMPLETED, (event) => {
       const annotation = event.detail.annotation;
@@ -572,7 +619,14 @@ export class StackViewer {
     const imageIds = this.#seriesImages.get(seriesInstanceUid) ?? [];
     const current = this.#viewport().getCurrentImageIdIndex();
     prefetchPriority -= 1;
-    for (const index of prefetchOrder(imageIds.length, current)) {
+    const order = prefetchOrder(imageIds.length, current);
+    // A single-frame series' slices not loaded yet come in one series retrieval (series-batch-loader.ts),
+    // and the prefetches below take their frames from it as they arrive — but Orthanc sends a
+    // series in an order of its own, so the slices next to the one on screen, which the reader
+    // scrolls to first, are asked for on their own at once.
+    const batched = order.slice(NEIGHBOURS_ON_THEIR_OWN).map((index) => imageIds[index] ?? '');
+    startSeriesBatch(batched.filter((imageId) => !cache.isLoaded(imageId) && !cache.getImageLoadObject(imageId)));
+    for (const index of order) {
       const imageId = imageIds[index];
       if (!imageId || cache.isLoaded(imageId) || cache.getImageLoadObject(imageId)) continue;
       imageLoadPoolManager.addRequest(
@@ -628,6 +682,17 @@ function screenAxesOf(viewport: StackViewport): StackViewerState['screenAxes'] {
     return length > 0 ? [(d[0] ?? 0) / length, (d[1] ?? 0) / length, (d[2] ?? 0) / length] : [0, 0, 0];
   };
   return { right: unit(viewport.canvasToWorld([1, 0])), down: unit(viewport.canvasToWorld([0, 1])) };
+}
+
+/**
+ * Whether a decoded image holds less than its header's image. Against the header's Rows and
+ * Columns: a decoder that gave up may have set the image's own to its output's (0 × 0).
+ */
+function headerShortfallOf(image: CornerstoneImage): string | null {
+  const pixel = core.metaData.get('imagePixelModule', image.imageId) as { rows?: number; columns?: number } | undefined;
+  const rows = pixel?.rows ?? image.rows;
+  const columns = pixel?.columns ?? image.columns;
+  return decodedFrameShortfall(image.getPixelData().length, { rows, columns, samplesPerPixel: image.color ? 3 : 1 });
 }
 
 /** Why a frame is asked for again, in a few words for the series panel. */

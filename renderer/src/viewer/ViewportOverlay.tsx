@@ -2,8 +2,8 @@ import { Fragment, type ReactNode } from 'react';
 import type { SeriesSummary } from '../api/study-api.ts';
 import { edgeMarkers } from '../dicom/orientation.ts';
 import type { SeriesCalibration } from '../imaging/calibration.ts';
-import { formatWindowValue } from '../imaging/ct-presets.ts';
 import type { StackViewerState } from '../imaging/stack-viewer.ts';
+import { windowLabel } from '../imaging/voi-lut-function.ts';
 import type { FrameInfo } from './frame-info.ts';
 import { overlayLayoutFor, type OverlayItem } from './overlay-layout.ts';
 import type { StudyHeader } from './study-loader.ts';
@@ -64,7 +64,7 @@ function itemLine(item: OverlayItem, { header, series, state, frame, calibration
     case 'thickness':
       return frame?.sliceThickness != null ? <div data-testid="overlay-thickness">Thk {mm(frame.sliceThickness)}</div> : null;
     case 'windowLevel':
-      return <div data-testid="overlay-voi">{state.voi ? `W ${formatWindowValue(state.voi.windowWidth)} L ${formatWindowValue(state.voi.windowCenter)}` : 'W – L –'}</div>;
+      return <div data-testid="overlay-voi">{windowLabel(state.voi, state.voiLutFunction)}</div>;
     case 'zoom':
       return (
         <>
