@@ -36,8 +36,11 @@ export interface CorpusEntry {
   bitsAllocated: number;
   frames: number;
   hasPixelData: boolean;
-  /** Stored values at `points` of some frames (1-based frame number → values), from pydicom. */
-  reference: { points: Array<{ x: number; y: number }>; frames: Record<string, number[]> } | null;
+  /**
+   * Stored values at `points` of some frames (1-based frame number → values), from pydicom: one a
+   * point for greyscale, [R, G, B] for RGB.
+   */
+  reference: { points: Array<{ x: number; y: number }>; frames: Record<string, Array<number | number[]>> } | null;
   /** Why there is no reference, if there is none. */
   note: string | null;
   /**

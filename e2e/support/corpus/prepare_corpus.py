@@ -12,11 +12,13 @@ frames (first, middle, last). Usage: prepare_corpus.py OUT_DIR PATIENT_ID
 """
 import json
 import os
+import struct
 import sys
 import warnings
 
 import pydicom
 import pydicom.data
+from pydicom.encaps import generate_pixel_data_frame
 from pydicom.pixel_data_handlers.util import apply_modality_lut
 from pydicom.uid import generate_uid
 
@@ -48,10 +50,38 @@ def sample_points(rows, columns):
     return [{"x": x, "y": y} for y in ys for x in xs]
 
 
+JPEG_2000 = {"1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91", "1.2.840.10008.1.2.4.201", "1.2.840.10008.1.2.4.202", "1.2.840.10008.1.2.4.203"}
+# Lossy JPEG: decoders may differ by a grey level or so, and colour ones convert YBR to RGB each their own way.
+LOSSY_JPEG = {"1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51"}
+
+
+def codestream_size(ds, frames):
+    """JPEG 2000: the first frame's image size by its codestream (SIZ), where it differs from the header's; else None."""
+    if str(getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", "")) not in JPEG_2000:
+        return None
+    frame = next(generate_pixel_data_frame(ds.PixelData, frames), b"")
+    at = frame.find(b"\xff\x4f\xff\x51")  # SOC, then SIZ: Lsiz, Rsiz, Xsiz, Ysiz, XOsiz, YOsiz
+    if at < 0 or len(frame) < at + 24:
+        return None
+    xsiz, ysiz, xosiz, yosiz = struct.unpack(">IIII", frame[at + 8 : at + 24])
+    size = (xsiz - xosiz, ysiz - yosiz)
+    return size if size != (int(ds.Columns), int(ds.Rows)) else None
+
+
 def reference(ds, frames):
-    """Stored values at the sample points of frames 1, middle and last (1-based), or a reason."""
-    if int(ds.get("SamplesPerPixel", 1)) != 1:
-        return None, "colour: compared by frame count only"
+    """
+    Stored values at the sample points of frames 1, middle and last (1-based), or a reason: one value
+    a point for greyscale, [R, G, B] for RGB (lossless syntaxes).
+    """
+    samples = int(ds.get("SamplesPerPixel", 1))
+    transfer_syntax = str(getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", ""))
+    if samples != 1 and (str(ds.get("PhotometricInterpretation", "")) != "RGB" or transfer_syntax in LOSSY_JPEG):
+        return None, "colour other than lossless RGB: compared by frame count only"
+    size = codestream_size(ds, frames)
+    if size is not None:
+        # No decoder gives the header's image from such a codestream; pydicom's values would be
+        # whatever its decoder left after it failed.
+        return None, f"JPEG 2000 codestream of {size[0]} × {size[1]} under a header of {ds.Columns} × {ds.Rows}"
     try:
         array = ds.pixel_array
     except Exception as error:  # noqa: BLE001 - any decoder failure is a reason, not a crash
@@ -62,7 +92,7 @@ def reference(ds, frames):
     values = {}
     for frame in checked:
         plane = array[frame - 1] if frames > 1 else array
-        values[str(frame)] = [int(plane[p["y"]][p["x"]]) for p in points]
+        values[str(frame)] = [[int(v) for v in plane[p["y"]][p["x"]]] if samples > 1 else int(plane[p["y"]][p["x"]]) for p in points]
     return {"points": points, "frames": values}, None
 
 
@@ -97,7 +127,8 @@ def auto_window(ds):
 
 def synthetic_objects():
     """Objects made here for one check each: a header window of 100/40; 50 frames (fetched in a
-    few requests); a 1-bit segmentation of several frames; a CR in MONOCHROME1 for its thumbnail."""
+    few requests); a 1-bit segmentation of several frames; a CR in MONOCHROME1 for its thumbnail;
+    a header window of 100/40 with the SIGMOID function."""
     import copy
 
     import numpy
@@ -132,23 +163,43 @@ def synthetic_objects():
         seg.PerFrameFunctionalGroupsSequence = [copy.deepcopy(seg.PerFrameFunctionalGroupsSequence[0]) for _ in range(3)]
     yield seg, "synthetic/segmentation-1bit-3frames"
 
-    # A CR in MONOCHROME1 (low values white) of 128 × 128, the thumbnail's size, with a header window
-    # of 2000/2000 and four flat quadrants: below the window, a quarter in, the centre, above it.
-    cr = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
-    for keyword in ("ImagePositionPatient", "ImageOrientationPatient", "SliceLocation", "RescaleSlope", "RescaleIntercept", "RescaleType"):
-        if keyword in cr:
-            delattr(cr, keyword)
-    cr.SOPClassUID = "1.2.840.10008.5.1.4.1.1.1"
-    cr.file_meta.MediaStorageSOPClassUID = cr.SOPClassUID
-    cr.Modality = "CR"
-    cr.PhotometricInterpretation = "MONOCHROME1"
-    cr.Rows, cr.Columns = 128, 128
+    # A CR in MONOCHROME1 (low values white), pixels of 0.2 mm, with a header window of 2000/2000
+    # and quadrants below the window, a quarter in, the centre, above it.
+    cr = quadrant_image("1.2.840.10008.5.1.4.1.1.1", "CR", "MONOCHROME1", [[500, 1500], [2000, 3500]])
     cr.PixelSpacing = [0.2, 0.2]
-    cr.BitsAllocated, cr.BitsStored, cr.HighBit, cr.PixelRepresentation = 16, 12, 11, 0
     cr.WindowWidth, cr.WindowCenter = 2000, 2000
-    quadrants = numpy.array([[500, 1500], [2000, 3500]], dtype="<u2")
-    cr.PixelData = numpy.kron(quadrants, numpy.ones((64, 64), dtype="<u2")).astype("<u2").tobytes()
     yield cr, "synthetic/cr-monochrome1"
+
+    # A secondary capture whose header window of 100/40 is to be applied by DICOM's SIGMOID function
+    # (PS3.3 C.11.2.1.3.1), with quadrants whose greys differ from the linear function's at the
+    # window's ends.
+    sigmoid = quadrant_image("1.2.840.10008.5.1.4.1.1.7", "OT", "MONOCHROME2", [[0, 20], [60, 100]])
+    sigmoid.WindowWidth, sigmoid.WindowCenter, sigmoid.VOILUTFunction = 100, 40, "SIGMOID"
+    yield sigmoid, "synthetic/window-sigmoid"
+
+
+def quadrant_image(sop_class, modality, photometric, quadrants):
+    """
+    An image of 128 × 128 (a thumbnail's size), 12 bits stored in 16, unsigned, without plane,
+    position or rescale, made of four flat quadrants of the given stored values ([[top left, top
+    right], [bottom left, bottom right]]); the rest of its header is pydicom's CT_small.dcm.
+    """
+    import numpy
+    from pydicom.data import get_testdata_file
+
+    ds = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+    for keyword in ("ImagePositionPatient", "ImageOrientationPatient", "SliceLocation", "RescaleSlope", "RescaleIntercept", "RescaleType"):
+        if keyword in ds:
+            delattr(ds, keyword)
+    ds.SOPClassUID = sop_class
+    ds.file_meta.MediaStorageSOPClassUID = sop_class
+    ds.Modality = modality
+    ds.PhotometricInterpretation = photometric
+    ds.Rows, ds.Columns = 128, 128
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
+    values = numpy.array(quadrants, dtype="<u2")
+    ds.PixelData = numpy.kron(values, numpy.ones((64, 64), dtype="<u2")).astype("<u2").tobytes()
+    return ds
 
 
 def main():
