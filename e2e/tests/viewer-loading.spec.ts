@@ -48,20 +48,57 @@ interface LoadingFixtures {
 }
 
 /**
- * Dr. Chen's chest CT opened, its first series still loading behind a network slow enough that
- * it is still loading when the archive goes away.
+ * The viewer's series retrieval of the chest CT's first series (one stream for the series), held
+ * back until `release` says how to go on: `'as-is'` sends it on to the archive (paused by then,
+ * or back), `'cut'` answers with the first third of what the archive sent before it went away, as
+ * a stream broken mid-way arrives. Later retrievals (Retry) go through untouched. Holding it is what
+ * makes the archive go away mid-series: Orthanc writes a whole series into the sockets within a
+ * fraction of a second, so stopping it once it has started sending cuts nothing short.
  */
-async function chestCtLoading({ signIn, worklist, viewer, demo, page }: LoadingFixtures) {
-  await signIn('rad.chen');
+function holdSeriesStream(page: Page, seriesInstanceUid: string) {
+  let release!: (how: 'as-is' | 'cut') => void;
+  const released = new Promise<'as-is' | 'cut'>((resolve) => (release = resolve));
+  let held = false;
+  const streamed = page.route(
+    (url) => url.pathname.endsWith(`/series/${seriesInstanceUid}`),
+    async (route) => {
+      if (held) return route.fallback();
+      held = true;
+      // Fetched now, while the archive is up; answered once released.
+      const whole = await route.fetch();
+      const body = await whole.body();
+      if ((await released) === 'as-is') return route.fallback();
+      await route.fulfill({ response: whole, body: body.subarray(0, Math.floor(body.length / 3)) });
+    },
+  );
+  return { streamed, release: (how: 'as-is' | 'cut') => release(how), wasHeld: () => held };
+}
+
+/** The chest CT's first series (80 slices). */
+function chestCt(demo: DemoManifest) {
   const study = demo.cohort.studies.find((s) => s.accessionNumber === CHEST_CT);
   const series = study?.series[0];
   if (!study || !series) throw new Error(`${CHEST_CT} is not in the demo data`);
+  return { study, series };
+}
+
+/**
+ * Dr. Chen's chest CT opened, its first series still loading behind a network slow enough that
+ * it is still loading when the archive goes away: the slices next to the first, fetched on their
+ * own, have arrived; the series' stream is held (holdSeriesStream).
+ */
+async function chestCtLoading({ signIn, worklist, viewer, demo, page }: LoadingFixtures) {
+  await signIn('rad.chen');
+  const { study, series } = chestCt(demo);
+  const stream = holdSeriesStream(page, series.seriesInstanceUid);
+  await stream.streamed;
   await worklist.open(study.studyInstanceUid);
   await viewer.waitForRendered({ imageIndex: 0, seriesInstanceUid: series.seriesInstanceUid });
   const normalNetwork = await slowNetwork(page, 700);
   const progress = viewer.thumbnails.first().getByTestId('series-progress');
   await expect.poll(async () => loadedOf(await progress.textContent())).toBeGreaterThanOrEqual(3);
-  return { series, progress, normalNetwork };
+  await expect.poll(stream.wasHeld).toBe(true);
+  return { series, progress, normalNetwork, releaseStream: stream.release };
 }
 
 type LoadingSeries = Awaited<ReturnType<typeof chestCtLoading>>['series'];
@@ -89,12 +126,42 @@ async function retryLoadsTheRest({ viewer, page }: Pick<LoadingFixtures, 'viewer
   await viewer.waitForRendered({ imageIndex: series.sliceCount - 1 });
 }
 
+test('a single-frame series comes in one series retrieval: 80 slices in a few gated requests, each slice decoded from the stream with the generated pixels', async ({ signIn, worklist, viewer, demo, page }) => {
+  await signIn('rad.chen');
+  const { study, series } = chestCt(demo);
+  const requests: string[] = [];
+  page.on('request', (request) => {
+    const { pathname } = new URL(request.url());
+    if (pathname.includes(`/series/${series.seriesInstanceUid}`) && !pathname.endsWith('/metadata')) requests.push(pathname);
+  });
+  await worklist.open(study.studyInstanceUid);
+  await viewer.waitForRendered({ imageIndex: 0, seriesInstanceUid: series.seriesInstanceUid });
+  const progress = viewer.thumbnails.first().getByTestId('series-progress');
+  // Decoding 80 slices takes a while on a busy machine.
+  await expect(progress).toContainText(`${series.sliceCount}/${series.sliceCount}`, { timeout: 90_000 });
+  const retrievals = requests.filter((p) => p.endsWith(`/series/${series.seriesInstanceUid}`));
+  const frames = requests.filter((p) => p.includes('/frames/'));
+  test.info().annotations.push({ type: 'requests', description: `${retrievals.length} series retrieval, ${frames.length} frame requests for ${series.sliceCount} slices` });
+  expect(retrievals).toHaveLength(1);
+  // The slice on screen, its two neighbours and the thumbnail's slice, on their own.
+  expect(frames.length).toBeLessThanOrEqual(4);
+  // Slices that came out of the stream show the pixels the generator made.
+  const points = samplePoints(32);
+  for (const index of [series.sliceCount - 1, Math.floor(series.sliceCount / 2)]) {
+    await viewer.scrollToSlice(index);
+    await viewer.waitForRendered({ imageIndex: index });
+    expect(await viewer.readStoredValues(points)).toEqual(expectedStoredValues(series, index, points));
+  }
+});
+
 test('Orthanc stopped mid-load: the series shows the error with Retry at once, the slices that loaded stay readable, and Retry loads the rest once it is back', async ({ signIn, worklist, viewer, demo, page, stackUnderTest }) => {
   test.setTimeout(180_000);
   const fixtures = { signIn, worklist, viewer, demo, page };
-  const { series, progress, normalNetwork } = await chestCtLoading(fixtures);
+  const { series, progress, normalNetwork, releaseStream } = await chestCtLoading(fixtures);
 
   await orthanc(stackUnderTest, 'stop');
+  // The series' stream ends a third of the way through; what it did not bring is asked for on its own.
+  releaseStream('cut');
   const stoppedAt = Date.now();
   try {
     await expect(viewer.banner).toHaveAttribute('data-error-code', 'PACS_UNREACHABLE', { timeout: 35_000 });
@@ -112,14 +179,17 @@ test('Orthanc stopped mid-load: the series shows the error with Retry at once, t
 test('Orthanc paused mid-load: the series says it asks again, shows the error with Retry within the frame time limits, and Retry loads the rest once Orthanc resumes', async ({ signIn, worklist, viewer, demo, page, stackUnderTest }) => {
   test.setTimeout(300_000);
   const fixtures = { signIn, worklist, viewer, demo, page };
-  const { series, progress, normalNetwork } = await chestCtLoading(fixtures);
+  const { series, progress, normalNetwork, releaseStream } = await chestCtLoading(fixtures);
 
   // Paused, Orthanc accepts connections and never answers: no refusal tells anyone it is gone.
   const paused = pauseOrthanc(stackUnderTest);
+  // The series' stream asks the paused archive and gets nothing.
+  releaseStream('as-is');
   const pausedAt = Date.now();
   try {
-    // A frame gets 30 s; one that got nothing is asked for once more after 1 s, and the series
-    // panel says so meanwhile.
+    // A frame gets 30 s, and so does a series' stream that sends nothing (its frames then count as
+    // timed out); one that got nothing is asked for once more after 1 s, on its own, and the
+    // series panel says so meanwhile.
     await expect(progress).toContainText('asking again for', { timeout: 45_000 });
     await expect(progress).toContainText('no answer in time');
     await expect(viewer.banner).toHaveAttribute('data-error-code', 'PACS_UNREACHABLE', { timeout: 45_000 });
