@@ -186,7 +186,8 @@ async function openStudy(
           if (firstImageMs !== null && (until === 'first-image' || loaded)) {
             const since = g.performance.getEntriesByType('resource').filter((entry) => entry.startTime >= t0 && entry.name.includes('/api/ris/'));
             const frames = since.filter((entry) => entry.name.includes(`/series/${series}/`) && entry.name.includes('/frames/'));
-            const metadata = since.filter((entry) => !entry.name.includes('/frames/') && entry.startTime - t0 < (firstImageMs ?? 0));
+            // A series retrieval (`…/series/{uid}`, the viewer's batch) is frames, not metadata.
+            const metadata = since.filter((entry) => !entry.name.includes('/frames/') && !/\/series\/[^/?]+(\?|$)/.test(entry.name) && entry.startTime - t0 < (firstImageMs ?? 0));
             // wadors image ids are the frame's URL behind a scheme prefix.
             const shown = frames.find((entry) => shownImageId.endsWith(entry.name));
             // `?.()`: viewers built before the hook reported Cornerstone's timings have no loadTimings.
