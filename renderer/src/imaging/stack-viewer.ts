@@ -19,6 +19,7 @@ import { frameTimeoutError } from './frame-ranges.ts';
 import type { FrameRetry } from './frame-retry.ts';
 import { prefetchOrder } from './load-scheduling.ts';
 import { startSeriesBatch } from './series-batch-loader.ts';
+import { CALIBRATION_MEASURE_WAIT_MS, whenMeasured } from './annotation-measured.ts';
 import { measurementToolConfiguration } from './measurement-annotations.ts';
 import { measurementStore } from './measurement-store.ts';
 import { imageIndexOf, valuesFromStats } from './measurements.ts';
@@ -575,11 +576,13 @@ export class StackViewer {
       const { image } = event.detail;
       if (!markShortfall(image)) this.#progress.imageLoaded(image.imageId);
     });
-    // A calibration line finished on the current series: the viewer asks for its true length.
-    on<CustomEvent<{ annotation?: tools.Types.Annotation }>>(eventTarget, tools.Enums.Events.ANNOTATION_COMPLETED, (event) => {
-      const annotation = event.detail.annotation;
-      if (annotation?.metadata?.toolName !== TOOL_NAMES.calibrate || !annotation.annotationUID) return;
-      const imageId = annotation.metadata.referencedImageId ?? '';
+    // A calibration line finished on the current series: the viewer asks for its true length —
+    // the length of where the line ended. Cornerstone measures a line in a throttled step of its
+    // drawing, so when the drag ends the length of its last position may still be on its way
+    // (the annotation is still `invalidated`): the dialog waits for that measurement.
+    const offerCalibration = (annotation: tools.Types.Annotation): void => {
+      if (this.#destroyed || !annotation.annotationUID) return;
+      const imageId = annotation.metadata?.referencedImageId ?? '';
       const series = this.#state.seriesInstanceUid;
       const imageIndex = series ? (this.#seriesImages.get(series)?.indexOf(imageId) ?? -1) : -1;
       const values = valuesFromStats(tools.LengthTool.toolName, annotation.data?.cachedStats);
@@ -588,6 +591,11 @@ export class StackViewer {
         return;
       }
       this.#callbacks.onCalibrationLine?.({ annotationUID: annotation.annotationUID, imageId, imageIndex, measured: values.length, unit: values.unit });
+    };
+    on<CustomEvent<{ annotation?: tools.Types.Annotation }>>(eventTarget, tools.Enums.Events.ANNOTATION_COMPLETED, (event) => {
+      const annotation = event.detail.annotation;
+      if (annotation?.metadata?.toolName !== TOOL_NAMES.calibrate || !annotation.annotationUID) return;
+      whenMeasured(annotation, eventTarget, tools.Enums.Events.ANNOTATION_MODIFIED, CALIBRATION_MEASURE_WAIT_MS).then(() => offerCalibration(annotation), () => undefined);
     });
     // A frame asked for again (frame-retry.ts): the series' progress says what it waits for.
     on<CustomEvent<FrameRetry>>(eventTarget, FRAME_RETRY_EVENT, (event) => {
