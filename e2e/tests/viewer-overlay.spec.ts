@@ -27,6 +27,13 @@ test('the overlay names the slice that is drawn: a slow slice asked for shows as
   const sopOfSlice = new Map(demo.instances.filter((i) => i.seriesInstanceUid === series.seriesInstanceUid).map((i) => [i.sliceIndex, i.sopInstanceUid]));
   const last = series.sliceCount - 1;
 
+  // The last slice must still be on its way when it is asked for: the series retrieval, which
+  // brings the whole series within a second of the first image, is refused, so every slice comes
+  // through its own frame request (the viewer's fallback), slowed by the throttle below.
+  await page.route(
+    (url) => url.pathname.endsWith(`/series/${series.seriesInstanceUid}`),
+    (route) => route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: 'The image archive is busy.', code: 'PACS_UNREACHABLE' }) }),
+  );
   await worklist.open(study.studyInstanceUid);
   await viewer.waitForRendered({ imageIndex: 0, seriesInstanceUid: series.seriesInstanceUid });
   // A slow network from here on: Chromium's own throttling (DevTools protocol), every request late.
