@@ -41,8 +41,9 @@ const EXPECTED_FRAME_FAILURES: Readonly<Record<string, string>> = {
   'test_files/badVR.dcm': REFUSED_BY_THE_ARCHIVE, // NumberOfFrames "1A"
   // The sequence delimiter (FFFE,E0DD) this file embeds in its fragment overwrites four bytes of the
   // codestream's SIZ marker: it says 3722445056 × 1024 under a header of 256 × 1024. No decoder
-  // gives an image of it (Cornerstone's OpenJPEG returns a frame of 0 × 0; GDCM fails, and pydicom
-  // returns the buffer GDCM left), so there is nothing to compare: the slice is marked as corrupt.
+  // gives an image of it (Cornerstone's OpenJPEG returns a frame of 0 × 0 or of 512 × 512, from one
+  // load to the next; GDCM fails, and pydicom returns the buffer GDCM left), so there is nothing to
+  // compare: the slice is marked as corrupt.
   'test_files/JPEG2000-embedded-sequence-delimiter.dcm': 'Slice 1 not shown — corrupt data: this frame cannot be decoded',
 };
 

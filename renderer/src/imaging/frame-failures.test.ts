@@ -1,18 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError, apiErrorFromStatus } from '../api/api-error.ts';
-import { decodedFrameShortfall, FRAME_CORRUPT, FRAME_REFUSED, FRAME_UNSUPPORTED_SYNTAX, frameProblemOf, withFailure } from './frame-failures.ts';
+import { decodedFrameMismatch, FRAME_CORRUPT, FRAME_REFUSED, FRAME_UNSUPPORTED_SYNTAX, frameProblemOf, withFailure } from './frame-failures.ts';
 
 describe('frame failures', () => {
-  it('takes a decoded frame with fewer values than the header\'s image for one that cannot be shown', () => {
-    const layout = { rows: 1024, columns: 256, samplesPerPixel: 1 };
-    // OpenJPEG's 0 × 0 frame of a codestream with a corrupt size marker.
-    expect(decodedFrameShortfall(0, layout)).toBe("the decoded frame holds 0 values, the header's image 262144");
-    expect(decodedFrameShortfall(262144, layout)).toBeNull();
+  it('takes a decoded frame of another size, or with fewer values, than the header\'s image for one that cannot be shown', () => {
+    const header = { rows: 1024, columns: 256, samplesPerPixel: 1 };
+    // OpenJPEG's frames of a codestream with a corrupt size marker: 0 × 0, or 512 × 512 (as many
+    // values as the header's image, in another shape).
+    expect(decodedFrameMismatch({ values: 0, rows: 0, columns: 0 }, header)).toBe("the decoded frame is 0 × 0, the header's image 256 × 1024");
+    expect(decodedFrameMismatch({ values: 262144, rows: 512, columns: 512 }, header)).toBe("the decoded frame is 512 × 512, the header's image 256 × 1024");
+    expect(decodedFrameMismatch({ values: 262144, rows: 1024, columns: 256 }, header)).toBeNull();
+    expect(decodedFrameMismatch({ values: 262143, rows: 1024, columns: 256 }, header)).toBe("the decoded frame holds 262143 values, the header's image 262144");
     // Colour: three samples a pixel; RGBA (the CPU path) holds more, which is whole.
-    expect(decodedFrameShortfall(2 * 2 * 3 - 1, { rows: 2, columns: 2, samplesPerPixel: 3 })).toMatch(/holds 11 values/);
-    expect(decodedFrameShortfall(2 * 2 * 4, { rows: 2, columns: 2, samplesPerPixel: 3 })).toBeNull();
+    expect(decodedFrameMismatch({ values: 2 * 2 * 3 - 1, rows: 2, columns: 2 }, { rows: 2, columns: 2, samplesPerPixel: 3 })).toMatch(/holds 11 values/);
+    expect(decodedFrameMismatch({ values: 2 * 2 * 4, rows: 2, columns: 2 }, { rows: 2, columns: 2, samplesPerPixel: 3 })).toBeNull();
     // Such a frame is marked as data that cannot be decoded.
-    const error = new Error("the decoded frame holds 0 values, the header's image 262144");
+    const error = new Error("the decoded frame is 512 × 512, the header's image 256 × 1024");
     expect(frameProblemOf(error, new ApiError('IMAGE_DECODE_FAILED'))).toBe(FRAME_CORRUPT);
   });
 

@@ -26,15 +26,21 @@ export function frameProblemOf(error: unknown, described: ApiError): string | nu
 }
 
 /**
- * Why a decoded frame cannot be the header's image: it holds fewer values than Rows × Columns ×
- * samples. A decoder may "succeed" without an image — Cornerstone's OpenJPEG returns a frame of
- * 0 × 0 for a codestream whose size marker is corrupt (pydicom's
- * JPEG2000-embedded-sequence-delimiter.dcm) — and the frame would be drawn black as if it were one.
- * Null when the frame is whole.
+ * Why a decoded frame cannot be the header's image: its size is not the header's Columns × Rows,
+ * or it holds fewer values than Rows × Columns × samples. A decoder may "succeed" without the
+ * image: Cornerstone's OpenJPEG decodes a codestream whose size marker is corrupt (pydicom's
+ * JPEG2000-embedded-sequence-delimiter.dcm) as 0 × 0 or as 512 × 512, from one load to the next,
+ * and either would be drawn as if it were the image. Null when the frame is the header's image.
  */
-export function decodedFrameShortfall(values: number, layout: { rows: number; columns: number; samplesPerPixel: number }): string | null {
-  const needed = layout.rows * layout.columns * layout.samplesPerPixel;
-  return values < needed ? `the decoded frame holds ${values} values, the header's image ${needed}` : null;
+export function decodedFrameMismatch(
+  decoded: { values: number; rows: number; columns: number },
+  header: { rows: number; columns: number; samplesPerPixel: number },
+): string | null {
+  if (decoded.rows !== header.rows || decoded.columns !== header.columns) {
+    return `the decoded frame is ${decoded.columns} × ${decoded.rows}, the header's image ${header.columns} × ${header.rows}`;
+  }
+  const needed = header.rows * header.columns * header.samplesPerPixel;
+  return decoded.values < needed ? `the decoded frame holds ${decoded.values} values, the header's image ${needed}` : null;
 }
 
 /** Failed frames of one series by slice index, with their reason. */

@@ -12,7 +12,7 @@ import { ApiError, apiErrorFromXhr } from '../api/api-error.ts';
 import { CalibrationLineTool, calibrationLineConfiguration } from './calibration-tool.ts';
 import { core, FRAME_RETRY_EVENT, frameRequestTimedOut, tools, usesCpuRendering } from './cornerstone.ts';
 import { voiRangeOf, windowLevelOf, type VoiLutFunction, type WindowLevel } from './ct-presets.ts';
-import { decodedFrameShortfall, frameProblemOf, withFailure, type FrameFailures } from './frame-failures.ts';
+import { decodedFrameMismatch, frameProblemOf, withFailure, type FrameFailures } from './frame-failures.ts';
 import type { ImageWindowId } from './image-windows.ts';
 import { imageWindowsOf } from './loaded-image-windows.ts';
 import { frameTimeoutError } from './frame-ranges.ts';
@@ -158,7 +158,7 @@ export class StackViewer {
   /** The imageId drawn at the last IMAGE_RENDERED of the current series. */
   #renderedImageId: string | null = null;
   /**
-   * Marks a decoded image smaller than its header's (headerShortfallOf) as a frame that cannot be
+   * Marks a decoded image that is not its header's (headerShortfallOf) as a frame that cannot be
    * shown; true if it is one. Set by #listen, with the failure handling it reports through.
    */
   #markShortfall: (image: CornerstoneImage) => boolean = () => false;
@@ -559,7 +559,7 @@ export class StackViewer {
       }
       if (series === this.#state.seriesInstanceUid) this.#callbacks.onLoadError(described);
     };
-    // A decoder that returned less than the header's image (decoded-frame-shortfall): a frame that
+    // A decoder that returned something else than the header's image (decodedFrameMismatch): a frame that
     // cannot be shown, marked as one, whether it loads now or was in the cache (a thumbnail's) when drawn.
     const markShortfall = (image: CornerstoneImage): boolean => {
       const shortfall = headerShortfallOf(image);
@@ -693,14 +693,13 @@ function screenAxesOf(viewport: StackViewport): StackViewerState['screenAxes'] {
 }
 
 /**
- * Whether a decoded image holds less than its header's image. Against the header's Rows and
- * Columns: a decoder that gave up may have set the image's own to its output's (0 × 0).
+ * Whether a decoded image is not its header's: another size, or fewer values. Against the
+ * header's Rows and Columns, because the loader sets the image's own to the decoder's output.
  */
 function headerShortfallOf(image: CornerstoneImage): string | null {
   const pixel = core.metaData.get('imagePixelModule', image.imageId) as { rows?: number; columns?: number } | undefined;
-  const rows = pixel?.rows ?? image.rows;
-  const columns = pixel?.columns ?? image.columns;
-  return decodedFrameShortfall(image.getPixelData().length, { rows, columns, samplesPerPixel: image.color ? 3 : 1 });
+  const header = { rows: pixel?.rows ?? image.rows, columns: pixel?.columns ?? image.columns, samplesPerPixel: image.color ? 3 : 1 };
+  return decodedFrameMismatch({ values: image.getPixelData().length, rows: image.rows, columns: image.columns }, header);
 }
 
 /** Why a frame is asked for again, in a few words for the series panel. */
