@@ -19,7 +19,7 @@ import warnings
 import pydicom
 import pydicom.data
 from pydicom.encaps import generate_pixel_data_frame
-from pydicom.pixel_data_handlers.util import apply_modality_lut
+from pydicom.pixel_data_handlers.util import apply_modality_lut, convert_color_space
 from pydicom.uid import generate_uid
 
 warnings.filterwarnings("ignore")
@@ -53,6 +53,7 @@ def sample_points(rows, columns):
 JPEG_2000 = {"1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91", "1.2.840.10008.1.2.4.201", "1.2.840.10008.1.2.4.202", "1.2.840.10008.1.2.4.203"}
 # Lossy JPEG: decoders may differ by a grey level or so, and colour ones convert YBR to RGB each their own way.
 LOSSY_JPEG = {"1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51"}
+NATIVE = {"1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2"}
 
 
 def codestream_size(ds, frames):
@@ -75,7 +76,10 @@ def reference(ds, frames):
     """
     samples = int(ds.get("SamplesPerPixel", 1))
     transfer_syntax = str(getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", ""))
-    if samples != 1 and (str(ds.get("PhotometricInterpretation", "")) != "RGB" or transfer_syntax in LOSSY_JPEG):
+    photometric = str(ds.get("PhotometricInterpretation", ""))
+    # Uncompressed YBR_FULL_422 is turned into RGB by the viewer itself: compared with pydicom's RGB of it.
+    native_ybr_422 = photometric == "YBR_FULL_422" and transfer_syntax in NATIVE
+    if samples != 1 and not native_ybr_422 and (photometric != "RGB" or transfer_syntax in LOSSY_JPEG):
         return None, "colour other than lossless RGB: compared by frame count only"
     size = codestream_size(ds, frames)
     if size is not None:
@@ -86,6 +90,8 @@ def reference(ds, frames):
         array = ds.pixel_array
     except Exception as error:  # noqa: BLE001 - any decoder failure is a reason, not a crash
         return None, f"pydicom cannot decode it here ({type(error).__name__})"
+    if native_ybr_422:
+        array = convert_color_space(array, "YBR_FULL", "RGB")
     rows, columns = int(ds.Rows), int(ds.Columns)
     checked = sorted({1, (frames + 1) // 2, frames})
     points = sample_points(rows, columns)

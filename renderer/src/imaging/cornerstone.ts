@@ -21,9 +21,11 @@ import * as core from '@cornerstonejs/core';
 import * as dicomImageLoader from '@cornerstonejs/dicom-image-loader';
 import * as tools from '@cornerstonejs/tools';
 import { FRAME_ACCEPT } from '@reading-station/contract';
+import { ApiError } from '../api/api-error.ts';
 import { CalibrationLineTool } from './calibration-tool.ts';
-import { RANGE_SCHEME, rangeImageLoader, setRangeRequestHeaders } from './frame-ranges.ts';
-import { retryingImageLoader, type FrameRetry } from './frame-retry.ts';
+import { decodedFrameMismatch } from './frame-failures.ts';
+import { RANGE_SCHEME, rangeImageLoader, setRangeRequestHeaders, storedObjectFallback } from './frame-ranges.ts';
+import { retryingImageLoader, type FrameRetry, type ImageLoad } from './frame-retry.ts';
 import { decodeWorkerCount, prefetchConcurrency } from './load-scheduling.ts';
 import { connectMeasurementStore } from './measurement-annotations.ts';
 import { batchedImageLoader, setBatchRequestHeaders } from './series-batch-loader.ts';
@@ -81,8 +83,30 @@ async function initialise(): Promise<void> {
   // Single-frame series come in one series retrieval each (series-batch-loader.ts), with the same
   // token; a frame the batch does not bring goes through the `wadors:` loader as before.
   setBatchRequestHeaders(frameRequestHeaders);
-  core.imageLoader.registerImageLoader('wadors', retryingImageLoader(batchedImageLoader(dicomImageLoader.wadors.loadImage), retrying) as unknown as core.Types.ImageLoaderFn);
-  core.imageLoader.registerImageLoader(RANGE_SCHEME, retryingImageLoader(rangeImageLoader, retrying) as unknown as core.Types.ImageLoaderFn);
+  // A frame Orthanc refuses to cut is read from the object as stored (frame-ranges.ts); a decoded
+  // frame that is not its header's image fails as data that cannot be decoded.
+  core.imageLoader.registerImageLoader('wadors', headerSizedImages(retryingImageLoader(storedObjectFallback(batchedImageLoader(dicomImageLoader.wadors.loadImage)), retrying)) as unknown as core.Types.ImageLoaderFn);
+  core.imageLoader.registerImageLoader(RANGE_SCHEME, headerSizedImages(retryingImageLoader(rangeImageLoader, retrying)) as unknown as core.Types.ImageLoaderFn);
+}
+
+/**
+ * The loader `load`, failing a decoded frame that is not its header's image (another size, or
+ * fewer values: decodedFrameMismatch) as data that cannot be decoded, so that it is never cached,
+ * drawn or made a thumbnail, and the viewer marks it on the slider whichever load met it first.
+ */
+function headerSizedImages<T, O>(load: ImageLoad<T, O>): ImageLoad<T, O> {
+  return (imageId, options) => {
+    const { promise, cancelFn } = load(imageId, options);
+    const checked = promise.then((image) => {
+      const decoded = image as unknown as core.Types.IImage;
+      const pixel = core.metaData.get('imagePixelModule', imageId) as { rows?: number; columns?: number } | undefined;
+      const header = { rows: pixel?.rows ?? decoded.rows, columns: pixel?.columns ?? decoded.columns, samplesPerPixel: decoded.color ? 3 : 1 };
+      const mismatch = decodedFrameMismatch({ values: decoded.getPixelData().length, rows: decoded.rows, columns: decoded.columns }, header);
+      if (mismatch) throw new ApiError('IMAGE_DECODE_FAILED', { message: `The image data cannot be decoded: ${mismatch}.` });
+      return image;
+    });
+    return { promise: checked, cancelFn };
+  };
 }
 
 /**

@@ -14,11 +14,12 @@
  */
 import * as core from '@cornerstonejs/core';
 import * as dicomImageLoader from '@cornerstonejs/dicom-image-loader';
-import { FRAME_ACCEPT } from '@reading-station/contract';
+import { FRAME_ACCEPT, SERIES_ACCEPT } from '@reading-station/contract';
 import { ApiError, apiErrorFromXhr } from '../api/api-error.ts';
-import { frameTimeoutError } from './frame-retry.ts';
+import { frameTimeoutError, type ImageLoad } from './frame-retry.ts';
 import { parseMultipart, transferSyntaxOfPart } from './multipart.ts';
-import { toDecodableFrame, type PixelLayout } from './pixel-data.ts';
+import { toDecodableFrame, type NativeFrame, type PixelLayout } from './pixel-data.ts';
+import { MAX_STORED_OBJECT_BYTES, nativeFramesOf } from './stored-object.ts';
 
 export const RANGE_SCHEME = 'wadors-frames';
 export const FRAMES_PER_REQUEST = 16;
@@ -39,6 +40,8 @@ interface RangeLoad {
 /** Frame count per instance URL (`…/instances/{sop}`), registered by the study loader. */
 const frameCounts = new Map<string, number>();
 const inFlight = new Map<string, RangeLoad>();
+/** Objects read as stored for their frames (stored-object.ts), by instance URL, until each frame is taken. */
+const storedLoads = new Map<string, { waiting: Set<number>; frames: Promise<NativeFrame[] | null> }>();
 let headersOf: () => Promise<Record<string, string>> = async () => ({ Accept: FRAME_ACCEPT });
 
 export function setRangeRequestHeaders(source: () => Promise<Record<string, string>>): void {
@@ -55,6 +58,7 @@ export function registerMultiframeInstance(instanceUrl: string, numberOfFrames: 
 export function forgetFrameRanges(): void {
   frameCounts.clear();
   inFlight.clear();
+  storedLoads.clear();
 }
 
 /** The frames (1-based) fetched together with `frame`: its block of FRAMES_PER_REQUEST. */
@@ -102,7 +106,7 @@ async function fetchRange(instanceUrl: string, frames: number[]): Promise<Map<nu
   return map;
 }
 
-async function framePart(instanceUrl: string, frame: number): Promise<FramePart> {
+async function rangePart(instanceUrl: string, frame: number): Promise<FramePart> {
   const frames = rangeOf(frame, frameCounts.get(instanceUrl) ?? frame);
   const key = `${instanceUrl}#${frames[0]}`;
   let load = inFlight.get(key);
@@ -122,16 +126,103 @@ async function framePart(instanceUrl: string, frame: number): Promise<FramePart>
   return part;
 }
 
-/** The frame in a form Cornerstone's decoders read, after the instance's Image Pixel module. */
-function decodable(imageId: string, frame: number, part: FramePart): FramePart {
+/** The object as stored (WADO-RS instance retrieval, `transfer-syntax=*`), cut into its native frames; null if it has none. */
+async function fetchStoredFrames(instanceUrl: string): Promise<NativeFrame[] | null> {
+  let response: Response;
+  let body: Uint8Array;
+  try {
+    response = await fetch(instanceUrl, { headers: { ...(await headersOf()), Accept: SERIES_ACCEPT }, signal: AbortSignal.timeout(RANGE_TIMEOUT_MS) });
+    body = new Uint8Array(await response.arrayBuffer());
+  } catch (error) {
+    throw error instanceof DOMException && error.name === 'TimeoutError' ? frameTimeoutError() : new ApiError('SERVER_UNREACHABLE');
+  }
+  if (!response.ok) throw apiErrorFromXhr({ status: response.status, response: body.buffer });
+  const parts = parseMultipart(response.headers.get('Content-Type') ?? '', body);
+  return parts.length === 1 && parts[0] ? nativeFramesOf(parts[0].body) : null;
+}
+
+/** Frame `frame` (1-based) of the object as stored, or null; one retrieval serves every frame of the object. */
+async function storedFramePart(instanceUrl: string, frame: number): Promise<FramePart | null> {
+  let load = storedLoads.get(instanceUrl);
+  if (!load || !load.waiting.has(frame)) {
+    const count = frameCounts.get(instanceUrl) ?? 1;
+    const frames = fetchStoredFrames(instanceUrl);
+    const started = { waiting: new Set(Array.from({ length: count }, (_, i) => i + 1)), frames };
+    load = started;
+    storedLoads.set(instanceUrl, started);
+    frames.catch(() => {
+      if (storedLoads.get(instanceUrl) === started) storedLoads.delete(instanceUrl);
+    });
+  }
+  load.waiting.delete(frame);
+  if (load.waiting.size === 0 && storedLoads.get(instanceUrl) === load) storedLoads.delete(instanceUrl);
+  return (await load.frames)?.[frame - 1] ?? null;
+}
+
+/** The Image Pixel attributes of an imageId's instance, from its metadata. */
+function layoutOf(imageId: string): PixelLayout {
   const pixel = core.metaData.get('imagePixelModule', imageId) as Partial<PixelLayout> | undefined;
-  const layout: PixelLayout = {
+  return {
     rows: pixel?.rows ?? 0,
     columns: pixel?.columns ?? 0,
     samplesPerPixel: pixel?.samplesPerPixel ?? 1,
     bitsAllocated: pixel?.bitsAllocated ?? 0,
     planarConfiguration: pixel?.planarConfiguration ?? 0,
   };
+}
+
+/** Whether the whole object (every frame, as the header says) is small enough to be read as stored. */
+function storedObjectFits(instanceUrl: string, layout: PixelLayout): boolean {
+  const bytes = ((frameCounts.get(instanceUrl) ?? 1) * layout.rows * layout.columns * layout.samplesPerPixel * layout.bitsAllocated) / 8;
+  return bytes > 0 && bytes <= MAX_STORED_OBJECT_BYTES;
+}
+
+const refusedByArchive = (error: unknown) => (error as { status?: unknown } | null)?.status === 400;
+
+/**
+ * A frame's bytes: a native 32-bit object's from the object as stored (stored-object.ts), any
+ * other from its range — and a frame the archive refuses to cut (400) from the object as stored.
+ */
+async function framePart(imageId: string, instanceUrl: string, frame: number): Promise<FramePart> {
+  const layout = layoutOf(imageId);
+  const fits = storedObjectFits(instanceUrl, layout);
+  if (layout.bitsAllocated === 32 && fits) {
+    const stored = await storedFramePart(instanceUrl, frame);
+    if (stored) return stored;
+  }
+  try {
+    return await rangePart(instanceUrl, frame);
+  } catch (error) {
+    const stored = refusedByArchive(error) && fits ? await storedFramePart(instanceUrl, frame).catch(() => null) : null;
+    if (stored) return stored;
+    throw error;
+  }
+}
+
+/**
+ * The loader `perFrame` (the `wadors:` loader of single frames), with a frame the archive refuses
+ * to cut (400: uncompressed YBR_FULL_422) taken from the object as stored, where it can be.
+ */
+export function storedObjectFallback<T, O>(perFrame: ImageLoad<T, O>): ImageLoad<T | Awaited<ReturnType<typeof createFrameImage>>, O> {
+  return (imageId, options) => {
+    const promise = (async () => {
+      const start = performance.now();
+      try {
+        return await perFrame(imageId, options).promise;
+      } catch (error) {
+        const instanceUrl = refusedByArchive(error) ? /^wadors:(.+)\/frames\/1$/.exec(imageId)?.[1] : undefined;
+        const stored = instanceUrl && storedObjectFits(instanceUrl, layoutOf(imageId)) ? await storedFramePart(instanceUrl, 1).catch(() => null) : null;
+        if (!stored) throw error;
+        return createFrameImage(imageId, stored, options as Record<string, unknown> | undefined, start);
+      }
+    })();
+    return { promise, cancelFn: undefined };
+  };
+}
+
+/** The frame in a form Cornerstone's decoders read, after the instance's Image Pixel module. */
+function decodable(imageId: string, frame: number, part: FramePart): FramePart {
+  const layout = layoutOf(imageId);
   // A 1-bit frame's first pixel is bit ((frame - 1) × pixels) mod 8 of the first byte sent. (Orthanc
   // serves frames of 1-bit objects only with a multiple of 8 columns, so its frames start on a byte.)
   const bitOffset = ((frame - 1) * layout.rows * layout.columns * layout.samplesPerPixel) % 8;
@@ -148,7 +239,7 @@ function loadImage(imageId: string, options?: Record<string, unknown>) {
     const parsed = parseRangeImageId(imageId);
     if (!parsed) throw new ApiError('IMAGE_DECODE_FAILED');
     const start = performance.now();
-    const part = decodable(imageId, parsed.frame, await framePart(parsed.instanceUrl, parsed.frame));
+    const part = decodable(imageId, parsed.frame, await framePart(imageId, parsed.instanceUrl, parsed.frame));
     return createFrameImage(imageId, part, options, start);
   })();
   return { promise, cancelFn: undefined };

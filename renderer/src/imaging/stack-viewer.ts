@@ -12,7 +12,7 @@ import { ApiError, apiErrorFromXhr } from '../api/api-error.ts';
 import { CalibrationLineTool, calibrationLineConfiguration } from './calibration-tool.ts';
 import { core, FRAME_RETRY_EVENT, frameRequestTimedOut, tools, usesCpuRendering } from './cornerstone.ts';
 import { voiRangeOf, windowLevelOf, type VoiLutFunction, type WindowLevel } from './ct-presets.ts';
-import { decodedFrameMismatch, frameProblemOf, withFailure, type FrameFailures } from './frame-failures.ts';
+import { frameProblemOf, withFailure, type FrameFailures } from './frame-failures.ts';
 import type { ImageWindowId } from './image-windows.ts';
 import { imageWindowsOf } from './loaded-image-windows.ts';
 import { frameTimeoutError } from './frame-ranges.ts';
@@ -157,11 +157,6 @@ export class StackViewer {
   #renderCount = 0;
   /** The imageId drawn at the last IMAGE_RENDERED of the current series. */
   #renderedImageId: string | null = null;
-  /**
-   * Marks a decoded image that is not its header's (headerShortfallOf) as a frame that cannot be
-   * shown; true if it is one. Set by #listen, with the failure handling it reports through.
-   */
-  #markShortfall: (image: CornerstoneImage) => boolean = () => false;
   #destroyed = false;
 
   constructor(element: HTMLDivElement, callbacks: StackViewerCallbacks) {
@@ -232,11 +227,6 @@ export class StackViewer {
       // Reported through IMAGE_LOAD_FAILED / IMAGE_LOAD_ERROR with the server's reason. A frame
       // that fails through a fault of its own is marked, and the rest of the series still loads.
       if (!frameProblemOf(error, describeLoadError(error))) return;
-    } finally {
-      // An image loaded before the series was shown (its thumbnail's) is not loaded again: its
-      // failures were cleared above, so a decoded frame smaller than the header's is marked here.
-      const cached = cache.getImage(imageIds[first] ?? '');
-      if (cached && !this.#destroyed) this.#markShortfall(cached);
     }
     if (this.#destroyed || this.#state.seriesInstanceUid !== seriesInstanceUid) return;
     this.#prefetch(seriesInstanceUid);
@@ -523,7 +513,6 @@ export class StackViewer {
       const renderedImageIndex = series ? (this.#seriesImages.get(series)?.indexOf(image.imageId) ?? -1) : -1;
       // The previous series' image, drawn again (a resize) before the new series' first one.
       if (renderedImageIndex < 0) return;
-      this.#markShortfall(image);
       this.#renderCount += 1;
       if (this.#state.cine.playing && renderedImageIndex !== this.#state.renderedImageIndex) this.#countCineFrame();
       const { voiRange, VOILUTFunction } = viewport.getProperties();
@@ -559,22 +548,9 @@ export class StackViewer {
       }
       if (series === this.#state.seriesInstanceUid) this.#callbacks.onLoadError(described);
     };
-    // A decoder that returned something else than the header's image (decodedFrameMismatch): a frame that
-    // cannot be shown, marked as one, whether it loads now or was in the cache (a thumbnail's) when drawn.
-    const markShortfall = (image: CornerstoneImage): boolean => {
-      const shortfall = headerShortfallOf(image);
-      if (!shortfall) return false;
-      const series = this.#progress.seriesOf(image.imageId);
-      const index = series ? (this.#seriesImages.get(series)?.indexOf(image.imageId) ?? -1) : -1;
-      // Marked once: drawing it again must not publish the same failure again.
-      if (series && index >= 0 && this.#frameFailures.get(series)?.[index] !== undefined) return true;
-      onFailure(image.imageId, new Error(shortfall));
-      return true;
-    };
-    this.#markShortfall = markShortfall;
     on<core.Types.EventTypes.ImageLoadedEvent>(eventTarget, E.IMAGE_LOADED, (event) => {
       const { image } = event.detail;
-      if (!markShortfall(image)) this.#progress.imageLoaded(image.imageId);
+      this.#progress.imageLoaded(image.imageId);
     });
     // A calibration line finished on the current series: the viewer asks for its true length —
     // the length of where the line ended. Cornerstone measures a line in a throttled step of its
@@ -690,16 +666,6 @@ function screenAxesOf(viewport: StackViewport): StackViewerState['screenAxes'] {
     return length > 0 ? [(d[0] ?? 0) / length, (d[1] ?? 0) / length, (d[2] ?? 0) / length] : [0, 0, 0];
   };
   return { right: unit(viewport.canvasToWorld([1, 0])), down: unit(viewport.canvasToWorld([0, 1])) };
-}
-
-/**
- * Whether a decoded image is not its header's: another size, or fewer values. Against the
- * header's Rows and Columns, because the loader sets the image's own to the decoder's output.
- */
-function headerShortfallOf(image: CornerstoneImage): string | null {
-  const pixel = core.metaData.get('imagePixelModule', image.imageId) as { rows?: number; columns?: number } | undefined;
-  const header = { rows: pixel?.rows ?? image.rows, columns: pixel?.columns ?? image.columns, samplesPerPixel: image.color ? 3 : 1 };
-  return decodedFrameMismatch({ values: image.getPixelData().length, rows: image.rows, columns: image.columns }, header);
 }
 
 /** Why a frame is asked for again, in a few words for the series panel. */
