@@ -7,10 +7,11 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { encodeHtj2k } from '@reading-station/demo-data';
 import { repoRoot } from '@reading-station/stack';
 import type { StackUnderTest } from '../stack-under-test.ts';
 
@@ -89,11 +90,27 @@ async function importFiles(stack: StackUnderTest, directory: string): Promise<Ar
   return [...stdout.matchAll(/^\s+(\/\S+\.dcm): (.+)$/gm)].map((m) => ({ file: m[1] ?? '', reason: m[2] ?? '' }));
 }
 
+/**
+ * A signed 16-bit image of 128 × 128 with values from -1024 to 3071 and its lossless HTJ2K
+ * codestream (OpenJPH, RPCL), for prepare_corpus.py to wrap as an object of
+ * 1.2.840.10008.1.2.4.203: `htj2k.j2c`, the pixels as `htj2k.raw` (little endian) and their size.
+ */
+function writeHtj2kSource(directory: string): void {
+  const [rows, columns] = [128, 128];
+  const pixels = new Int16Array(rows * columns);
+  for (let y = 0; y < rows; y += 1) for (let x = 0; x < columns; x += 1) pixels[y * columns + x] = ((x * 37 + y * 53 + x * y) % 4096) - 1024;
+  writeFileSync(path.join(directory, 'htj2k.j2c'), encodeHtj2k({ width: columns, height: rows, pixels }));
+  writeFileSync(path.join(directory, 'htj2k.raw'), new Uint8Array(pixels.buffer));
+  writeFileSync(path.join(directory, 'htj2k.json'), JSON.stringify({ rows, columns }));
+}
+
 export async function importCorpus(stack: StackUnderTest): Promise<ImportedCorpus> {
   const suffix = randomBytes(4).toString('hex');
   const patientId = `RSCORPUS${suffix}`;
   const directory = mkdtempSync(path.join(tmpdir(), 'rs-corpus-'));
-  const { stdout } = await run(PYTHON, [path.join(import.meta.dirname, 'prepare_corpus.py'), directory, patientId], { maxBuffer: 64 * 1024 * 1024, timeout: 180_000 });
+  const htj2kDirectory = mkdtempSync(path.join(tmpdir(), 'rs-corpus-htj2k-'));
+  writeHtj2kSource(htj2kDirectory);
+  const { stdout } = await run(PYTHON, [path.join(import.meta.dirname, 'prepare_corpus.py'), directory, patientId, htj2kDirectory], { maxBuffer: 64 * 1024 * 1024, timeout: 180_000 });
   const prepared = JSON.parse(stdout) as CorpusEntry[];
   const refused = await importFiles(stack, directory);
   const refusedPaths = new Set(refused.map((r) => r.file));

@@ -79,7 +79,9 @@ def reference(ds, frames):
     photometric = str(ds.get("PhotometricInterpretation", ""))
     # Uncompressed YBR_FULL_422 is turned into RGB by the viewer itself: compared with pydicom's RGB of it.
     native_ybr_422 = photometric == "YBR_FULL_422" and transfer_syntax in NATIVE
-    if samples != 1 and not native_ybr_422 and (photometric != "RGB" or transfer_syntax in LOSSY_JPEG):
+    # JPEG 2000's reversible colour transform (YBR_RCT) is undone by the decoder, exactly: RGB.
+    lossless_rgb = photometric in ("RGB", "YBR_RCT") and transfer_syntax not in LOSSY_JPEG
+    if samples != 1 and not native_ybr_422 and not lossless_rgb:
         return None, "colour other than lossless RGB: compared by frame count only"
     size = codestream_size(ds, frames)
     if size is not None:
@@ -131,7 +133,11 @@ def auto_window(ds):
     return linear_window(float(values.min()), float(values.max()))
 
 
-def synthetic_objects():
+# Pixels an object was encoded from, by corpus name: its reference where pydicom cannot decode it.
+SOURCE_PIXELS = {}
+
+
+def synthetic_objects(htj2k_dir=None):
     """Objects made here for one check each: a header window of 100/40; 50 frames (fetched in a
     few requests); a 1-bit segmentation of several frames; a CR in MONOCHROME1 for its thumbnail;
     a header window of 100/40 with the SIGMOID function."""
@@ -183,6 +189,32 @@ def synthetic_objects():
     sigmoid.WindowWidth, sigmoid.WindowCenter, sigmoid.VOILUTFunction = 100, 40, "SIGMOID"
     yield sigmoid, "synthetic/window-sigmoid"
 
+    # HTJ2K under 1.2.840.10008.1.2.4.203 (which allows lossless and lossy codestreams): a lossless
+    # codestream OpenJPH encoded (corpus.ts) from known signed pixels, which are the reference —
+    # pydicom here has no HTJ2K decoder.
+    if htj2k_dir:
+        from pydicom._uid_dict import UID_dictionary
+        from pydicom.encaps import encapsulate
+
+        # pydicom 2.3 predates HTJ2K and refuses to write an object in a syntax it does not know.
+        UID_dictionary.setdefault("1.2.840.10008.1.2.4.203", ("High-Throughput JPEG 2000 Image Compression", "Transfer Syntax", "", "", "HTJ2K"))
+
+        with open(os.path.join(htj2k_dir, "htj2k.json"), encoding="utf-8") as f:
+            size = json.load(f)
+        with open(os.path.join(htj2k_dir, "htj2k.j2c"), "rb") as f:
+            codestream = f.read()
+        source = numpy.fromfile(os.path.join(htj2k_dir, "htj2k.raw"), dtype="<i2").reshape(size["rows"], size["columns"])
+        htj2k = quadrant_image("1.2.840.10008.5.1.4.1.1.7.2", "OT", "MONOCHROME2", [[0, 0], [0, 0]])
+        htj2k.Rows, htj2k.Columns = size["rows"], size["columns"]
+        htj2k.BitsAllocated, htj2k.BitsStored, htj2k.HighBit, htj2k.PixelRepresentation = 16, 16, 15, 1
+        htj2k.file_meta.TransferSyntaxUID = "1.2.840.10008.1.2.4.203"
+        htj2k.is_little_endian, htj2k.is_implicit_VR = True, False
+        htj2k.PixelData = encapsulate([codestream])
+        htj2k["PixelData"].is_undefined_length = True
+        htj2k["PixelData"].VR = "OB"
+        SOURCE_PIXELS["synthetic/htj2k-203"] = source
+        yield htj2k, "synthetic/htj2k-203"
+
 
 def quadrant_image(sop_class, modality, photometric, quadrants):
     """
@@ -210,6 +242,7 @@ def quadrant_image(sop_class, modality, photometric, quadrants):
 
 def main():
     out_dir, patient_id = sys.argv[1], sys.argv[2]
+    htj2k_dir = sys.argv[3] if len(sys.argv) > 3 else None
     os.makedirs(out_dir, exist_ok=True)
     manifest = []
     study_uid = None
@@ -220,7 +253,7 @@ def main():
                 yield pydicom.dcmread(path), name
             except Exception:  # noqa: BLE001 - not DICOM, or not readable: not part of the corpus
                 continue
-        yield from synthetic_objects()
+        yield from synthetic_objects(htj2k_dir)
 
     for ds, name in objects():
         if name in EXCLUDED:
@@ -269,7 +302,12 @@ def main():
         # corrections set PixelRepresentation to the codestream's), and the viewer must get the
         # object as it was.
         windows = header_windows(ds) if has_pixels and "PixelData" in ds else None
-        if has_pixels and "PixelData" in ds:
+        if name in SOURCE_PIXELS:
+            source = SOURCE_PIXELS[name]
+            points = sample_points(int(ds.Rows), int(ds.Columns))
+            entry["reference"] = {"points": points, "frames": {"1": [int(source[p["y"]][p["x"]]) for p in points]}}
+            entry["note"] = "reference: the pixels the codestream was encoded from (lossless)"
+        elif has_pixels and "PixelData" in ds:
             entry["reference"], entry["note"] = reference(ds, frames)
             if windows is not None and entry["reference"] is not None:
                 windows["auto"] = auto_window(ds)
