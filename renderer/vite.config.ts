@@ -2,17 +2,20 @@ import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
 import { patchJpeg2000Signedness } from './src/imaging/j2k-signedness.ts';
+import { patchJpegBaselineColour } from './src/imaging/jpeg-colour.ts';
 import { patchJpegCodec } from './src/imaging/jpeg-12bit.ts';
 import { patchVoiLutFunction } from './src/imaging/voi-lut-function.ts';
 
 /**
  * Cornerstone's image loader patched as the build bundles it, in the main bundle and the decode
  * workers alike: the JPEG codec's 12-bit JPEG Extended (jpeg-12bit.ts), the JPEG 2000 decoder's
- * signedness (j2k-signedness.ts) and the image's VOI LUT Function (voi-lut-function.ts). Each patch
+ * signedness (j2k-signedness.ts), the image's VOI LUT Function (voi-lut-function.ts) and the colour
+ * space colour JPEG Baseline is decoded in (jpeg-colour.ts). Each patch
  * fails the build if the loader no longer has the code it patches (an upgrade).
  */
 function decoderPatches(): Plugin {
   const idctModule = fileURLToPath(new URL('./src/imaging/jpeg-12bit.ts', import.meta.url));
+  const jpegColourModule = fileURLToPath(new URL('./src/imaging/jpeg-colour.ts', import.meta.url));
   const loader = /[\\/]@cornerstonejs[\\/]dicom-image-loader[\\/]dist[\\/]esm[\\/]/;
   return {
     name: 'reading-station-decoder-patches',
@@ -22,6 +25,7 @@ function decoderPatches(): Plugin {
       if (/[\\/]codecs[\\/]jpeg\.js$/.test(file)) return patchJpegCodec(code, idctModule);
       if (/[\\/]shared[\\/]decoders[\\/]decodeJPEG2000\.js$/.test(file)) return patchJpeg2000Signedness(code);
       if (/[\\/]imageLoader[\\/]createImage\.js$/.test(file)) return patchVoiLutFunction(code);
+      if (/[\\/]imageLoader[\\/]decodeImageFrame\.js$/.test(file)) return patchJpegBaselineColour(code, jpegColourModule);
       return null;
     },
   };

@@ -41,7 +41,7 @@ export interface CorpusEntry {
    * Stored values at `points` of some frames (1-based frame number → values), from pydicom: one a
    * point for greyscale, [R, G, B] for RGB.
    */
-  reference: { points: Array<{ x: number; y: number }>; frames: Record<string, Array<number | number[]>> } | null;
+  reference: { points: Array<{ x: number; y: number }>; frames: Record<string, Array<number | number[]>>; tolerance?: number } | null;
   /** Why there is no reference, if there is none. */
   note: string | null;
   /**

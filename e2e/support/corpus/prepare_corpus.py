@@ -54,6 +54,7 @@ JPEG_2000 = {"1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91", "1.2.840.10008.
 # Lossy JPEG: decoders may differ by a grey level or so, and colour ones convert YBR to RGB each their own way.
 LOSSY_JPEG = {"1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51"}
 NATIVE = {"1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2"}
+LOSSY_COLOUR_TOLERANCE = 2
 
 
 def codestream_size(ds, frames):
@@ -81,8 +82,11 @@ def reference(ds, frames):
     native_ybr_422 = photometric == "YBR_FULL_422" and transfer_syntax in NATIVE
     # JPEG 2000's reversible colour transform (YBR_RCT) is undone by the decoder, exactly: RGB.
     lossless_rgb = photometric in ("RGB", "YBR_RCT") and transfer_syntax not in LOSSY_JPEG
-    if samples != 1 and not native_ybr_422 and not lossless_rgb:
-        return None, "colour other than lossless RGB: compared by frame count only"
+    # Lossy colour JPEG: decoders upsample chroma and convert YCbCr each their own way (integer
+    # arithmetic, "fancy" upsampling), so RGB is compared within LOSSY_COLOUR_TOLERANCE a sample.
+    lossy_colour = photometric in ("RGB", "YBR_FULL", "YBR_FULL_422") and transfer_syntax in LOSSY_JPEG
+    if samples != 1 and not native_ybr_422 and not lossless_rgb and not lossy_colour:
+        return None, "colour other than RGB, YBR_FULL, YBR_FULL_422 and YBR_RCT: compared by frame count only"
     size = codestream_size(ds, frames)
     if size is not None:
         # No decoder gives the header's image from such a codestream; pydicom's values would be
@@ -92,7 +96,8 @@ def reference(ds, frames):
         array = ds.pixel_array
     except Exception as error:  # noqa: BLE001 - any decoder failure is a reason, not a crash
         return None, f"pydicom cannot decode it here ({type(error).__name__})"
-    if native_ybr_422:
+    if native_ybr_422 or (lossy_colour and photometric.startswith("YBR")):
+        # GDCM hands YCbCr back as it is (upsampled): RGB by DICOM's full-range equations.
         array = convert_color_space(array, "YBR_FULL", "RGB")
     rows, columns = int(ds.Rows), int(ds.Columns)
     checked = sorted({1, (frames + 1) // 2, frames})
@@ -101,6 +106,8 @@ def reference(ds, frames):
     for frame in checked:
         plane = array[frame - 1] if frames > 1 else array
         values[str(frame)] = [[int(v) for v in plane[p["y"]][p["x"]]] if samples > 1 else int(plane[p["y"]][p["x"]]) for p in points]
+    if lossy_colour:
+        return {"points": points, "frames": values, "tolerance": LOSSY_COLOUR_TOLERANCE}, "lossy colour JPEG: RGB within a tolerance"
     return {"points": points, "frames": values}, None
 
 
