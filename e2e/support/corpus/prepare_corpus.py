@@ -12,6 +12,7 @@ frames (first, middle, last). Usage: prepare_corpus.py OUT_DIR PATIENT_ID
 """
 import json
 import os
+import re
 import struct
 import sys
 import warnings
@@ -93,7 +94,7 @@ def reference(ds, frames):
         # whatever its decoder left after it failed.
         return None, f"JPEG 2000 codestream of {size[0]} × {size[1]} under a header of {ds.Columns} × {ds.Rows}"
     try:
-        array = ds.pixel_array
+        array = decoded(ds, frames)
     except Exception as error:  # noqa: BLE001 - any decoder failure is a reason, not a crash
         return None, f"pydicom cannot decode it here ({type(error).__name__})"
     if native_ybr_422 or (lossy_colour and photometric.startswith("YBR")):
@@ -109,6 +110,21 @@ def reference(ds, frames):
     if lossy_colour:
         return {"points": points, "frames": values, "tolerance": LOSSY_COLOUR_TOLERANCE}, "lossy colour JPEG: RGB within a tolerance"
     return {"points": points, "frames": values}, None
+
+
+def decoded(ds, frames):
+    """
+    pydicom's pixel_array; for a NumberOfFrames that is not a number (badVR.dcm says "1A"), that of
+    a copy with the number the viewer reads, its leading digits (`frames`).
+    """
+    number = str(ds.get("NumberOfFrames", "") or "").strip()
+    if not number or number.isdigit():
+        return ds.pixel_array
+    import copy
+
+    fixed = copy.deepcopy(ds)
+    fixed.NumberOfFrames = frames
+    return fixed.pixel_array
 
 
 def linear_window(lower, upper):
@@ -132,10 +148,10 @@ def header_windows(ds):
     }
 
 
-def auto_window(ds):
+def auto_window(ds, frames):
     """The first frame's lowest to highest modality value, as pydicom decodes and rescales it."""
-    array = ds.pixel_array
-    plane = array[0] if int(ds.get("NumberOfFrames", 1) or 1) > 1 else array
+    array = decoded(ds, frames)
+    plane = array[0] if frames > 1 else array
     values = apply_modality_lut(plane, ds)
     return linear_window(float(values.min()), float(values.max()))
 
@@ -196,6 +212,8 @@ def synthetic_objects(htj2k_dir=None):
     sigmoid.WindowWidth, sigmoid.WindowCenter, sigmoid.VOILUTFunction = 100, 40, "SIGMOID"
     yield sigmoid, "synthetic/window-sigmoid"
 
+    yield encapsulated_pdf(), "synthetic/encapsulated-pdf"
+
     # HTJ2K under 1.2.840.10008.1.2.4.203 (which allows lossless and lossy codestreams): a lossless
     # codestream OpenJPH encoded (corpus.ts) from known signed pixels, which are the reference —
     # pydicom here has no HTJ2K decoder.
@@ -221,6 +239,56 @@ def synthetic_objects(htj2k_dir=None):
         htj2k["PixelData"].VR = "OB"
         SOURCE_PIXELS["synthetic/htj2k-203"] = source
         yield htj2k, "synthetic/htj2k-203"
+
+
+PDF_TEXT = "Reading Station test report"
+
+
+def minimal_pdf(text):
+    """A one-page PDF (A4) with one line of Helvetica text, its cross-reference table written out."""
+    stream = f"BT /F1 24 Tf 72 720 Td ({text}) Tj ET".encode("ascii")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def encapsulated_pdf():
+    """An Encapsulated PDF Storage object whose document is minimal_pdf(PDF_TEXT)."""
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian
+
+    sop_class = "1.2.840.10008.5.1.4.1.1.104.1"
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = sop_class
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = Dataset()
+    ds.file_meta, ds.preamble = meta, b"\0" * 128
+    ds.is_little_endian, ds.is_implicit_VR = True, False
+    ds.SOPClassUID, ds.SOPInstanceUID = sop_class, meta.MediaStorageSOPInstanceUID
+    ds.Modality, ds.ConversionType = "DOC", "WSD"
+    ds.StudyDate, ds.PatientName, ds.PatientID = "20260101", "CORPUS^PYDICOM", "X"
+    ds.InstanceNumber, ds.BurnedInAnnotation, ds.DocumentTitle = 1, "YES", PDF_TEXT
+    ds.MIMETypeOfEncapsulatedDocument = "application/pdf"
+    document = minimal_pdf(PDF_TEXT)
+    ds.EncapsulatedDocument = document + (b"\0" if len(document) % 2 else b"")
+    ds.EncapsulatedDocumentLength = len(document)
+    return ds
 
 
 def quadrant_image(sop_class, modality, photometric, quadrants):
@@ -282,10 +350,9 @@ def main():
         if getattr(ds, "file_meta", None) is not None:
             ds.file_meta.MediaStorageSOPInstanceUID = sop_uid
         has_pixels = "PixelData" in ds or "FloatPixelData" in ds or "DoubleFloatPixelData" in ds
-        try:
-            frames = int(ds.get("NumberOfFrames", 1) or 1)
-        except (TypeError, ValueError):
-            frames = 1
+        # NumberOfFrames by its leading digits, as the viewer reads it ("1A" in badVR.dcm is 1).
+        leading = re.match(r"\d+", str(ds.get("NumberOfFrames", "") or "").strip())
+        frames = max(1, int(leading.group())) if leading else 1
         entry = {
             "file": name,
             "studyInstanceUid": study_uid,
@@ -317,7 +384,7 @@ def main():
         elif has_pixels and "PixelData" in ds:
             entry["reference"], entry["note"] = reference(ds, frames)
             if windows is not None and entry["reference"] is not None:
-                windows["auto"] = auto_window(ds)
+                windows["auto"] = auto_window(ds, frames)
         entry["windows"] = windows
         entry["path"] = target
         manifest.append(entry)

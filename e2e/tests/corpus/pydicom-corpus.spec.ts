@@ -130,6 +130,38 @@ test('objects without pixel data are named in plain words, and none of their fra
   expect(asked, 'frames requested of objects without pixel data').toEqual([]);
 });
 
+test('an encapsulated PDF is drawn page by page from its document, with its text', async ({ page, loginPage }) => {
+  const entry = corpus.entries.find((e) => e.file === 'synthetic/encapsulated-pdf');
+  if (!entry) throw new Error('the corpus has no encapsulated PDF');
+  const documentRequests: string[] = [];
+  page.on('request', (request) => {
+    if (request.url().includes(entry.sopInstanceUid)) documentRequests.push(new URL(request.url()).pathname);
+  });
+  await signInAsCorpusReader(page, loginPage);
+  await openStudy(page, entry.studyInstanceUid);
+  await thumbnail(page, entry).click();
+  await expect(page.getByTestId('non-image').getByRole('heading')).toHaveText('Encapsulated PDF — not an image');
+  // prepare_corpus.py wrote this one line of text into the document.
+  await expect(page.getByTestId('document-text')).toHaveText('Reading Station test report');
+  await expect(page.locator('[data-testid="document-page"]')).toHaveAttribute('aria-label', 'Page 1 of 1');
+  // The page is drawn: white paper with dark text on it.
+  const inked = (await page.evaluate(`(() => {
+    const canvas = document.querySelector('[data-testid="document-page"]');
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    let dark = 0;
+    let light = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if (data[i] < 100) dark += 1;
+      else if (data[i] > 240) light += 1;
+    }
+    return { dark, light };
+  })()`)) as { dark: number; light: number };
+  expect(inked.dark, 'pixels of text').toBeGreaterThan(200);
+  expect(inked.light, 'pixels of paper').toBeGreaterThan(inked.dark * 10);
+  // Only the document itself was fetched (its bulk data), never a frame.
+  expect(documentRequests.filter((p) => !p.endsWith('/metadata'))).toEqual([expect.stringMatching(/\/instances\/[\d.]+\/bulk\/00420011$/)]);
+});
+
 test('every image shows every frame, with the stored values pydicom decodes', async ({ page, loginPage }) => {
   const images = corpus.entries.filter(isImage);
   // A few seconds per image on a busy machine: the budget grows with the corpus.

@@ -13,6 +13,9 @@ export interface NonImageKind {
 
 const SOP = '1.2.840.10008.5.1.4.1.1.';
 
+/** Encapsulated PDF Storage: the viewer draws its document (EncapsulatedPdf.tsx). */
+export const ENCAPSULATED_PDF_STORAGE = `${SOP}104.1`;
+
 /** Known non-image SOP classes (exact UIDs) and families (prefixes), most specific first. */
 const NON_IMAGE_CLASSES: ReadonlyArray<{ uid: string; prefix?: true } & NonImageKind> = [
   { uid: `${SOP}88.59`, kind: 'key-objects', label: 'Key object selection' },
@@ -23,7 +26,7 @@ const NON_IMAGE_CLASSES: ReadonlyArray<{ uid: string; prefix?: true } & NonImage
   { uid: `${SOP}481.5`, kind: 'rt', label: 'RT plan' },
   { uid: `${SOP}481.8`, kind: 'rt', label: 'RT ion plan' },
   { uid: `${SOP}481.`, prefix: true, kind: 'rt', label: 'RT treatment record' },
-  { uid: `${SOP}104.1`, kind: 'document', label: 'Encapsulated PDF' },
+  { uid: ENCAPSULATED_PDF_STORAGE, kind: 'document', label: 'Encapsulated PDF' },
   { uid: `${SOP}104.2`, kind: 'document', label: 'Encapsulated CDA document' },
   { uid: `${SOP}104.`, prefix: true, kind: 'document', label: 'Encapsulated document' },
   { uid: `${SOP}11.`, prefix: true, kind: 'presentation-state', label: 'Presentation state' },

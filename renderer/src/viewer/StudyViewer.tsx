@@ -20,6 +20,7 @@ import { MeasurementList } from './MeasurementList.tsx';
 import { MeasurementMenu } from './MeasurementMenu.tsx';
 import { SeriesThumbnail } from './SeriesThumbnail.tsx';
 import { ShortcutHelp } from './ShortcutHelp.tsx';
+import { EncapsulatedPdf } from './EncapsulatedPdf.tsx';
 import { SliceSlider } from './SliceSlider.tsx';
 import { waitMessage, withRetry } from './load-retry.ts';
 import { loadSeries, loadSeriesList, type LoadedSeries, type StudyHeader } from './study-loader.ts';
@@ -403,6 +404,7 @@ export function StudyViewer({ studyInstanceUid }: { studyInstanceUid: string }) 
             <section className="non-image-panel" data-testid="non-image" aria-label="Object">
               <h2>{nonImage.message}</h2>
               {nonImage.text.length > 0 && <pre data-testid="report-text">{nonImage.text.join('\n')}</pre>}
+              {nonImage.pdfUrl && <EncapsulatedPdf bridge={bridge} url={nonImage.pdfUrl} />}
             </section>
           )}
           {series !== null && !nonImage && !state?.hasImage && !banner && (

@@ -7,7 +7,7 @@ import { fetchSeriesInstances, fetchStudySeries, frameImageId, instanceHasPixelD
 import type { ReadingStationBridge } from '../bridge/bridge-contract.ts';
 import { formatDicomDate, formatPersonName } from '../dicom/dicom-format.ts';
 import { numberValue, stringValue, Tag, type DicomJsonObject } from '../dicom/dicom-json.ts';
-import { nonImageMessage, type NonImageKind } from '../dicom/sop-classes.ts';
+import { ENCAPSULATED_PDF_STORAGE, nonImageMessage, type NonImageKind } from '../dicom/sop-classes.ts';
 import { structuredReportLines } from '../dicom/structured-report.ts';
 import { registerInstanceMetadata } from '../imaging/cornerstone.ts';
 import { registerMultiframeInstance } from '../imaging/frame-ranges.ts';
@@ -32,6 +32,8 @@ export interface NonImageSeries extends NonImageKind {
   message: string;
   /** A structured report's content as lines of text (the first report of the series); else empty. */
   text: string[];
+  /** An encapsulated PDF's document (0042,0011), for the viewer to draw: its bulk data URL; else null. */
+  pdfUrl: string | null;
 }
 
 /** What the overlay shows about the patient and study, from the first instance's header. */
@@ -126,7 +128,13 @@ export async function loadSeries(
   if (imageIds.length === 0 && first) {
     const kind = nonImageKindOfInstance(first.metadata) ?? { kind: 'other' as const, label: 'Object without pixel data' };
     const report = kind.kind === 'sr' ? instances.find((i) => nonImageKindOfInstance(i.metadata)?.kind === 'sr') : undefined;
-    nonImage = { ...kind, message: nonImageMessage(kind), text: report ? structuredReportLines(report.metadata) : [] };
+    const pdf = instances.find((i) => stringValue(i.metadata, Tag.SOPClassUID) === ENCAPSULATED_PDF_STORAGE);
+    nonImage = {
+      ...kind,
+      message: nonImageMessage(kind),
+      text: report ? structuredReportLines(report.metadata) : [],
+      pdfUrl: pdf ? `${instanceUrl(serverUrl, studyUid, summary.seriesInstanceUid, pdf.sopInstanceUid)}/bulk/00420011` : null,
+    };
   }
   return {
     series: { ...summary, imageIds, frames, objectCount: instances.length, nonImage },
