@@ -79,22 +79,27 @@ const RANGE_TIMEOUT_MS = 60_000;
 
 export { frameTimeoutError };
 
-async function fetchRange(instanceUrl: string, frames: number[]): Promise<Map<number, FramePart>> {
+/**
+ * The parts of a gated multipart answer, as long as one frame may take (cornerstone.ts) for up to
+ * FRAMES_PER_REQUEST of them; a timeout, a network failure or an error status becomes the error
+ * every frame load reports (frame-retry.ts asks again where that helps).
+ */
+async function fetchParts(url: string, accept?: string): Promise<ReturnType<typeof parseMultipart>> {
+  const headers = await headersOf();
   let response: Response;
-  try {
-    // As long as one frame may take (cornerstone.ts), for up to FRAMES_PER_REQUEST of them.
-    response = await fetch(`${instanceUrl}/frames/${frames.join(',')}`, { headers: await headersOf(), signal: AbortSignal.timeout(RANGE_TIMEOUT_MS) });
-  } catch (error) {
-    throw error instanceof DOMException && error.name === 'TimeoutError' ? frameTimeoutError() : new ApiError('SERVER_UNREACHABLE');
-  }
   let body: Uint8Array;
   try {
+    response = await fetch(url, { headers: accept ? { ...headers, Accept: accept } : headers, signal: AbortSignal.timeout(RANGE_TIMEOUT_MS) });
     body = new Uint8Array(await response.arrayBuffer());
   } catch (error) {
     throw error instanceof DOMException && error.name === 'TimeoutError' ? frameTimeoutError() : new ApiError('SERVER_UNREACHABLE');
   }
   if (!response.ok) throw apiErrorFromXhr({ status: response.status, response: body.buffer });
-  const parts = parseMultipart(response.headers.get('Content-Type') ?? '', body);
+  return parseMultipart(response.headers.get('Content-Type') ?? '', body);
+}
+
+async function fetchRange(instanceUrl: string, frames: number[]): Promise<Map<number, FramePart>> {
+  const parts = await fetchParts(`${instanceUrl}/frames/${frames.join(',')}`);
   if (parts.length !== frames.length) {
     throw new ApiError('IMAGE_DECODE_FAILED', { message: `The server sent ${parts.length} of ${frames.length} frames asked for. Retry; call IT if it persists.` });
   }
@@ -128,16 +133,7 @@ async function rangePart(instanceUrl: string, frame: number): Promise<FramePart>
 
 /** The object as stored (WADO-RS instance retrieval, `transfer-syntax=*`), cut into its native frames; null if it has none. */
 async function fetchStoredFrames(instanceUrl: string): Promise<NativeFrame[] | null> {
-  let response: Response;
-  let body: Uint8Array;
-  try {
-    response = await fetch(instanceUrl, { headers: { ...(await headersOf()), Accept: SERIES_ACCEPT }, signal: AbortSignal.timeout(RANGE_TIMEOUT_MS) });
-    body = new Uint8Array(await response.arrayBuffer());
-  } catch (error) {
-    throw error instanceof DOMException && error.name === 'TimeoutError' ? frameTimeoutError() : new ApiError('SERVER_UNREACHABLE');
-  }
-  if (!response.ok) throw apiErrorFromXhr({ status: response.status, response: body.buffer });
-  const parts = parseMultipart(response.headers.get('Content-Type') ?? '', body);
+  const parts = await fetchParts(instanceUrl, SERIES_ACCEPT);
   return parts.length === 1 && parts[0] ? nativeFramesOf(parts[0].body) : null;
 }
 
