@@ -1,14 +1,15 @@
 /**
  * The patch carried for Cornerstone's dicom-image-loader (patches/, applied by `patch-package` on
  * every `npm install`/`npm ci`): its decode worker hands the decoded pixels back by transfer
- * instead of a structured-clone copy, and the main thread keeps pixels already of the right type
- * instead of copying them again. These tests run the installed files, so an upgrade that drops
+ * instead of a structured-clone copy, the main thread keeps pixels already of the right type
+ * instead of copying them again, and the compressed frame goes to the worker by transfer when the
+ * loader's `transferPixelData` option asks for it (upstream computes the transfer list but drops it). These tests run the installed files, so an upgrade that drops
  * the patch (or a `node_modules` installed without it) fails here.
  */
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { wrap, type Remote } from 'comlink';
+import { expose, wrap, type Remote } from 'comlink';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const loaderDir = createRequire(import.meta.url).resolve('@cornerstonejs/dicom-image-loader').replace(/index\.js$/, '');
@@ -96,5 +97,61 @@ describe('main thread: pixels already of their type are kept, not copied', () =>
     setPixelDataType(frame);
     expect(frame.pixelData).toBeInstanceOf(Uint8Array);
     expect(Array.from(frame.pixelData)).toEqual([0, 7, 255]);
+  });
+});
+
+describe('main thread: a frame whose loader asks for it is transferred to the decode worker', () => {
+  type DecodeImageFrame = (imageFrame: object, transferSyntax: string, pixelData: Uint8Array, canvas: undefined, options: Record<string, unknown>) => Promise<unknown>;
+  let decodeImageFrame: DecodeImageFrame;
+  /** What the page posted to the worker: the bytes as the worker received them, and the transfer list. */
+  const received: Array<{ byteLength: number; transfer: readonly unknown[] }> = [];
+  let ports: MessageChannel;
+
+  beforeAll(async () => {
+    ports = new MessageChannel();
+    const { port1: pageSide, port2: workerSide } = ports;
+    const post = pageSide.postMessage.bind(pageSide);
+    const transfers: Array<readonly unknown[]> = [];
+    pageSide.postMessage = (message: unknown, transfer?: readonly unknown[]) => {
+      transfers.push(transfer ?? []);
+      post(message, transfer as never);
+    };
+    // A stand-in decode worker: records what arrived and answers with an empty frame.
+    expose(
+      {
+        decodeTask({ pixelData }: { pixelData: Uint8Array }) {
+          received.push({ byteLength: pixelData.byteLength, transfer: transfers.at(-1) ?? [] });
+          return { pixelData: new Uint8Array(0) };
+        },
+      },
+      workerSide as never,
+    );
+    const core = await import('@cornerstonejs/core');
+    core.getWebWorkerManager().registerWorker('dicomImageLoader', () => pageSide as never, { maxWorkerInstances: 1 });
+    ({ default: decodeImageFrame } = (await import(/* @vite-ignore */ installed('imageLoader/decodeImageFrame.js'))) as { default: DecodeImageFrame });
+  });
+
+  afterAll(() => {
+    ports.port1.close();
+    ports.port2.close();
+  });
+
+  const frame = { rows: 1, columns: 4, samplesPerPixel: 1, bitsAllocated: 8 };
+  const htj2k = '1.2.840.10008.1.2.4.201';
+
+  it('transfers the bytes when the options say transferPixelData: the page no longer holds them', async () => {
+    const bytes = new Uint8Array([1, 2, 3, 4]);
+    await decodeImageFrame(frame, htj2k, bytes, undefined, { transferPixelData: true });
+    const last = received.at(-1);
+    expect(last?.byteLength).toBe(4);
+    expect(last?.transfer).toHaveLength(1);
+    expect(bytes.byteLength).toBe(0);
+  });
+
+  it('copies them otherwise: the page keeps its bytes', async () => {
+    const bytes = new Uint8Array([1, 2, 3, 4]);
+    await decodeImageFrame(frame, htj2k, bytes, undefined, {});
+    expect(received.at(-1)?.transfer).toHaveLength(0);
+    expect(Array.from(bytes)).toEqual([1, 2, 3, 4]);
   });
 });

@@ -241,13 +241,23 @@ function loadImage(imageId: string, options?: Record<string, unknown>) {
   return { promise, cancelFn: undefined };
 }
 
-/** The image of one frame's bytes, decoded as the `wadors:` loader decodes it, timed from `start`. */
+/**
+ * The image of one frame's bytes, decoded as the `wadors:` loader decodes it, timed from `start`.
+ * The bytes are handed to the decode worker by transfer, not copied, when they are the whole of
+ * their buffer: every caller's frame is its own copy, taken by one load only (a frame asked for
+ * again is fetched again), so nothing reads them after this call.
+ */
 export async function createFrameImage(imageId: string, part: FramePart, options: Record<string, unknown> | undefined, start: number) {
-  const image = await dicomImageLoader.createImage(imageId, part.bytes, part.transferSyntax, options as LoaderOptions);
+  const image = await dicomImageLoader.createImage(imageId, part.bytes, part.transferSyntax, { ...options, transferPixelData: ownsBuffer(part.bytes) } as LoaderOptions);
   const loaded = image as { loadTimeInMS?: number; transferSyntaxUID?: string };
   loaded.loadTimeInMS = Math.round(performance.now() - start);
   loaded.transferSyntaxUID = part.transferSyntax;
   return image;
+}
+
+/** Whether `bytes` spans its whole buffer, so transferring the buffer gives away nothing else. */
+export function ownsBuffer(bytes: Uint8Array): boolean {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
 }
 
 export const rangeImageLoader = loadImage;
