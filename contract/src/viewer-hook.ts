@@ -13,6 +13,21 @@ import type { MeasurementRecord } from './measurements.ts';
 /** A measurement as the viewer lists it: its record and the slice (0-based) of the shown series it is on. */
 export type ViewerMeasurement = MeasurementRecord & { imageIndex: number | null };
 
+/**
+ * A reduced-resolution preview of a study's first image, drawn until the full image is (times in
+ * the page's performance.now() milliseconds).
+ */
+export interface PreviewRecord {
+  imageId: string;
+  columns: number;
+  rows: number;
+  fullColumns: number;
+  fullRows: number;
+  shownAt: number;
+  /** When the full image replaced it; null while it is shown. */
+  removedAt: number | null;
+}
+
 /** What is on screen. */
 export interface ViewerHookState {
   seriesInstanceUid: string | null;
@@ -41,6 +56,8 @@ export interface ViewerHookState {
   selectedMeasurementId: string | null;
   /** How the image is shown: grey scale inverted, rotation in degrees clockwise, mirrored. */
   orientation: { invert: boolean; rotation: number; flipHorizontal: boolean; flipVertical: boolean };
+  /** The previews drawn on this viewer, oldest first. */
+  previews: PreviewRecord[];
   cine: {
     playing: boolean;
     /** The chosen rate. */

@@ -154,6 +154,28 @@ test('a single-frame series comes in one series retrieval: 80 slices in a few ga
   }
 });
 
+test('the first image of an HTJ2K study is drawn from a reduced-resolution decode first, then replaced by the full image', async ({ signIn, worklist, viewer, demo }) => {
+  await signIn('rad.chen');
+  const { study, series } = chestCt(demo);
+  expect(series.transferSyntaxUid).toMatch(/^1\.2\.840\.10008\.1\.2\.4\.20[12]$/);
+  await worklist.open(study.studyInstanceUid);
+  await viewer.waitForRendered({ imageIndex: 0, seriesInstanceUid: series.seriesInstanceUid });
+  const state = await viewer.state();
+  const { rows, columns } = series.phantom;
+  // One preview, of the image the study opened on, at a quarter of each side, gone once the full image was drawn.
+  expect(state?.previews).toEqual([
+    expect.objectContaining({ imageId: state?.renderedImageId, columns: Math.ceil(columns / 4), rows: Math.ceil(rows / 4), fullColumns: columns, fullRows: rows }),
+  ]);
+  const [preview] = state?.previews ?? [];
+  expect(preview?.removedAt).toBeGreaterThanOrEqual(preview?.shownAt ?? Infinity);
+  await expect(viewer.page.getByTestId('image-preview')).toHaveCount(0);
+  await expect(viewer.page.getByTestId('image-preview-label')).toHaveCount(0);
+  // What is shown now is the full image, with the generated pixels.
+  expect(state).toMatchObject({ columns, rows });
+  const points = samplePoints(32);
+  expect(await viewer.readStoredValues(points)).toEqual(expectedStoredValues(series, 0, points));
+});
+
 test('Orthanc stopped mid-load: the series shows the error with Retry at once, the slices that loaded stay readable, and Retry loads the rest once it is back', async ({ signIn, worklist, viewer, demo, page, stackUnderTest }) => {
   test.setTimeout(180_000);
   const fixtures = { signIn, worklist, viewer, demo, page };

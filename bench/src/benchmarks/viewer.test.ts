@@ -32,6 +32,7 @@ describe('decode-time floor', () => {
 describe('openings summarised', () => {
   const opening = (seriesDecodedMs: number, decodeMs: number[], decodeFloorMs: number | null, mainThreadMsPerSlice: number): StudyOpening => ({
     firstImageMs: seriesDecodedMs / 10,
+    firstPreviewMs: seriesDecodedMs === 300 ? null : seriesDecodedMs / 20,
     seriesDecodedMs,
     slices: 4,
     frameRequests: 4,
@@ -55,6 +56,8 @@ describe('openings summarised', () => {
 
   it('takes the median of each figure, and of the ratio to the floor per opening', () => {
     const summary = summariseOpenings([opening(100, [20, 20, 20, 20], 40, 1), opening(300, [50, 50, 50, 50], 100, 3), opening(200, [30, 30, 30, 30], 60, 2)]);
+    // The preview's median is over the openings that drew one (5 and 10 ms).
+    expect(summary.firstPreviewMs).toBe(8);
     expect(summary).toMatchObject({ firstImageMs: 20, seriesDecodedMs: 200, msPerSlice: 50, decodeFloorMs: 60, mainThreadMsPerSlice: 2, mainThreadCpuMsPerSlice: 1 });
     expect(summary.workerCpuMsPerSlice).toBeNull();
     // Ratios 2.5, 3 and 3.33: their median, not the ratio of the medians (200 / 60).

@@ -14,6 +14,11 @@ const CHROMIUM = CHROMIUM_EXECUTABLE;
 export interface StudyOpening {
   /** From setting `#/studies/<uid>` to the first IMAGE_RENDERED of the series (the viewer's hook). */
   firstImageMs: number;
+  /**
+   * From the same moment to the first image's reduced-resolution preview drawn (the viewer's hook);
+   * null when none was drawn (not HTJ2K, or a viewer without previews).
+   */
+  firstPreviewMs: number | null;
   /** From the same moment until the series' progress shows every slice loaded (fetched and decoded). */
   seriesDecodedMs: number;
   slices: number;
@@ -87,6 +92,8 @@ export type Rendering = (typeof RENDERINGS)[number]['name'];
 /** Medians over the openings of one kind. */
 export interface OpeningSummary {
   firstImageMs: number;
+  /** Median over the openings that drew a preview; null if none did. */
+  firstPreviewMs: number | null;
   seriesDecodedMs: number;
   msPerSlice: number;
   decode: DecodeSummary | null;
@@ -165,6 +172,7 @@ async function openStudy(
         const t0 = g.performance.now();
         g.location.hash = `#/studies/${study}`;
         let firstImageMs: number | null = null;
+        let firstPreviewMs: number | null = null;
         let series: string | null = wanted;
         let shownImageId = '';
         let total = 0;
@@ -176,6 +184,9 @@ async function openStudy(
           if (firstImageMs === null && state && state.seriesInstanceUid !== null && (wanted === null || state.seriesInstanceUid === wanted)) {
             if (state.renderCount > 0 && state.renderedImageIndex !== null) {
               firstImageMs = now;
+              // `?? []`: viewers built before previews have none.
+              const preview = (state.previews ?? []).find((record) => record.shownAt >= t0);
+              firstPreviewMs = preview ? preview.shownAt - t0 : null;
               series = state.seriesInstanceUid;
               shownImageId = state.imageId ?? '';
               total = state.imageCount;
@@ -194,6 +205,7 @@ async function openStudy(
             const timings = until === 'first-image' ? [] : (g.__readingStationViewer?.loadTimings?.() ?? []);
             resolve({
               firstImageMs,
+              firstPreviewMs,
               seriesDecodedMs: until === 'first-image' ? Number.NaN : now,
               slices: total,
               frameRequests: frames.length,
@@ -346,7 +358,7 @@ export async function runViewer(context: BenchContext, options: { quick: boolean
             const opening = await measureOpening(page, cdp, series.studyInstanceUid, series.seriesInstanceUid, series.slices);
             runs.push({ slices: series.slices, repetition, rendering: rendering.name, renderingMode: await renderingMode(page), state, loadAverage1m, opening });
             context.log(
-              `viewer ${rendering.name} ${repetition} ${state}: first image ${round(opening.firstImageMs, 0)} ms, ${series.slices} slices shown ${round(opening.seriesDecodedMs, 0)} ms ` +
+              `viewer ${rendering.name} ${repetition} ${state}: ${opening.firstPreviewMs == null ? '' : `preview ${round(opening.firstPreviewMs, 0)} ms, `}first image ${round(opening.firstImageMs, 0)} ms, ${series.slices} slices shown ${round(opening.seriesDecodedMs, 0)} ms ` +
                 `= ${opening.shownToFloor ?? '?'} × the decode floor ${opening.decodeFloorMs ?? '?'} ms (${opening.decodeWorkers} workers, ${opening.cores} cores), ` +
                 `main thread ${opening.mainThreadMsPerSlice} ms per slice (CPU ${opening.mainThreadCpuMsPerSlice ?? '?'} ms, decode workers' CPU ${opening.workerCpuMsPerSlice ?? '?'} ms) ` +
                 `(metadata by ${round(opening.lastMetadataResponseMs, 0)} ms, first frame ${round(opening.firstFrameRequestMs, 0)}–${round(opening.firstFrameResponseMs, 0)} ms, ` +
@@ -406,6 +418,7 @@ export function summariseOpenings(openings: readonly StudyOpening[]): OpeningSum
   const ratios = known(openings.map((opening) => opening.shownToFloor));
   return {
     firstImageMs: round(median(openings.map((opening) => opening.firstImageMs)), 0),
+    firstPreviewMs: medianOf(known(openings.map((opening) => opening.firstPreviewMs ?? null)), 0),
     seriesDecodedMs: round(decoded, 0),
     msPerSlice: round(decoded / Math.max(1, slices), 1),
     decode: summariseDecode(openings.flatMap((opening) => opening.decodeMs)),

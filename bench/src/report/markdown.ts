@@ -189,6 +189,7 @@ function viewerSection(results: BenchResults): string[] {
     run.repetition,
     run.slices ?? viewer.slices,
     run.state,
+    run.opening.firstPreviewMs == null ? '–' : n(run.opening.firstPreviewMs, 0),
     n(run.opening.firstImageMs, 0),
     n(run.opening.seriesDecodedMs, 0),
     run.opening.decodeFloorMs == null ? '–' : `${n(run.opening.decodeFloorMs, 0)} (${run.opening.decodeWorkers} workers, ${run.opening.cores} cores)`,
@@ -208,11 +209,13 @@ function viewerSection(results: BenchResults): string[] {
     'Times from setting `#/studies/<uid>` in the signed-in web app, fresh browser context each. Cold: first study after login (codec WASM compiled on the way); ' +
       'warm: after another study was shown and fully loaded; switch: as soon as another study showed its first image (its prefetch still running). ' +
       "Shown: every slice of the series loaded and decoded. Decode floor: the sum of Cornerstone's decodeTimeInMS over the series, divided by the decode workers that can run at once (at most one per core); " +
+      'Preview: the first image drawn from its reduced-resolution decode (HTJ2K), before the full image. ' +
       "main thread busy: Chromium's TaskDuration of the page during the opening, per slice (wall time: it grows when other work takes the cores); " +
       "CPU: the page's renderer process's main thread and its decode workers, from /proc, per slice.",
     '',
-    table(['rendering', 'rep', 'slices', 'state', 'first image ms', 'series shown ms', 'decode floor ms', 'shown ÷ floor', 'main thread busy ms/slice', 'CPU ms/slice: main thread / decode workers', 'metadata done ms', 'first frame ms (sent–received)', 'shown frame ms (sent–received)', 'last frame received ms', 'decode ms/frame (median / p90)', 'load'], rows),
+    table(['rendering', 'rep', 'slices', 'state', 'preview ms', 'first image ms', 'series shown ms', 'decode floor ms', 'shown ÷ floor', 'main thread busy ms/slice', 'CPU ms/slice: main thread / decode workers', 'metadata done ms', 'first frame ms (sent–received)', 'shown frame ms (sent–received)', 'last frame received ms', 'decode ms/frame (median / p90)', 'load'], rows),
     '',
+    (viewer.summary.warm.firstPreviewMs == null ? '' : `Medians of the first preview: cold ${viewer.summary.cold.firstPreviewMs ?? '–'} ms, warm ${viewer.summary.warm.firstPreviewMs} ms with WebGL. `) +
     `Medians (first image / series decoded): cold ${viewer.summary.cold.firstImageMs} / ${viewer.summary.cold.seriesDecodedMs} ms, ` +
       `warm ${viewer.summary.warm.firstImageMs} / ${viewer.summary.warm.seriesDecodedMs} ms (${viewer.summary.warm.msPerSlice} ms per slice), ` +
       `switch ${viewer.summary.switch.firstImageMs} / ${viewer.summary.switch.seriesDecodedMs} ms with WebGL (SwiftShader)` +

@@ -88,7 +88,9 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
     const { warm, cold } = viewer.summary;
     checks.push({
       target: 'first image ≤ 250 ms warm, ≤ 800 ms cold',
-      figure: `${warm.firstImageMs} ms warm, ${cold.firstImageMs} ms cold`,
+      figure:
+        `${warm.firstImageMs} ms warm, ${cold.firstImageMs} ms cold` +
+        (warm.firstPreviewMs == null ? '' : `; its reduced-resolution preview ${warm.firstPreviewMs} ms warm, ${cold.firstPreviewMs ?? '–'} ms cold`),
       met: warm.firstImageMs <= 250 && cold.firstImageMs <= 800,
     });
     checks.push(floorCheck(`${viewer.slices} slices fully shown, warm, ≤ 1.25 × the decode floor`, warm));

@@ -1,7 +1,7 @@
 /**
  * What a signed-in user leaves in the page's memory besides React state (which unmounts with the
  * signed-in screens): Cornerstone's image cache, the image loader's metadata of every instance
- * opened, the frame-range loader's instances, the series retrievals under way, the measurements drawn (Cornerstone keeps
+ * opened, the frame-range loader's instances, the series retrievals under way, the first image's preview, the measurements drawn (Cornerstone keeps
  * annotations globally, by imageId, so the next user opening the same study would see them), loads
  * still queued, and the browser's resource timings, whose URLs name the studies read. All of it
  * is dropped when a session ends or another user signs in. Until the next sign-in no resource
@@ -9,6 +9,7 @@
  */
 import * as dicomImageLoader from '@cornerstonejs/dicom-image-loader';
 import { core, tools } from '../imaging/cornerstone.ts';
+import { forgetPreviews } from '../imaging/first-image-preview.ts';
 import { forgetFrameRanges } from '../imaging/frame-ranges.ts';
 import { cancelFrameRetries } from '../imaging/frame-retry.ts';
 import { measurementStore } from '../imaging/measurement-store.ts';
@@ -26,6 +27,7 @@ export function forgetStudyData(): void {
   dicomImageLoader.wadors.metaDataManager.purge();
   forgetFrameRanges();
   forgetSeriesBatches();
+  forgetPreviews();
   performance.clearResourceTimings();
   performance.setResourceTimingBufferSize(0);
 }

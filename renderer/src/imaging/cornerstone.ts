@@ -24,7 +24,8 @@ import { FRAME_ACCEPT } from '@reading-station/contract';
 import { ApiError } from '../api/api-error.ts';
 import { CalibrationLineTool } from './calibration-tool.ts';
 import { decodedFrameMismatch } from './frame-failures.ts';
-import { RANGE_SCHEME, rangeImageLoader, setRangeRequestHeaders, storedObjectFallback } from './frame-ranges.ts';
+import { wantPreview } from './first-image-preview.ts';
+import { RANGE_SCHEME, previewingImageLoader, rangeImageLoader, setRangeRequestHeaders, storedObjectFallback } from './frame-ranges.ts';
 import { retryingImageLoader, type FrameRetry, type ImageLoad } from './frame-retry.ts';
 import { decodeWorkerCount, prefetchConcurrency } from './load-scheduling.ts';
 import { connectMeasurementStore } from './measurement-annotations.ts';
@@ -85,7 +86,7 @@ async function initialise(): Promise<void> {
   setBatchRequestHeaders(frameRequestHeaders);
   // A frame Orthanc refuses to cut is read from the object as stored (frame-ranges.ts); a decoded
   // frame that is not its header's image fails as data that cannot be decoded.
-  core.imageLoader.registerImageLoader('wadors', headerSizedImages(retryingImageLoader(storedObjectFallback(batchedImageLoader(dicomImageLoader.wadors.loadImage)), retrying)) as unknown as core.Types.ImageLoaderFn);
+  core.imageLoader.registerImageLoader('wadors', headerSizedImages(retryingImageLoader(storedObjectFallback(batchedImageLoader(previewingImageLoader(dicomImageLoader.wadors.loadImage))), retrying)) as unknown as core.Types.ImageLoaderFn);
   core.imageLoader.registerImageLoader(RANGE_SCHEME, headerSizedImages(retryingImageLoader(rangeImageLoader, retrying)) as unknown as core.Types.ImageLoaderFn);
 }
 
@@ -170,6 +171,8 @@ export function usesCpuRendering(): boolean {
  * is known instead of after the viewport is set up; the viewport then finds it in the cache.
  */
 export function loadImageToShow(imageId: string): void {
+  // Drawn at reduced resolution first when its frame is HTJ2K (first-image-preview.ts).
+  wantPreview(imageId);
   // `useRGBA` is the dicom-image-loader's option, beyond core's ImageLoaderOptions.
   const options = { priority: -5, requestType: core.Enums.RequestType.Interaction, useRGBA: usesCpuRendering() };
   core.imageLoader

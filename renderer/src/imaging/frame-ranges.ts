@@ -18,6 +18,7 @@ import { FRAME_ACCEPT, SERIES_ACCEPT } from '@reading-station/contract';
 import { ApiError, apiErrorFromXhr } from '../api/api-error.ts';
 import { frameTimeoutError, type ImageLoad } from './frame-retry.ts';
 import { parseMultipart, transferSyntaxOfPart } from './multipart.ts';
+import { previewBeforeDecode, previewWanted } from './first-image-preview.ts';
 import { toDecodableFrame, type NativeFrame, type PixelLayout } from './pixel-data.ts';
 import { MAX_STORED_OBJECT_BYTES, nativeFramesOf } from './stored-object.ts';
 
@@ -248,11 +249,34 @@ function loadImage(imageId: string, options?: Record<string, unknown>) {
  * again is fetched again), so nothing reads them after this call.
  */
 export async function createFrameImage(imageId: string, part: FramePart, options: Record<string, unknown> | undefined, start: number) {
+  // The study's first image: its reduced resolution is decoded and drawn first (first-image-preview.ts).
+  if (previewWanted(imageId)) await previewBeforeDecode(imageId, part.bytes, part.transferSyntax);
   const image = await dicomImageLoader.createImage(imageId, part.bytes, part.transferSyntax, { ...options, transferPixelData: ownsBuffer(part.bytes) } as LoaderOptions);
   const loaded = image as { loadTimeInMS?: number; transferSyntaxUID?: string };
   loaded.loadTimeInMS = Math.round(performance.now() - start);
   loaded.transferSyntaxUID = part.transferSyntax;
   return image;
+}
+
+/**
+ * The `wadors:` loader `perFrame`, except for the image a study opens on when a preview of it is
+ * wanted: that frame is fetched here (the same gated frame request and headers), so its codestream
+ * can be previewed before it is decoded.
+ */
+export function previewingImageLoader<T, O>(perFrame: (imageId: string, options?: O) => { promise: Promise<T> }) {
+  return (imageId: string, options?: O) => {
+    if (!previewWanted(imageId) || !imageId.startsWith('wadors:')) return perFrame(imageId, options);
+    const promise = (async () => {
+      const start = performance.now();
+      const parts = await fetchParts(imageId.slice('wadors:'.length));
+      const part = parts[0];
+      if (parts.length !== 1 || !part) {
+        throw new ApiError('IMAGE_DECODE_FAILED', { message: `The server sent ${parts.length} parts for one frame. Retry; call IT if it persists.` });
+      }
+      return createFrameImage(imageId, { bytes: part.body, transferSyntax: transferSyntaxOfPart(part.contentType) }, options as Record<string, unknown> | undefined, start);
+    })();
+    return { promise, cancelFn: undefined };
+  };
 }
 
 /** Whether `bytes` spans its whole buffer, so transferring the buffer gives away nothing else. */

@@ -19,6 +19,8 @@ import { frameTimeoutError } from './frame-ranges.ts';
 import type { FrameRetry } from './frame-retry.ts';
 import { prefetchOrder } from './load-scheduling.ts';
 import { startSeriesBatch } from './series-batch-loader.ts';
+import { latestPreview, onPreview, type PreviewImage } from './first-image-preview.ts';
+import { PreviewLayer } from './preview-layer.ts';
 import { CALIBRATION_MEASURE_WAIT_MS, whenMeasured } from './annotation-measured.ts';
 import { measurementToolConfiguration } from './measurement-annotations.ts';
 import { measurementStore } from './measurement-store.ts';
@@ -158,11 +160,14 @@ export class StackViewer {
   /** The imageId drawn at the last IMAGE_RENDERED of the current series. */
   #renderedImageId: string | null = null;
   #destroyed = false;
+  /** The first image's reduced-resolution preview, until the full image is drawn. */
+  readonly #preview: PreviewLayer;
 
   constructor(element: HTMLDivElement, callbacks: StackViewerCallbacks) {
     instanceCounter += 1;
     this.#element = element;
     this.#callbacks = callbacks;
+    this.#preview = new PreviewLayer(element);
     this.#viewportId = `reading-station-stack-${instanceCounter}`;
     this.#toolGroupId = `reading-station-tools-${instanceCounter}`;
     this.#engine = renderingEngine();
@@ -220,6 +225,9 @@ export class StackViewer {
     this.#frameFailures.delete(seriesInstanceUid);
     this.#renderedImageId = null;
     this.#update({ seriesInstanceUid, imageIndex: startIndex, imageCount: imageIds.length, hasImage: false, renderedImageIndex: null, voi: null, imageWindows: null, frameFailures: {} });
+    this.#preview.remove();
+    const preview = latestPreview();
+    if (preview) this.#showPreview(preview);
     const first = Math.min(startIndex, imageIds.length - 1);
     try {
       await this.#viewport().setStack([...imageIds], first);
@@ -411,6 +419,7 @@ export class StackViewer {
       // Every measurement of the shown series, wherever its slice is (the list shows them all).
       measurements: this.#measurementsOfShownSeries(),
       selectedMeasurementId: measurementStore.snapshot.selectedId,
+      previews: this.#preview.history.map((record) => ({ ...record })),
       cine: {
         playing: this.#state.cine.playing,
         /** The chosen rate. */
@@ -451,6 +460,7 @@ export class StackViewer {
     imageLoadPoolManager.clearRequestStack(CoreEnums.RequestType.Prefetch);
     imageLoadPoolManager.clearRequestStack(CoreEnums.RequestType.Interaction);
     this.stopCine();
+    this.#preview.remove();
     this.#progress.dispose();
     this.#resizeObserver.disconnect();
     for (const remove of this.#removeListeners) remove();
@@ -459,6 +469,13 @@ export class StackViewer {
   }
 
   // -------------------------------------------------------------------------------------------
+
+  /** Draws a first image's preview while the shown series has nothing drawn and holds that image. */
+  #showPreview(preview: PreviewImage): void {
+    const series = this.#state.seriesInstanceUid;
+    if (this.#destroyed || this.#state.hasImage || !series || !this.#seriesImages.get(series)?.includes(preview.imageId)) return;
+    this.#preview.show(preview);
+  }
 
   #viewport(): StackViewport {
     return this.#engine.getViewport<StackViewport>(this.#viewportId);
@@ -503,6 +520,8 @@ export class StackViewer {
     on<core.Types.EventTypes.StackViewportScrollEvent>(this.#element, E.STACK_VIEWPORT_SCROLL, (event) => {
       if (event.detail.newImageIdIndex !== this.#state.imageIndex) this.#update({ imageIndex: event.detail.newImageIdIndex });
     });
+    // The first image's preview, drawn when it is decoded if the full image is not drawn yet.
+    this.#removeListeners.push(onPreview((preview) => this.#showPreview(preview)));
     // What is drawn is the image Cornerstone rendered, named by its own imageId: the viewport's
     // current index already names a slice that is still loading.
     on(this.#element, E.IMAGE_RENDERED, () => {
@@ -513,6 +532,7 @@ export class StackViewer {
       const renderedImageIndex = series ? (this.#seriesImages.get(series)?.indexOf(image.imageId) ?? -1) : -1;
       // The previous series' image, drawn again (a resize) before the new series' first one.
       if (renderedImageIndex < 0) return;
+      this.#preview.remove();
       this.#renderCount += 1;
       if (this.#state.cine.playing && renderedImageIndex !== this.#state.renderedImageIndex) this.#countCineFrame();
       const { voiRange, VOILUTFunction } = viewport.getProperties();
