@@ -23,8 +23,10 @@ export interface PreviewRecord {
   rows: number;
   fullColumns: number;
   fullRows: number;
+  /** When it was put on the page, and the next animation frame after (it is painted right after that). */
   shownAt: number;
-  /** When the full image replaced it; null while it is shown. */
+  drawnAt: number | null;
+  /** When the full image replaced it, or another slice was asked for; null while it is shown. */
   removedAt: number | null;
 }
 

@@ -176,6 +176,29 @@ test('the first image of an HTJ2K study is drawn from a reduced-resolution decod
   expect(await viewer.readStoredValues(points)).toEqual(expectedStoredValues(series, 0, points));
 });
 
+test('a slice scrolled to while its series still loads is drawn at reduced resolution first, then in full', async ({ signIn, worklist, viewer, demo, page }) => {
+  await signIn('rad.chen');
+  const { study, series } = chestCt(demo);
+  // The series' stream held back: the slice scrolled to waits for it, undecoded.
+  const stream = holdSeriesStream(page, series.seriesInstanceUid);
+  await stream.streamed;
+  await worklist.open(study.studyInstanceUid);
+  await viewer.waitForRendered({ imageIndex: 0, seriesInstanceUid: series.seriesInstanceUid });
+  await expect.poll(stream.wasHeld).toBe(true);
+  const target = Math.floor(series.sliceCount / 2);
+  await viewer.scrollToSlice(target);
+  stream.release('as-is');
+  await viewer.waitForRendered({ imageIndex: target });
+  const state = await viewer.state();
+  const { rows, columns } = series.phantom;
+  const preview = state?.previews.find((record) => record.imageId === state.renderedImageId);
+  expect(preview).toMatchObject({ columns: Math.ceil(columns / 4), rows: Math.ceil(rows / 4), fullColumns: columns, fullRows: rows });
+  expect(preview?.removedAt).toBeGreaterThanOrEqual(preview?.shownAt ?? Infinity);
+  await expect(page.getByTestId('image-preview')).toHaveCount(0);
+  const points = samplePoints(32);
+  expect(await viewer.readStoredValues(points)).toEqual(expectedStoredValues(series, target, points));
+});
+
 test('Orthanc stopped mid-load: the series shows the error with Retry at once, the slices that loaded stay readable, and Retry loads the rest once it is back', async ({ signIn, worklist, viewer, demo, page, stackUnderTest }) => {
   test.setTimeout(180_000);
   const fixtures = { signIn, worklist, viewer, demo, page };

@@ -186,7 +186,7 @@ async function openStudy(
               firstImageMs = now;
               // `?? []`: viewers built before previews have none.
               const preview = (state.previews ?? []).find((record) => record.shownAt >= t0);
-              firstPreviewMs = preview ? preview.shownAt - t0 : null;
+              firstPreviewMs = preview ? (preview.drawnAt ?? preview.shownAt) - t0 : null;
               series = state.seriesInstanceUid;
               shownImageId = state.imageId ?? '';
               total = state.imageCount;

@@ -1,14 +1,15 @@
 /**
- * Progressive display of a study's first image (HTJ2K): as soon as the first image's codestream
- * is here, a decode of its reduced resolution (PREVIEW_DECODE_LEVEL: a quarter of each side, the
+ * Progressive display of HTJ2K images: the image a study opens on, and a slice scrolled to while
+ * its series is still loading. When such an image's codestream is here and its decode has not
+ * started, a decode of its reduced resolution (PREVIEW_DECODE_LEVEL: a quarter of each side, the
  * wavelet's low-resolution levels only, a fraction of the full decode's work) goes to a decode
  * worker first, and the stack viewer draws it, labelled as a preview, until Cornerstone draws the
- * full image (stack-viewer.ts). On a machine whose WebGL is slow to first draw, the radiologist
- * sees the study's anatomy long before the diagnostic image.
+ * full image (stack-viewer.ts, preview-layer.ts). On a machine whose WebGL is slow to first draw,
+ * the radiologist sees the study's anatomy long before the diagnostic image; scrolling through a
+ * series still loading shows each slice as soon as its low resolutions are decoded.
  *
  * The preview is a picture only: no tool measures it and no value under the cursor comes from it
- * (the viewport beneath has no image until the full one is drawn). Only the first image of a
- * study is previewed; slices scrolled to while a series loads are shown when fully decoded.
+ * (the viewport beneath holds no image or another slice's, and says the slice is loading).
  */
 import * as core from '@cornerstonejs/core';
 
@@ -46,7 +47,7 @@ const wanted = new Set<string>();
 const listeners = new Set<Listener>();
 let latest: PreviewImage | null = null;
 
-/** Asks for a preview of `imageId` (the image a study opens on), if its frame turns out to be HTJ2K. */
+/** Asks for a preview of `imageId` (the image a study opens on, a slice scrolled to), if its frame turns out to be HTJ2K. */
 export function wantPreview(imageId: string): void {
   wanted.add(imageId);
 }

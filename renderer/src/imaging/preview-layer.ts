@@ -1,5 +1,5 @@
 /**
- * Where a first image's preview (first-image-preview.ts) is drawn: a canvas over the viewport,
+ * Where a slice's preview (first-image-preview.ts) is drawn: a canvas over the viewport,
  * fitted like the image, with a label saying it is a reduced-resolution preview, until the stack
  * viewer removes it when Cornerstone draws the full image. It takes no pointer events: the tools
  * act on the viewport beneath, which has no image to measure until the full one is drawn.
@@ -8,6 +8,9 @@ import type { PreviewRecord } from '@reading-station/contract';
 import { PREVIEW_DECODE_LEVEL, type PreviewImage } from './first-image-preview.ts';
 
 export const PREVIEW_LABEL = `Preview at 1/${2 ** PREVIEW_DECODE_LEVEL} resolution — loading the full image`;
+
+/** Previews kept for the hook: the newest. */
+const MAX_HISTORY = 64;
 
 export class PreviewLayer {
   readonly #element: HTMLElement;
@@ -19,8 +22,9 @@ export class PreviewLayer {
     this.#element = element;
   }
 
-  get showing(): boolean {
-    return this.#shown !== null;
+  /** The image whose preview is shown, or null. */
+  get imageId(): string | null {
+    return this.#shown?.record.imageId ?? null;
   }
 
   show(preview: PreviewImage): void {
@@ -40,8 +44,12 @@ export class PreviewLayer {
     label.textContent = PREVIEW_LABEL;
     Object.assign(label.style, { position: 'absolute', left: '50%', bottom: '8px', transform: 'translateX(-50%)', zIndex: '2', pointerEvents: 'none', padding: '2px 8px', background: 'rgba(0,0,0,0.7)', color: '#ffd75e', font: '13px system-ui, sans-serif', borderRadius: '4px' });
     this.#element.append(canvas, label);
-    const record: PreviewRecord = { imageId: preview.imageId, columns: preview.columns, rows: preview.rows, fullColumns: preview.fullColumns, fullRows: preview.fullRows, shownAt: performance.now(), removedAt: null };
+    const record: PreviewRecord = { imageId: preview.imageId, columns: preview.columns, rows: preview.rows, fullColumns: preview.fullColumns, fullRows: preview.fullRows, shownAt: performance.now(), drawnAt: null, removedAt: null };
+    requestAnimationFrame(() => {
+      record.drawnAt = performance.now();
+    });
     this.history.push(record);
+    if (this.history.length > MAX_HISTORY) this.history.shift();
     this.#shown = { canvas, label, record };
   }
 

@@ -19,7 +19,7 @@ import { frameTimeoutError } from './frame-ranges.ts';
 import type { FrameRetry } from './frame-retry.ts';
 import { prefetchOrder } from './load-scheduling.ts';
 import { startSeriesBatch } from './series-batch-loader.ts';
-import { latestPreview, onPreview, type PreviewImage } from './first-image-preview.ts';
+import { latestPreview, onPreview, wantPreview, type PreviewImage } from './first-image-preview.ts';
 import { PreviewLayer } from './preview-layer.ts';
 import { CALIBRATION_MEASURE_WAIT_MS, whenMeasured } from './annotation-measured.ts';
 import { measurementToolConfiguration } from './measurement-annotations.ts';
@@ -251,6 +251,7 @@ export class StackViewer {
     if (count === 0) return;
     const target = Math.max(0, Math.min(count - 1, Math.round(index)));
     this.#update({ imageIndex: target });
+    this.#wantPreviewOf(target);
     this.#viewport()
       .setImageIdIndex(target)
       .catch(() => undefined);
@@ -470,11 +471,26 @@ export class StackViewer {
 
   // -------------------------------------------------------------------------------------------
 
-  /** Draws a first image's preview while the shown series has nothing drawn and holds that image. */
+  /** Draws a preview of the slice asked for while it is not drawn yet. */
   #showPreview(preview: PreviewImage): void {
-    const series = this.#state.seriesInstanceUid;
-    if (this.#destroyed || this.#state.hasImage || !series || !this.#seriesImages.get(series)?.includes(preview.imageId)) return;
+    if (this.#destroyed || this.#currentImageId() !== preview.imageId || this.#renderedImageId === preview.imageId) return;
     this.#preview.show(preview);
+  }
+
+  #currentImageId(): string | undefined {
+    const series = this.#state.seriesInstanceUid;
+    return series ? this.#seriesImages.get(series)?.[this.#state.imageIndex] : undefined;
+  }
+
+  /**
+   * A slice scrolled to that is not loaded yet is previewed at reduced resolution when its frame is
+   * HTJ2K and its decode has not started (first-image-preview.ts); a preview of another slice goes.
+   */
+  #wantPreviewOf(index: number): void {
+    const series = this.#state.seriesInstanceUid;
+    const imageId = series ? this.#seriesImages.get(series)?.[index] : undefined;
+    if (this.#preview.imageId !== null && this.#preview.imageId !== imageId) this.#preview.remove();
+    if (imageId && !cache.isLoaded(imageId)) wantPreview(imageId);
   }
 
   #viewport(): StackViewport {
@@ -518,6 +534,7 @@ export class StackViewer {
       if (event.detail.imageIdIndex !== this.#state.imageIndex) this.#update({ imageIndex: event.detail.imageIdIndex });
     });
     on<core.Types.EventTypes.StackViewportScrollEvent>(this.#element, E.STACK_VIEWPORT_SCROLL, (event) => {
+      this.#wantPreviewOf(event.detail.newImageIdIndex);
       if (event.detail.newImageIdIndex !== this.#state.imageIndex) this.#update({ imageIndex: event.detail.newImageIdIndex });
     });
     // The first image's preview, drawn when it is decoded if the full image is not drawn yet.
@@ -532,7 +549,7 @@ export class StackViewer {
       const renderedImageIndex = series ? (this.#seriesImages.get(series)?.indexOf(image.imageId) ?? -1) : -1;
       // The previous series' image, drawn again (a resize) before the new series' first one.
       if (renderedImageIndex < 0) return;
-      this.#preview.remove();
+      if (this.#preview.imageId === image.imageId) this.#preview.remove();
       this.#renderCount += 1;
       if (this.#state.cine.playing && renderedImageIndex !== this.#state.renderedImageIndex) this.#countCineFrame();
       const { voiRange, VOILUTFunction } = viewport.getProperties();
@@ -553,6 +570,8 @@ export class StackViewer {
     });
     const onFailure = (imageId: string | undefined, error: unknown): void => {
       if (!imageId) return;
+      // A slice that cannot be drawn keeps no preview saying it is on its way.
+      if (this.#preview.imageId === imageId) this.#preview.remove();
       const series = this.#progress.imageFailed(imageId);
       if (!series) return;
       const described = describeLoadError(error);
