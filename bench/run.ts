@@ -10,6 +10,7 @@ import { runAuditedDecisions } from './src/benchmarks/audited-decisions.ts';
 import type { BenchContext, FramePayload, PayloadName } from './src/benchmarks/context.ts';
 import { runGateMemory } from './src/benchmarks/gate-memory.ts';
 import { runGateOverhead } from './src/benchmarks/gate-overhead.ts';
+import { runHtj2kProgression } from './src/benchmarks/htj2k-progression.ts';
 import { runNginxCache } from './src/benchmarks/nginx-cache.ts';
 import { runSoak } from './src/benchmarks/soak.ts';
 import { runViewer } from './src/benchmarks/viewer.ts';
@@ -142,6 +143,7 @@ async function main(): Promise<void> {
       results.breakdown = await decisionBreakdown(context, { dir: path.join(benchDir, '.profiles'), operations: options.quick ? 500 : 3000 });
     }
     if (options.only.has('viewer')) results.viewer = await runViewer(context, { quick: options.quick });
+    if (options.only.has('htj2k')) results.htj2k = runHtj2kProgression({ slices: options.quick ? 4 : 24, log });
     if (options.only.has('cache')) results.cache = await runNginxCache(context, options.cache);
     if (options.only.has('soak')) results.soak = await runSoak(context, options.soak);
     results.finishedAt = new Date().toISOString();

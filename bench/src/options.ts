@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { repoRoot } from '@reading-station/stack';
 import type { PayloadName } from './benchmarks/context.ts';
 
-export const BENCHMARKS = ['overhead', 'memory', 'decisions', 'latency', 'profile', 'viewer', 'cache', 'soak'] as const;
+export const BENCHMARKS = ['overhead', 'memory', 'decisions', 'latency', 'profile', 'viewer', 'htj2k', 'cache', 'soak'] as const;
 export type BenchmarkName = (typeof BENCHMARKS)[number];
 /** What runs without --only: the soak takes 20 minutes and runs only when asked for. */
 export const DEFAULT_BENCHMARKS: readonly BenchmarkName[] = BENCHMARKS.filter((name) => name !== 'soak');

@@ -5,6 +5,7 @@ import type { MemoryRun, MemorySummary } from './benchmarks/gate-memory.ts';
 import type { BatchedSeriesRun, BatchedSeriesSummary, CacheRun, CacheSummaryRow, SeriesRun, SeriesSummary } from './benchmarks/nginx-cache.ts';
 import type { OverheadRun, OverheadSummaryRow } from './benchmarks/gate-overhead.ts';
 import type { SoakResult } from './benchmarks/soak.ts';
+import type { Htj2kProgressionResult } from './benchmarks/htj2k-progression.ts';
 import type { ViewerResult } from './benchmarks/viewer.ts';
 import type { MachineInfo } from './machine.ts';
 import type { DecisionBreakdown } from './profile/decision-breakdown.ts';
@@ -25,6 +26,8 @@ export interface BenchResults {
   profile?: GateProfile;
   breakdown?: DecisionBreakdown;
   viewer?: ViewerResult;
+  /** The demo's two HTJ2K encodings compared (absent from runs made before it was measured). */
+  htj2k?: Htj2kProgressionResult;
   /** series: whole-series loads, absent from runs made before they were measured. */
   cache?: {
     runs: CacheRun[];

@@ -72,6 +72,7 @@ interface OpenJphDecoder {
   getEncodedBuffer(length: number): Uint8Array;
   getDecodedBuffer(): Uint8Array;
   decode(): void;
+  decodeSubResolution(level: number): void;
   getFrameInfo(): FrameInfo;
 }
 
@@ -138,22 +139,27 @@ export function encodeHtj2k(image: Htj2kImage, options: Htj2kEncodeOptions = {})
 
 /**
  * Decodes one HTJ2K codestream (a trailing DICOM pad byte is fine). Samples of 8 bits or fewer
- * are widened to a Uint16Array; colour images are refused.
+ * are widened to a Uint16Array; colour images are refused. With `decodeLevel` n > 0 only the
+ * resolutions up to 1/2ⁿ of each side are decoded (what the viewer's preview does), and the image
+ * is that size, rounded up.
  */
-export function decodeHtj2k(codestream: Uint8Array): Htj2kImage {
+export function decodeHtj2k(codestream: Uint8Array, options: { decodeLevel?: number } = {}): Htj2kImage {
+  const level = options.decodeLevel ?? 0;
   if (codestream.length < 4 || codestream[0] !== 0xff || codestream[1] !== 0x4f) {
     throw new Error('not a JPEG 2000 codestream (no SOC marker)');
   }
   decoder.getEncodedBuffer(codestream.length).set(codestream);
   try {
-    decoder.decode();
+    if (level > 0) decoder.decodeSubResolution(level);
+    else decoder.decode();
   } catch (error) {
     throw new Error(`HTJ2K decode failed: ${describeWasmError(error)}`, { cause: error });
   }
   const info = decoder.getFrameInfo();
   if (info.componentCount !== 1) throw new Error(`expected one component, got ${info.componentCount}`);
   const bytes = decoder.getDecodedBuffer().slice();
-  const { width, height } = info;
+  const width = Math.ceil(info.width / 2 ** level);
+  const height = Math.ceil(info.height / 2 ** level);
   if (info.bitsPerSample <= 8) {
     return { width, height, pixels: Uint16Array.from(bytes) };
   }

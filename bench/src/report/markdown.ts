@@ -180,6 +180,27 @@ function breakdownSection(results: BenchResults): string[] {
   ];
 }
 
+function htj2kSection(results: BenchResults): string[] {
+  const htj2k = results.htj2k;
+  if (!htj2k) return [];
+  const rows = htj2k.encodings.map((e) => [
+    e.transferSyntaxUid,
+    n(e.bytesPerSlice / 1024, 1),
+    n(e.fullDecodeMs, 2),
+    n(e.previewDecodeMs, 2),
+    e.previewPrefixShare === null ? 'none (one tile-part)' : `${n(e.previewPrefixShare * 100, 1)} %${e.previewPrefixExact ? '' : ' (not exact)'}`,
+  ]);
+  return [
+    `### HTJ2K encodings (${htj2k.slices} slices of the demo CT phantom, ${htj2k.width}×${htj2k.height}; OpenJPH WASM in Node, one thread)`,
+    '',
+    `.201: LRCP, one tile-part; .202: RPCL, TLM, a tile-part per resolution. Preview: the resolutions up to 1/${2 ** htj2k.previewLevel} of each side (the viewer's first-image preview). ` +
+      "Preview's bytes: the leading tile-parts that carry those resolutions, as a share of the codestream (found from markers alone), decoded on their own.",
+    '',
+    table(['transfer syntax', 'KiB a slice', 'full decode ms (median)', 'preview decode ms (median)', "preview's bytes"], rows),
+    '',
+  ];
+}
+
 function viewerSection(results: BenchResults): string[] {
   const viewer = results.viewer;
   if (!viewer) return [];
@@ -266,6 +287,7 @@ export function resultsSection(results: BenchResults, files: { json: string; svg
     ...profileSection(results),
     ...breakdownSection(results),
     ...viewerSection(results),
+    ...htj2kSection(results),
     ...cacheSection(results),
     ...soakSection(results),
   ].join('\n');
