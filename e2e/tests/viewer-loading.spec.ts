@@ -82,18 +82,24 @@ function chestCt(demo: DemoManifest) {
   return { study, series };
 }
 
-/**
- * Dr. Chen's chest CT opened, its first series still loading behind a network slow enough that
- * it is still loading when the archive goes away: the slices next to the first, fetched on their
- * own, have arrived; the series' stream is held (holdSeriesStream).
- */
-async function chestCtLoading({ signIn, worklist, viewer, demo, page }: LoadingFixtures) {
+/** Dr. Chen's chest CT opened and its first image drawn, with its first series' stream held (holdSeriesStream). */
+async function chestCtStreamHeld({ signIn, worklist, viewer, demo, page }: LoadingFixtures) {
   await signIn('rad.chen');
   const { study, series } = chestCt(demo);
   const stream = holdSeriesStream(page, series.seriesInstanceUid);
   await stream.streamed;
   await worklist.open(study.studyInstanceUid);
   await viewer.waitForRendered({ imageIndex: 0, seriesInstanceUid: series.seriesInstanceUid });
+  return { series, stream };
+}
+
+/**
+ * Dr. Chen's chest CT opened, its first series still loading behind a network slow enough that
+ * it is still loading when the archive goes away: the slices next to the first, fetched on their
+ * own, have arrived; the series' stream is held (holdSeriesStream).
+ */
+async function chestCtLoading({ signIn, worklist, viewer, demo, page }: LoadingFixtures) {
+  const { series, stream } = await chestCtStreamHeld({ signIn, worklist, viewer, demo, page });
   const normalNetwork = await slowNetwork(page, 700);
   const progress = viewer.thumbnails.first().getByTestId('series-progress');
   await expect.poll(async () => loadedOf(await progress.textContent())).toBeGreaterThanOrEqual(3);
@@ -177,13 +183,8 @@ test('the first image of an HTJ2K study is drawn from a reduced-resolution decod
 });
 
 test('a slice scrolled to while its series still loads is drawn at reduced resolution first, then in full', async ({ signIn, worklist, viewer, demo, page }) => {
-  await signIn('rad.chen');
-  const { study, series } = chestCt(demo);
   // The series' stream held back: the slice scrolled to waits for it, undecoded.
-  const stream = holdSeriesStream(page, series.seriesInstanceUid);
-  await stream.streamed;
-  await worklist.open(study.studyInstanceUid);
-  await viewer.waitForRendered({ imageIndex: 0, seriesInstanceUid: series.seriesInstanceUid });
+  const { series, stream } = await chestCtStreamHeld({ signIn, worklist, viewer, demo, page });
   await expect.poll(stream.wasHeld).toBe(true);
   const target = Math.floor(series.sliceCount / 2);
   await viewer.scrollToSlice(target);
