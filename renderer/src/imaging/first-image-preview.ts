@@ -3,7 +3,7 @@
  * its series is still loading. When such an image's codestream is here and its decode has not
  * started, a decode of its reduced resolution (PREVIEW_DECODE_LEVEL: a quarter of each side, the
  * wavelet's low-resolution levels only, a fraction of the full decode's work) goes to a decode
- * worker first, and the stack viewer draws it, labelled as a preview, until Cornerstone draws the
+ * worker ahead of the full decode, beside it, and the stack viewer draws it, labelled as a preview, until Cornerstone draws the
  * full image (stack-viewer.ts, preview-layer.ts). On a machine whose WebGL is slow to first draw,
  * the radiologist sees the study's anatomy long before the diagnostic image; scrolling through a
  * series still loading shows each slice as soon as its low resolutions are decoded.
@@ -74,14 +74,18 @@ export function forgetPreviews(): void {
 }
 
 /**
- * Decodes the preview of a wanted HTJ2K frame before its full decode is queued, and publishes it.
- * Never throws: a frame that cannot be previewed is simply shown when fully decoded.
+ * Queues the preview decode of a wanted HTJ2K frame (a copy of its bytes, taken now) ahead of its
+ * full decode, and publishes the preview when it is decoded. Call it just before handing the bytes
+ * to the full decode; do not wait for it: the two run in two workers side by side, and the preview,
+ * a fraction of the work, is drawn long before the full image. Never rejects: a frame that cannot
+ * be previewed is simply shown when fully decoded.
  */
-export async function previewBeforeDecode(imageId: string, bytes: Uint8Array, transferSyntax: string): Promise<void> {
+export async function startPreview(imageId: string, bytes: Uint8Array, transferSyntax: string): Promise<void> {
   if (!wanted.delete(imageId) || !HTJ2K.has(transferSyntax)) return;
   try {
     const layout = layoutOf(imageId);
     if (!layout) return;
+    // Everything up to the task's hand-off runs now, before the caller's full decode takes the bytes.
     const decoded = (await core.getWebWorkerManager().executeTask(
       'dicomImageLoader',
       'decodeTask',

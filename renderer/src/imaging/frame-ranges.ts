@@ -18,7 +18,7 @@ import { FRAME_ACCEPT, SERIES_ACCEPT } from '@reading-station/contract';
 import { ApiError, apiErrorFromXhr } from '../api/api-error.ts';
 import { frameTimeoutError, type ImageLoad } from './frame-retry.ts';
 import { parseMultipart, transferSyntaxOfPart } from './multipart.ts';
-import { previewBeforeDecode, previewWanted } from './first-image-preview.ts';
+import { previewWanted, startPreview } from './first-image-preview.ts';
 import { toDecodableFrame, type NativeFrame, type PixelLayout } from './pixel-data.ts';
 import { MAX_STORED_OBJECT_BYTES, nativeFramesOf } from './stored-object.ts';
 
@@ -249,8 +249,8 @@ function loadImage(imageId: string, options?: Record<string, unknown>) {
  * again is fetched again), so nothing reads them after this call.
  */
 export async function createFrameImage(imageId: string, part: FramePart, options: Record<string, unknown> | undefined, start: number) {
-  // The study's first image: its reduced resolution is decoded and drawn first (first-image-preview.ts).
-  if (previewWanted(imageId)) await previewBeforeDecode(imageId, part.bytes, part.transferSyntax);
+  // An image a preview is wanted of: its reduced resolution is decoded beside it and drawn first (first-image-preview.ts).
+  if (previewWanted(imageId)) void startPreview(imageId, part.bytes, part.transferSyntax);
   const image = await dicomImageLoader.createImage(imageId, part.bytes, part.transferSyntax, { ...options, transferPixelData: ownsBuffer(part.bytes) } as LoaderOptions);
   const loaded = image as { loadTimeInMS?: number; transferSyntaxUID?: string };
   loaded.loadTimeInMS = Math.round(performance.now() - start);
