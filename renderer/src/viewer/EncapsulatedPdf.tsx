@@ -12,7 +12,7 @@ import PdfWorker from 'pdfjs-dist/build/pdf.worker.min.mjs?worker';
 import { authorizedFetch } from '../api/authorized-fetch.ts';
 import { ApiError } from '../api/api-error.ts';
 import type { ReadingStationBridge } from '../bridge/bridge-contract.ts';
-import { parseMultipart } from '../imaging/multipart.ts';
+import { documentBytes } from './pdf-document.ts';
 
 /** PDF.js's worker, started when the first document is drawn and kept for the next ones. */
 function ensurePdfWorker(): void {
@@ -24,13 +24,6 @@ export const MAX_PAGES = 20;
 const PAGE_WIDTH = 800;
 
 type Bridge = Pick<ReadingStationBridge, 'getAccessToken' | 'refreshAccessToken'>;
-
-/** The document's bytes: the first part of the bulk data response (or its body when not multipart). */
-export function documentBytes(contentType: string, body: Uint8Array): Uint8Array {
-  // It may end in the NUL that pads a DICOM value to an even length, which PDF.js reads past.
-  const [first] = parseMultipart(contentType, body);
-  return first?.body ?? new Uint8Array();
-}
 
 interface Drawn {
   pages: number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { documentBytes } from './EncapsulatedPdf.tsx';
+import { documentBytes } from './pdf-document.ts';
 
 describe("an encapsulated PDF's bulk data", () => {
   it('takes the document out of the multipart answer, or the body as it is', () => {
