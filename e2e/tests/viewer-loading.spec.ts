@@ -160,7 +160,7 @@ test('a single-frame series comes in one series retrieval: 80 slices in a few ga
   }
 });
 
-test('the first image of an HTJ2K study is drawn from a reduced-resolution decode first, then replaced by the full image', async ({ signIn, worklist, viewer, demo }) => {
+test('the first image of an HTJ2K study is drawn from a reduced-resolution decode first, then replaced by the full image', async ({ signIn, viewer, demo }) => {
   const { user } = await signIn('rad.chen');
   const { study, series } = chestCt(demo);
   expect(series.transferSyntaxUid).toMatch(/^1\.2\.840\.10008\.1\.2\.4\.20[12]$/);

@@ -263,8 +263,8 @@ export async function createFrameImage(imageId: string, part: FramePart, options
  * wanted: that frame is fetched here (the same gated frame request and headers), so its codestream
  * can be previewed before it is decoded.
  */
-export function previewingImageLoader<T, O>(perFrame: (imageId: string, options?: O) => { promise: Promise<T> }) {
-  return (imageId: string, options?: O) => {
+export function previewingImageLoader<T, O>(perFrame: ImageLoad<T, O>): ImageLoad<T | Awaited<ReturnType<typeof createFrameImage>>, O> {
+  return (imageId, options) => {
     if (!previewWanted(imageId) || !imageId.startsWith('wadors:')) return perFrame(imageId, options);
     const promise = (async () => {
       const start = performance.now();
