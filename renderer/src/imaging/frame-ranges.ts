@@ -261,7 +261,7 @@ export async function createFrameImage(imageId: string, part: FramePart, options
 /**
  * The `wadors:` loader `perFrame`, except for the image a study opens on when a preview of it is
  * wanted: that frame is fetched here (the same gated frame request and headers), so its codestream
- * can be previewed before it is decoded.
+ * can be previewed beside its decode.
  */
 export function previewingImageLoader<T, O>(perFrame: ImageLoad<T, O>): ImageLoad<T | Awaited<ReturnType<typeof createFrameImage>>, O> {
   return (imageId, options) => {

@@ -1,8 +1,9 @@
 /**
  * Where a slice's preview (first-image-preview.ts) is drawn: a canvas over the viewport,
  * fitted like the image, with a label saying it is a reduced-resolution preview, until the stack
- * viewer removes it when Cornerstone draws the full image. It takes no pointer events: the tools
- * act on the viewport beneath, which has no image to measure until the full one is drawn.
+ * viewer removes it (Cornerstone drew that slice, another slice was asked for, or its load failed).
+ * It takes no pointer events: the tools and the values under the cursor act on the viewport
+ * beneath, which holds no image yet or the slice drawn before, and says the slice is loading.
  */
 import type { PreviewRecord } from '@reading-station/contract';
 import { PREVIEW_DECODE_LEVEL, type PreviewImage } from './first-image-preview.ts';

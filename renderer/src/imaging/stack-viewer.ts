@@ -160,7 +160,7 @@ export class StackViewer {
   /** The imageId drawn at the last IMAGE_RENDERED of the current series. */
   #renderedImageId: string | null = null;
   #destroyed = false;
-  /** The first image's reduced-resolution preview, until the full image is drawn. */
+  /** The reduced-resolution preview of the slice asked for, until that slice is drawn. */
   readonly #preview: PreviewLayer;
 
   constructor(element: HTMLDivElement, callbacks: StackViewerCallbacks) {
